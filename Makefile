@@ -1,0 +1,208 @@
+# Kairos build.  `make help` lists the targets.
+#
+# Layers: kernel/ (portable core), arch/arch.h (the contract), arch/x86_64
+# (the port that boots), arch/host (the core as a Linux process, for tests).
+
+.DEFAULT_GOAL := all
+ARCH := x86_64
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+LD ?= ld
+OBJCOPY ?= objcopy
+HOST_CC ?= gcc
+QEMU ?= qemu-system-x86_64
+PYTHON ?= python3
+
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n'
+endif
+
+# Images built by gcc go to build/, by another compiler to build/<cc>/.
+ifeq ($(notdir $(CC)),gcc)
+BUILD := build
+else
+BUILD := build/$(notdir $(CC))
+endif
+
+# ---- Kernel ----------------------------------------------------------------
+
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -Wall -Wextra -Werror -Wmissing-prototypes \
+	-Ikernel -Ikernel/lib -Iarch -Iarch/$(ARCH) -MMD -MP
+KERNEL_ASFLAGS := -Iarch -Iarch/$(ARCH) -Ikernel -MMD -MP -D__ASSEMBLY__
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments -T arch/$(ARCH)/linker.ld
+
+CORE_SRCS := $(filter-out kernel/run.c,$(wildcard kernel/*.c kernel/lib/*.c))
+ARCH_SRCS := $(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S)
+KTEST_SRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)
+
+kobj = $(patsubst %,$(BUILD)/obj/%.o,$(1))
+KERNEL_OBJS := $(call kobj,$(CORE_SRCS) $(ARCH_SRCS) kernel/run.c)
+KTEST_OBJS := $(call kobj,$(CORE_SRCS) $(ARCH_SRCS) $(KTEST_SRCS))
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(say) AS $<
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# Two-pass link: the second pass embeds the symbol table for backtraces.
+$(BUILD)/%.elf: tools/link-kernel.sh arch/$(ARCH)/linker.ld
+	$(say) LD $@
+	$(Q)tools/link-kernel.sh "$(CC)" "$(LD)" "$(KERNEL_LDFLAGS)" $@ $(filter %.o,$^)
+
+$(BUILD)/kairos.elf: $(KERNEL_OBJS)
+$(BUILD)/kairos-test.elf: $(KTEST_OBJS)
+
+$(BUILD)/%.bin: $(BUILD)/%.elf
+	$(say) OBJCOPY $@
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+KERNEL := $(BUILD)/kairos.bin
+KTEST := $(BUILD)/kairos-test.bin
+
+.PHONY: all kernel test-kernel
+all: $(KERNEL) ## Build the kernel image (the default)
+kernel: $(KERNEL)
+test-kernel: $(KTEST) ## Build the test kernel (suites compiled in)
+
+# ---- Host build: the core as a Linux process ------------------------------
+
+HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer $(HOST_SAN) \
+	-Wall -Wextra -Werror -Ikernel -Ikernel/lib -Iarch -Iarch/host \
+	-DKAIROS_HOST -MMD -MP
+HOST_LIBC_DUPS := kernel/lib/string.c
+HOST_SRCS := $(filter-out $(HOST_LIBC_DUPS),$(CORE_SRCS)) \
+	$(wildcard arch/host/*.c) arch/x86_64/switch.S
+HOST_OBJS := $(patsubst %,build/host/obj/%.o,$(HOST_SRCS))
+HOST_LIB := build/host/libkairos-test.a
+
+build/host/obj/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(say) HOSTCC $<
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+build/host/obj/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(say) HOSTAS $<
+	$(Q)$(HOST_CC) -c $< -o $@
+
+$(HOST_LIB): $(HOST_OBJS)
+	@rm -f $@
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,build/host/tests/%,$(UNIT_SRCS))
+
+build/host/tests/%: tests/unit/%.c $(HOST_LIB) $(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(say) HOSTLD $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Itests/unit $< $(HOST_LIB) -lcmocka -ldl -o $@
+
+.PHONY: unit-build
+unit-build: $(UNIT_BINS)
+
+# ---- Tests -----------------------------------------------------------------
+
+RESULTS := build/results
+
+.PHONY: test test-unit test-kernel-run test-e2e format-check deps deps-run
+deps: ## Install what make test needs (Debian packages)
+	@tools/deps.sh test
+deps-run:
+	@tools/deps.sh run
+
+test: deps ## Run every test layer; ends with "N passed, N failed"
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@$(MAKE) --no-print-directory test-layers; \
+	tools/tap-summary.sh $(RESULTS)
+
+.PHONY: test-layers
+test-layers:
+	-@$(MAKE) --no-print-directory format-check
+	-@$(MAKE) --no-print-directory test-unit
+	-@$(MAKE) --no-print-directory test-kernel-run
+	-@$(MAKE) --no-print-directory test-e2e
+
+format-check: ## Check formatting with clang-format
+	@mkdir -p $(RESULTS)
+	@tools/run-layer.sh $(RESULTS)/format.tap tools/format-check.sh
+
+test-unit: $(UNIT_BINS) ## Host unit tests (cmocka, ASan + UBSan)
+	@mkdir -p $(RESULTS)
+	@for t in $(UNIT_BINS); do \
+		tools/run-layer.sh $(RESULTS)/unit-$$(basename $$t).tap \
+			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
+	done
+
+test-kernel-run: $(KTEST) $(KERNEL) ## In-kernel suites in QEMU (TAP over serial)
+	@mkdir -p $(RESULTS)
+	@tools/run-layer.sh $(RESULTS)/kernel.tap tests/kernel/run.sh $(KTEST)
+
+test-e2e: $(KERNEL) $(BUILD)/kairos.iso ## Boot the make-run image and drive its shell
+	@mkdir -p $(RESULTS)
+	@tools/run-layer.sh $(RESULTS)/e2e.tap $(PYTHON) tests/e2e/e2e.py $(KERNEL) $(BUILD)/kairos.iso
+
+# ---- Running and debugging ---------------------------------------------------
+
+QEMU_FLAGS := -machine pc -m 128M -no-reboot -serial mon:stdio
+ifeq ($(DISPLAY),)
+QEMU_FLAGS += -display none
+endif
+APPEND ?=
+
+.PHONY: run debug iso run-iso
+run: deps-run $(KERNEL) ## Boot Kairos in QEMU; the serial console is this terminal
+	@echo "Kairos in QEMU: serial on this terminal; Ctrl-A X quits QEMU."
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(APPEND)"
+
+debug: deps-run $(KERNEL) ## Boot halted with the gdb stub and attach gdb
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(APPEND)" -S -s & \
+	gdb -q -x tools/gdbinit $(BUILD)/kairos.elf; kill $$! 2>/dev/null || true
+
+iso: $(BUILD)/kairos.iso ## GRUB-bootable ISO for real hardware
+$(BUILD)/kairos.iso: $(KERNEL) tools/grub.cfg
+	@tools/deps.sh iso
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	@cp $(KERNEL) $(BUILD)/iso/boot/kairos.bin
+	@cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(say) GRUB $@
+	$(Q)grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/iso.log || \
+		{ cat $(BUILD)/iso.log; exit 1; }
+
+run-iso: deps-run $(BUILD)/kairos.iso ## Boot the ISO in QEMU
+	$(QEMU) $(QEMU_FLAGS) -cdrom $(BUILD)/kairos.iso
+
+# ---- Tooling -------------------------------------------------------------------
+
+.PHONY: compile-commands format clean help
+compile-commands: ## Write compile_commands.json (bear)
+	bear -- $(MAKE) -B $(KERNEL) $(KTEST) $(UNIT_BINS)
+
+format: ## Reformat every source file in place
+	clang-format -i $$(tools/format-check.sh --list)
+
+clean: ## Remove build/
+	rm -rf build
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,106 @@
+/*
+ * The arch contract: everything the portable core needs from a CPU port.
+ *
+ * The core (kernel/) includes this header and nothing else from arch/.  Each
+ * port (arch/x86_64, arch/host) provides "arch_types.h" with the few types
+ * below and implements every function declared here.  Each comment states
+ * what the core relies on; a port that meets it can run the core unchanged.
+ */
+#ifndef KAIROS_ARCH_H
+#define KAIROS_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch_types.h" /* struct arch_context, arch_irqstate_t */
+
+/* ---- Interrupt state ------------------------------------------------- */
+
+/* Disable interrupts on this CPU and return the previous state. */
+arch_irqstate_t arch_irq_save(void);
+/* Restore a state returned by arch_irq_save (re-enables only if it was on). */
+void arch_irq_restore(arch_irqstate_t state);
+/* Enable interrupts on this CPU. */
+void arch_irq_enable(void);
+/* True when interrupts are enabled on this CPU. */
+bool arch_irq_enabled(void);
+
+/* ---- CPU --------------------------------------------------------------- */
+
+/*
+ * Wait for the next interrupt with interrupts enabled, then return with them
+ * in the state they were in.  Enabling and waiting are one atomic step, so an
+ * interrupt that arrives between a check and the call is not missed.
+ */
+void arch_cpu_idle(void);
+/* Spin-wait hint (x86 PAUSE); no other effect. */
+void arch_cpu_relax(void);
+/* Index of the running CPU, 0 .. MAX_CPUS-1 (always 0 while Kairos is UP). */
+unsigned arch_cpu_id(void);
+/* Stop this CPU for good with interrupts off; used after a panic. */
+_Noreturn void arch_halt(void);
+/*
+ * Power the machine off (ACPI S5 on x86_64, exit() on the host).  Returns
+ * only if the machine could not be switched off.
+ */
+void arch_poweroff(void);
+
+/* ---- Contexts and the switch ------------------------------------------- */
+
+/*
+ * Prepare ctx so that the first arch_context_switch to it calls entry(arg)
+ * on the stack [stack, stack + size) with interrupts enabled.  entry must
+ * never return.  The stack must be 16-byte aligned and at least 1 KiB.
+ */
+void arch_context_init(struct arch_context *ctx, void *stack, size_t size,
+                       void (*entry)(void *), void *arg);
+/*
+ * Save the callee-saved state of the caller in *from and resume *to.  Returns
+ * when something later switches back to *from.  Interrupt state is whatever
+ * the code switching back had: the core switches with interrupts disabled.
+ */
+void arch_context_switch(struct arch_context *from, struct arch_context *to);
+/* Saved stack pointer of a switched-out context (for dumps). */
+uintptr_t arch_context_sp(const struct arch_context *ctx);
+
+/* ---- Time -------------------------------------------------------------- */
+
+/*
+ * Start the periodic timer at hz interrupts per second.  Each interrupt
+ * calls timer_tick() (kernel/timer.h) with interrupts disabled.
+ */
+void arch_timer_start(unsigned hz);
+/* Nanoseconds elapsed within the current tick, for sub-tick uptime. */
+uint64_t arch_timer_subtick_ns(void);
+
+/* ---- Memory ------------------------------------------------------------ */
+
+/*
+ * Kernel virtual address at which physical address pa can be read and
+ * written.  Valid for every address the frame allocator manages.
+ */
+void *arch_phys_to_virt(uintptr_t pa);
+/* Inverse of arch_phys_to_virt for addresses it returned. */
+uintptr_t arch_virt_to_phys(const void *va);
+/*
+ * Build and load the kernel's own page tables once frame_init has run:
+ * kernel text read-only, data non-executable, all managed memory mapped.
+ * Returns 0 or -ENOMEM.
+ */
+int arch_mm_init(void);
+
+/* ---- Devices and diagnostics -------------------------------------------- */
+
+/* Register this machine's character devices with the driver registry. */
+void arch_devices_init(void);
+/*
+ * Walk the frame-pointer chain starting at frame (NULL: the caller's) and
+ * store up to max return addresses in pcs.  Returns how many were stored.
+ * Never faults on a corrupt chain.
+ */
+int arch_backtrace(const void *frame, uintptr_t *pcs, int max);
+/* Name of the function containing pc and the offset into it, or NULL. */
+const char *arch_symbolize(uintptr_t pc, uintptr_t *offset);
+
+#endif

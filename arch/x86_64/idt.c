@@ -1,0 +1,48 @@
+/*
+ * The IDT: every vector points at its stub in vectors.S.
+ *
+ * All gates are interrupt gates (interrupts off on entry), ring 0 only.  The
+ * double fault runs on its own stack (IST1, see gdt.c).
+ */
+#include <stdint.h>
+
+#include "layout.h"
+#include "x86.h"
+
+struct idt_gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type; /* 0x8E: present, DPL 0, 64-bit interrupt gate */
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+} __attribute__((packed));
+
+extern const uint64_t trap_vectors[256];
+static struct idt_gate idt[256];
+
+static void set_gate(unsigned v, uint64_t handler, uint8_t ist)
+{
+    idt[v] = (struct idt_gate){
+        .offset_low = handler & 0xFFFF,
+        .selector = SEL_KCODE,
+        .ist = ist,
+        .type = 0x8E,
+        .offset_mid = (handler >> 16) & 0xFFFF,
+        .offset_high = handler >> 32,
+    };
+}
+
+void idt_init(void)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
+
+    for (unsigned v = 0; v < 256; v++) {
+        set_gate(v, trap_vectors[v], v == 8 ? IST_DOUBLE_FAULT : 0);
+    }
+    __asm__ volatile("lidt %0" : : "m"(ptr));
+}

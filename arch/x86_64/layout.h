@@ -1,0 +1,21 @@
+/*
+ * Where Kairos lives in physical and virtual memory (x86_64).
+ * Shared by C, assembly and the linker script.
+ */
+#ifndef KAIROS_LAYOUT_H
+#define KAIROS_LAYOUT_H
+
+/* The image is loaded at 1 MiB physical and runs at KERNEL_VMA + physical. */
+#define KERNEL_PHYS 0x100000
+#define KERNEL_VMA  0xFFFFFFFF80000000
+/* Every physical address pa is also mapped at PHYSMAP_BASE + pa. */
+#define PHYSMAP_BASE 0xFFFF800000000000
+
+#define BOOT_STACK_SIZE 16384
+
+/* Segment selectors (gdt.c builds the table). */
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_TSS   0x28
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * Trap dispatch: CPU exceptions and device interrupts.
+ *
+ * Every vector arrives in trap_dispatch with interrupts off.  An exception in
+ * kernel code is fatal: the full report goes to the console and the machine
+ * stops (a test kernel's panic hook makes QEMU exit with the failure code).
+ * IRQs go to the handler irq_install registered, then get their EOI.
+ *
+ * The handler table is written only with interrupts off, before the line is
+ * unmasked, so the dispatcher reads it without a lock.
+ */
+#include "arch.h"
+#include "console.h"
+#include "cpu.h"
+#include "panic.h"
+#include "param.h"
+#include "x86.h"
+
+static const char *const exception_names[32] = {
+    [0] = "#DE divide error",
+    [1] = "#DB debug",
+    [2] = "NMI",
+    [3] = "#BP breakpoint",
+    [4] = "#OF overflow",
+    [5] = "#BR bound range",
+    [6] = "#UD invalid opcode",
+    [7] = "#NM device not available",
+    [8] = "#DF double fault",
+    [9] = "coprocessor segment overrun",
+    [10] = "#TS invalid TSS",
+    [11] = "#NP segment not present",
+    [12] = "#SS stack fault",
+    [13] = "#GP general protection",
+    [14] = "#PF page fault",
+    [16] = "#MF x87 floating point",
+    [17] = "#AC alignment check",
+    [18] = "#MC machine check",
+    [19] = "#XM SIMD floating point",
+    [20] = "#VE virtualization",
+    [21] = "#CP control protection",
+    [28] = "#HV hypervisor injection",
+    [29] = "#VC VMM communication",
+    [30] = "#SX security",
+};
+
+static irq_handler_t irq_handlers[NUM_IRQS];
+static uint64_t irq_counts[NUM_IRQS];
+static uint64_t spurious;
+
+/* Armed by trap_expect; cleared when it fires. */
+static struct {
+    bool armed;
+    unsigned vector;
+    uintptr_t resume;
+    struct trap_record *rec;
+} expect;
+
+void irq_install(unsigned irq, irq_handler_t fn)
+{
+    if (irq < NUM_IRQS) {
+        irq_handlers[irq] = fn;
+        pic_unmask(irq);
+    }
+}
+
+uint64_t irq_count(unsigned irq)
+{
+    return irq < NUM_IRQS ? irq_counts[irq] : 0;
+}
+
+uint64_t irq_spurious_count(void)
+{
+    return spurious;
+}
+
+void trap_expect(unsigned vector, uintptr_t resume, struct trap_record *rec)
+{
+    rec->hit = false;
+    expect.vector = vector;
+    expect.resume = resume;
+    expect.rec = rec;
+    expect.armed = true;
+}
+
+static void print_symbol(uintptr_t pc)
+{
+    uintptr_t off = 0;
+    const char *name = arch_symbolize(pc, &off);
+
+    if (name != NULL) {
+        kprintf(" <%s+0x%lx>", name, (unsigned long)off);
+    }
+}
+
+static void print_page_fault(uint64_t error, uint64_t cr2)
+{
+    kprintf("CR2=%016lx (%s %s, %s)\n", (unsigned long)cr2,
+            error & 0x10   ? "instruction fetch"
+            : error & 0x2 ? "write"
+                           : "read",
+            error & 0x1 ? "protection violation" : "page not present",
+            error & 0x4 ? "user mode" : "kernel mode");
+}
+
+void trap_report(const struct trap_frame *tf, uint64_t cr2)
+{
+    const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
+
+    kprintf("\nEXCEPTION %lu: %s, error code 0x%lx\n",
+            (unsigned long)tf->vector, name ? name : "reserved",
+            (unsigned long)tf->error);
+    kprintf("RIP=%016lx", (unsigned long)tf->rip);
+    print_symbol(tf->rip);
+    kprintf("\n");
+    if (tf->vector == 14) {
+        print_page_fault(tf->error, cr2);
+    }
+    kprintf("RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", tf->rax, tf->rbx,
+            tf->rcx, tf->rdx);
+    kprintf("RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", tf->rsi, tf->rdi,
+            tf->rbp, tf->rsp);
+    kprintf("R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", tf->r8, tf->r9,
+            tf->r10, tf->r11);
+    kprintf("R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", tf->r12,
+            tf->r13, tf->r14, tf->r15);
+    kprintf("RFLAGS=%016lx CS=%04lx SS=%04lx CR3=%016lx\n", tf->rflags, tf->cs,
+            tf->ss, (unsigned long)read_cr3());
+    kprintf("backtrace:\n  #0 %016lx", (unsigned long)tf->rip);
+    print_symbol(tf->rip);
+    kprintf("\n");
+    backtrace_print((const void *)tf->rbp, 1);
+}
+
+static void handle_exception(struct trap_frame *tf)
+{
+    uint64_t cr2 = read_cr2();
+
+    if (expect.armed && expect.vector == tf->vector) {
+        expect.armed = false;
+        *expect.rec = (struct trap_record){true, tf->vector, tf->error,
+                                           tf->rip, cr2};
+        kprintf("(exception expected by a test; resuming)\n");
+        trap_report(tf, cr2);
+        tf->rip = expect.resume;
+        return;
+    }
+    panicking = true;
+    trap_report(tf, cr2);
+    kprintf("kernel stopped.\n");
+    panic_finish();
+}
+
+static void handle_irq(unsigned irq)
+{
+    if ((irq == 7 || irq == 15) && pic_spurious(irq)) {
+        spurious++;
+        return;
+    }
+    irq_counts[irq]++;
+    if (irq_handlers[irq] != NULL) {
+        irq_handlers[irq]();
+    }
+    pic_eoi(irq);
+}
+
+void trap_dispatch(struct trap_frame *tf);
+
+void trap_dispatch(struct trap_frame *tf)
+{
+    if (tf->vector < 32) {
+        handle_exception(tf);
+    } else if (tf->vector < IRQ_BASE + NUM_IRQS) {
+        handle_irq(tf->vector - IRQ_BASE);
+    } else {
+        kprintf("trap: unexpected vector %lu ignored\n",
+                (unsigned long)tf->vector);
+    }
+}

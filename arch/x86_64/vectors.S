@@ -1,0 +1,83 @@
+/*
+ * Interrupt and exception entry stubs, one per vector.
+ *
+ * Each stub makes the stack look the same: an error code (the CPU pushes one
+ * for vectors 8, 10-14, 17, 21, 29, 30; the stub pushes 0 for the rest),
+ * then the vector number.  trap_common saves the general registers, giving
+ * struct trap_frame (x86.h), and calls trap_dispatch(frame).  The CPU
+ * aligned rsp to 16 before pushing its frame, and 22 quadwords follow, so
+ * the call is 16-byte aligned as the ABI requires.
+ */
+#include "layout.h"
+
+    .altmacro
+
+.macro vector n
+    .balign 16
+vector\n:
+    .if !((\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30))
+    pushq $0
+    .endif
+    pushq $\n
+    jmp trap_common
+.endm
+
+.macro vector_addr n
+    .quad vector\n
+.endm
+
+    .text
+    .set i, 0
+    .rept 256
+    vector %i
+    .set i, i + 1
+    .endr
+
+trap_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    movq %rsp, %rdi
+    call trap_dispatch
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp                   /* vector and error code */
+    iretq
+
+    .section .rodata
+    .balign 8
+    .globl trap_vectors
+trap_vectors:
+    .set i, 0
+    .rept 256
+    vector_addr %i
+    .set i, i + 1
+    .endr
+
+    .section .note.GNU-stack, "", @progbits

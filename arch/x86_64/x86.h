@@ -1,0 +1,101 @@
+/*
+ * Interfaces between the files of the x86_64 port (not the core's business).
+ */
+#ifndef KAIROS_X86_H
+#define KAIROS_X86_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot.h"
+
+/* Registers saved on every trap, in the order vectors.S pushes them. */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector; /* pushed by the stub */
+    uint64_t error;  /* CPU error code, or 0 */
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+#define IST_DOUBLE_FAULT 1
+
+#define IRQ_BASE 32   /* PIC IRQ n arrives as vector IRQ_BASE + n */
+#define IRQ_TIMER 0
+#define IRQ_KEYBOARD 1
+#define IRQ_COM1 4
+#define NUM_IRQS 16
+
+/* gdt.c */
+void gdt_init(void);
+
+/* idt.c */
+void idt_init(void);
+
+/* trap.c */
+typedef void (*irq_handler_t)(void);
+/* Route PIC line irq to fn and unmask it.  Call with interrupts off. */
+void irq_install(unsigned irq, irq_handler_t fn);
+/* Interrupts seen per IRQ line, and spurious ones (IRQ 7/15 with ISR clear). */
+uint64_t irq_count(unsigned irq);
+uint64_t irq_spurious_count(void);
+/* Print the full register report for a trap frame. */
+void trap_report(const struct trap_frame *tf, uint64_t cr2);
+
+/*
+ * What a test saw when it provoked an exception on purpose (trap_expect).
+ */
+struct trap_record {
+    bool hit;          /* the expected exception happened */
+    uint64_t vector;   /* its vector */
+    uint64_t error;    /* its error code */
+    uint64_t rip;      /* where it happened */
+    uint64_t cr2;      /* the faulting address, for page faults */
+};
+/*
+ * Test kernels: the next exception with this vector is reported, recorded in
+ * *rec, and execution resumes at resume instead of halting.  One shot.
+ */
+void trap_expect(unsigned vector, uintptr_t resume, struct trap_record *rec);
+
+/* pic.c */
+void pic_init(void);
+void pic_unmask(unsigned irq);
+void pic_eoi(unsigned irq);
+/* True when irq (7 or 15) fired without being in service: spurious. */
+bool pic_spurious(unsigned irq);
+
+/* pit.c */
+void pit_start(unsigned hz);
+uint64_t pit_subtick_ns(void);
+
+/* multiboot.c: fill bi from the Multiboot information at physical mbi. */
+void multiboot_parse(uint32_t magic, uint32_t mbi, struct boot_info *bi);
+
+/* serial.c */
+void serial_early_init(void);
+void serial_register(void);
+/* vga.c */
+void vga_early_init(void);
+void vga_register(void);
+/* ps2kbd.c */
+void ps2kbd_register(void);
+
+/* paging.c */
+/* Set the end of physical RAM to map (from the memory map, before mm init). */
+void paging_set_mem_top(uintptr_t top);
+/* True when [va, va + len) is mapped kernel memory (image or physmap). */
+bool arch_kernel_mapped(uintptr_t va, size_t len);
+/* True when pages can be marked no-execute. */
+bool arch_has_nx(void);
+
+/* qemu.c: leave QEMU through the isa-debug-exit device (exit status 2c+1). */
+void qemu_debug_exit(uint8_t code);
+
+/* Symbols from the linker script and boot.S. */
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _bss_end[], _image_end[];
+extern char boot_stack[], boot_stack_top[], boot_pml4[];
+
+#endif

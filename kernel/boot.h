@@ -1,0 +1,42 @@
+/*
+ * What the boot loader told the arch port, in portable form.
+ *
+ * The x86_64 port fills this from Multiboot; a test fills it by hand.  The
+ * core reads it once in kernel_main and never keeps pointers into it.
+ */
+#ifndef KAIROS_BOOT_H
+#define KAIROS_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BOOT_MAX_RANGES 64 /* memory-map entries kept; extra ones are dropped */
+
+enum mem_type {
+    MEM_USABLE,   /* RAM the frame allocator may hand out */
+    MEM_RESERVED, /* anything else: firmware, ACPI, holes, defective RAM */
+};
+
+/* One memory-map entry: [base, base + length).  Entries may overlap. */
+struct mem_range {
+    uint64_t base;
+    uint64_t length;
+    enum mem_type type;
+};
+
+struct boot_info {
+    const char *cmdline;                      /* NUL-terminated, may be "" */
+    struct mem_range ranges[BOOT_MAX_RANGES]; /* the firmware memory map */
+    size_t nranges;
+    struct mem_range
+        reserved[BOOT_MAX_RANGES]; /* kernel image, modules, boot data */
+    size_t nreserved;
+    const char *loader; /* boot loader name, or "unknown" */
+};
+
+/* Portable kernel entry, called once by the arch port with interrupts off. */
+_Noreturn void kernel_main(const struct boot_info *bi);
+/* What runs after boot: the shell in the normal image, the suites in the test image. */
+void kernel_run(void);
+
+#endif

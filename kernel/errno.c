@@ -1,0 +1,27 @@
+/*
+ * Symbolic names for error numbers, for dumps and test output.
+ */
+#include <stddef.h>
+
+#include "kerrno.h"
+
+static const char *const names[] = {
+    [EPERM] = "EPERM",   [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
+    [EINTR] = "EINTR",   [EIO] = "EIO",       [EBADF] = "EBADF",
+    [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
+    [EFAULT] = "EFAULT", [EBUSY] = "EBUSY",   [EEXIST] = "EEXIST",
+    [ENODEV] = "ENODEV", [EINVAL] = "EINVAL", [ENOSPC] = "ENOSPC",
+    [ERANGE] = "ERANGE", [ENOSYS] = "ENOSYS", [EALREADY] = "EALREADY",
+};
+
+/* Lock-free and bounds-checked, so a dump on a wedged machine can use it. */
+const char *errno_name(int err)
+{
+    /* Widen before negating: -INT_MIN does not fit an int. */
+    long e = err < 0 ? -(long)err : err;
+
+    if (e >= (long)(sizeof(names) / sizeof(names[0])) || names[e] == NULL) {
+        return "E?";
+    }
+    return names[e];
+}

@@ -1,0 +1,503 @@
+/*
+ * Physical frame allocator (see frame.h and docs/memory.md).
+ *
+ * Managed memory is a table of zones: maximal runs of whole frames that some
+ * usable map entry covers and no reserved entry touches, sorted by address
+ * and never adjacent.  One bitmap holds a bit per managed frame (1 =
+ * allocated); each zone's bits start on a fresh 64-bit word and the pad bits
+ * after its last frame are set, so a word scan never returns them.  A frame
+ * is managed iff it lies in a zone; so "free" is "in a zone and bit clear",
+ * and a free of anything outside every zone is refused as foreign.
+ *
+ * The bitmap lives in the first frames of the largest zone, which are then
+ * cut off the zone: they are never managed, so they can never be handed out
+ * or freed.  Nothing here uses the heap.
+ *
+ * frame_lock guards everything below.  Lock order: heap_lock, then
+ * frame_lock (the heap grows and shrinks under its own lock); nothing else
+ * is taken while frame_lock is held, and refusals are printed after it is
+ * released.
+ */
+#include "frame.h"
+
+#include "arch.h"
+#include "console.h"
+#include "kerrno.h"
+#include "kstring.h"
+#include "panic.h"
+#include "param.h"
+#include "spinlock.h"
+
+#define WORD_BITS 64
+
+struct frame_zone {
+    uintptr_t base;    /* physical address of the zone's first frame */
+    size_t nframes;    /* frames in the zone, at least one */
+    size_t first_word; /* the zone's first word in bitmap */
+};
+
+static struct spinlock frame_lock = SPINLOCK_INIT("frame_lock");
+
+/* frame_lock guards these: */
+static struct frame_zone zones[FRAME_MAX_ZONES]; /* sorted by base */
+static size_t nzones;                            /* zones in use */
+static uint64_t *bitmap; /* bit per managed frame: 1 = allocated */
+static size_t nwords;    /* words in bitmap */
+static size_t hint;      /* word where the next alloc_frame scan starts */
+static struct frame_stats stats; /* total and free frames */
+
+/* ---- Building the zone table ------------------------------------------- */
+
+/* The memory map as frame_init received it. */
+struct memmap {
+    const struct mem_range *ranges;
+    size_t nranges;
+    const struct mem_range *reserved;
+    size_t nreserved;
+};
+
+/*
+ * Entry i of the combined map (ranges, then reserved) as frame boundaries
+ * below FRAME_PHYS_LIMIT: a usable entry shrinks to the whole frames inside
+ * it and never covers frame 0; a reserved one grows to every frame it
+ * touches.  False when nothing is left of it.
+ */
+static bool map_span(const struct memmap *m, size_t i, uint64_t *start,
+                     uint64_t *end, bool *usable)
+{
+    const struct mem_range *r;
+    uint64_t lo, hi;
+
+    if (i < m->nranges) {
+        r = &m->ranges[i];
+        *usable = r->type == MEM_USABLE;
+    } else {
+        r = &m->reserved[i - m->nranges];
+        *usable = false;
+    }
+    if (r->length == 0 || r->base >= FRAME_PHYS_LIMIT) {
+        return false;
+    }
+    lo = r->base;
+    hi = r->length > FRAME_PHYS_LIMIT - lo ? FRAME_PHYS_LIMIT : lo + r->length;
+    if (*usable) {
+        lo = (lo + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+        hi &= ~(uint64_t)(PAGE_SIZE - 1);
+        if (lo < PAGE_SIZE) {
+            lo = PAGE_SIZE;
+        }
+    } else {
+        lo &= ~(uint64_t)(PAGE_SIZE - 1);
+        hi = (hi + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    }
+    *start = lo;
+    *end = hi;
+    return lo < hi;
+}
+
+/* Smallest span boundary above a, or FRAME_PHYS_LIMIT when there is none. */
+static uint64_t map_next_boundary(const struct memmap *m, uint64_t a)
+{
+    uint64_t next = FRAME_PHYS_LIMIT, s, e;
+    bool usable;
+
+    for (size_t i = 0; i < m->nranges + m->nreserved; i++) {
+        if (!map_span(m, i, &s, &e, &usable)) {
+            continue;
+        }
+        if (s > a && s < next) {
+            next = s;
+        }
+        if (e > a && e < next) {
+            next = e;
+        }
+    }
+    return next;
+}
+
+/* True if frame a is covered by a usable span and by no reserved span. */
+static bool map_managed_at(const struct memmap *m, uint64_t a)
+{
+    bool in_usable = false, usable;
+    uint64_t s, e;
+
+    for (size_t i = 0; i < m->nranges + m->nreserved; i++) {
+        if (!map_span(m, i, &s, &e, &usable) || a < s || a >= e) {
+            continue;
+        }
+        if (!usable) {
+            return false;
+        }
+        in_usable = true;
+    }
+    return in_usable;
+}
+
+/*
+ * Append the run [start, end) (above every zone so far) to the table.  When
+ * the table is full the smallest run loses, so a map with too many pieces
+ * costs the least memory.  Returns the frames dropped.
+ */
+static uint64_t zone_add_locked(uint64_t start, uint64_t end)
+{
+    size_t n = (end - start) / PAGE_SIZE, small = 0;
+
+    if (nzones == FRAME_MAX_ZONES) {
+        for (size_t i = 1; i < nzones; i++) {
+            if (zones[i].nframes < zones[small].nframes) {
+                small = i;
+            }
+        }
+        if (zones[small].nframes >= n) {
+            return n;
+        }
+        n = zones[small].nframes;
+        memmove(&zones[small], &zones[small + 1],
+                (nzones - small - 1) * sizeof(zones[0]));
+        nzones--;
+        zones[nzones].base = start;
+        zones[nzones].nframes = (end - start) / PAGE_SIZE;
+        nzones++;
+        return n;
+    }
+    zones[nzones].base = start;
+    zones[nzones].nframes = n;
+    nzones++;
+    return 0;
+}
+
+/*
+ * Fill zones from the map: sweep the span boundaries in address order (the
+ * coverage between two neighbouring boundaries is uniform) and add each
+ * maximal managed run.  O((n + m)^2) for n ranges and m reserved entries,
+ * done once at boot.  Returns the frames dropped for want of zone slots.
+ */
+static uint64_t zones_build_locked(const struct memmap *m)
+{
+    uint64_t a = 0, b, run = 0, run_end = 0, dropped = 0;
+
+    nzones = 0;
+    while (a < FRAME_PHYS_LIMIT) {
+        b = map_next_boundary(m, a);
+        if (map_managed_at(m, a)) {
+            if (run_end != a) {
+                if (run_end != 0) {
+                    dropped += zone_add_locked(run, run_end);
+                }
+                run = a;
+            }
+            run_end = b;
+        }
+        a = b;
+    }
+    if (run_end != 0) {
+        dropped += zone_add_locked(run, run_end);
+    }
+    return dropped;
+}
+
+static size_t words_for(size_t nframes)
+{
+    return (nframes + WORD_BITS - 1) / WORD_BITS;
+}
+
+/*
+ * Carve the bitmap out of the start of the largest zone (which keeps it
+ * away from small low-memory runs) and lay the zones out in it.  -ENOMEM
+ * when no zone can hold it or nothing is left afterwards.
+ */
+static int bitmap_place_locked(void)
+{
+    size_t words = 0, meta, big = 0;
+
+    for (size_t i = 0; i < nzones; i++) {
+        words += words_for(zones[i].nframes);
+        if (zones[i].nframes > zones[big].nframes) {
+            big = i;
+        }
+    }
+    meta = (words * sizeof(uint64_t) + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (nzones == 0 || zones[big].nframes < meta) {
+        return -ENOMEM;
+    }
+    bitmap = arch_phys_to_virt(zones[big].base);
+    zones[big].base += meta * PAGE_SIZE;
+    zones[big].nframes -= meta;
+    if (zones[big].nframes == 0) {
+        memmove(&zones[big], &zones[big + 1],
+                (nzones - big - 1) * sizeof(zones[0]));
+        nzones--;
+    }
+    if (nzones == 0) {
+        return -ENOMEM;
+    }
+    nwords = 0;
+    stats.total = 0;
+    for (size_t i = 0; i < nzones; i++) {
+        size_t n = zones[i].nframes, w = words_for(n);
+
+        zones[i].first_word = nwords;
+        memset(&bitmap[nwords], 0, w * sizeof(uint64_t));
+        if (n % WORD_BITS != 0) {
+            bitmap[nwords + w - 1] = ~0ULL << (n % WORD_BITS);
+        }
+        nwords += w;
+        stats.total += n;
+    }
+    stats.free = stats.total;
+    hint = 0;
+    return 0;
+}
+
+int frame_init(const struct mem_range *ranges, size_t nranges,
+               const struct mem_range *reserved, size_t nreserved)
+{
+    struct memmap m = {ranges, nranges, reserved, nreserved};
+    uint64_t dropped;
+    int err;
+
+    spin_lock(&frame_lock);
+    bitmap = NULL;
+    nwords = 0;
+    stats.total = stats.free = 0;
+    dropped = zones_build_locked(&m);
+    err = bitmap_place_locked();
+    if (err != 0) {
+        nzones = 0;
+    }
+    spin_unlock(&frame_lock);
+    if (dropped != 0) {
+        kprintf("frame: zone table full (%d), %lu frames ignored\n",
+                FRAME_MAX_ZONES, (unsigned long)dropped);
+    }
+    return err;
+}
+
+/* ---- Bitmap helpers (caller holds frame_lock) --------------------------- */
+
+/* Zone holding physical address pa, or NULL if pa is not managed. */
+static struct frame_zone *zone_of_addr(uintptr_t pa)
+{
+    size_t lo = 0, hi = nzones;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct frame_zone *z = &zones[mid];
+
+        if (pa < z->base) {
+            hi = mid;
+        } else if ((pa - z->base) / PAGE_SIZE >= z->nframes) {
+            lo = mid + 1;
+        } else {
+            return z;
+        }
+    }
+    return NULL;
+}
+
+/* Zone whose bits include bitmap word w (w < nwords). */
+static struct frame_zone *zone_of_word(size_t w)
+{
+    size_t lo = 0, hi = nzones;
+
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (zones[mid].first_word <= w) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return &zones[lo];
+}
+
+/* Set (on) or clear bits [i, i + n) of zone z. */
+static void bits_set(const struct frame_zone *z, size_t i, size_t n, bool on)
+{
+    for (size_t k = i; k < i + n; k++) {
+        uint64_t mask = 1ULL << (k % WORD_BITS);
+        uint64_t *w = &bitmap[z->first_word + k / WORD_BITS];
+
+        *w = on ? (*w | mask) : (*w & ~mask);
+    }
+}
+
+/*
+ * First index in [i, limit) of zone z whose bit equals want, or limit
+ * (limit <= z->nframes).  Whole words that cannot match are skipped, so a
+ * scan costs O((limit - i) / 64 + 1).
+ */
+static size_t bit_find(const struct frame_zone *z, size_t i, size_t limit,
+                       bool want)
+{
+    while (i < limit) {
+        uint64_t w = bitmap[z->first_word + i / WORD_BITS];
+
+        w = (want ? w : ~w) >> (i % WORD_BITS);
+        if (w != 0) {
+            i += (size_t)__builtin_ctzll(w);
+            return i < limit ? i : limit;
+        }
+        i = (i / WORD_BITS + 1) * WORD_BITS;
+    }
+    return limit;
+}
+
+/* ---- Allocation ---------------------------------------------------------- */
+
+/* Take the first free frame at or after the hint word, wrapping once. */
+static uintptr_t alloc_one_locked(void)
+{
+    for (size_t k = 0; k < nwords; k++) {
+        size_t w = hint + k < nwords ? hint + k : hint + k - nwords;
+        struct frame_zone *z;
+        size_t bit;
+
+        if (bitmap[w] == ~0ULL) {
+            continue;
+        }
+        bit = (size_t)__builtin_ctzll(~bitmap[w]);
+        bitmap[w] |= 1ULL << bit;
+        hint = w;
+        stats.free--;
+        z = zone_of_word(w);
+        return z->base + ((w - z->first_word) * WORD_BITS + bit) * PAGE_SIZE;
+    }
+    panic("frame: %zu frames counted free but none in the bitmap", stats.free);
+}
+
+uintptr_t alloc_frame(void)
+{
+    uintptr_t pa = 0;
+
+    spin_lock(&frame_lock);
+    if (stats.free > 0) {
+        pa = alloc_one_locked();
+    }
+    spin_unlock(&frame_lock);
+    return pa;
+}
+
+/* First fit over the zones for a run of n free frames; 0 when none. */
+static uintptr_t alloc_run_locked(size_t n)
+{
+    for (size_t zi = 0; zi < nzones; zi++) {
+        struct frame_zone *z = &zones[zi];
+        size_t i = 0;
+
+        while (z->nframes - i >= n) {
+            size_t start = bit_find(z, i, z->nframes, false), end;
+
+            if (z->nframes - start < n) {
+                break;
+            }
+            end = bit_find(z, start, start + n, true);
+            if (end == start + n) {
+                bits_set(z, start, n, true);
+                stats.free -= n;
+                return z->base + start * PAGE_SIZE;
+            }
+            i = end;
+        }
+    }
+    return 0;
+}
+
+uintptr_t alloc_frames(size_t n)
+{
+    uintptr_t pa = 0;
+
+    if (n == 1) {
+        return alloc_frame();
+    }
+    spin_lock(&frame_lock);
+    if (n > 0 && n <= stats.free) {
+        pa = alloc_run_locked(n);
+    }
+    spin_unlock(&frame_lock);
+    return pa;
+}
+
+/* ---- Freeing ------------------------------------------------------------- */
+
+enum free_refusal {
+    FREE_OK,
+    FREE_EMPTY,
+    FREE_UNALIGNED,
+    FREE_FOREIGN,
+    FREE_DOUBLE,
+};
+
+static const char *const refusal_text[] = {
+    [FREE_OK] = "ok",
+    [FREE_EMPTY] = "starts an empty run (n == 0)",
+    [FREE_UNALIGNED] = "is not frame-aligned",
+    [FREE_FOREIGN] = "is not managed (reserved, metadata or unmapped)",
+    [FREE_DOUBLE] = "is already free (double free)",
+};
+
+/*
+ * Check that [pa, pa + n frames) is allocated managed memory in one zone,
+ * and free it if so; otherwise change nothing.  *bad is the first frame
+ * found already free.
+ */
+static enum free_refusal free_run_locked(uintptr_t pa, size_t n, uintptr_t *bad)
+{
+    struct frame_zone *z;
+    size_t i, hole;
+
+    if (n == 0) {
+        return FREE_EMPTY;
+    }
+    if (pa % PAGE_SIZE != 0) {
+        return FREE_UNALIGNED;
+    }
+    z = zone_of_addr(pa);
+    if (z == NULL) {
+        return FREE_FOREIGN;
+    }
+    i = (pa - z->base) / PAGE_SIZE;
+    if (n > z->nframes - i) {
+        return FREE_FOREIGN;
+    }
+    hole = bit_find(z, i, i + n, false);
+    if (hole < i + n) {
+        *bad = z->base + hole * PAGE_SIZE;
+        return FREE_DOUBLE;
+    }
+    bits_set(z, i, n, false);
+    stats.free += n;
+    return FREE_OK;
+}
+
+int free_frames(uintptr_t pa, size_t n)
+{
+    enum free_refusal why;
+    uintptr_t bad = pa;
+
+    spin_lock(&frame_lock);
+    why = free_run_locked(pa, n, &bad);
+    spin_unlock(&frame_lock);
+    if (why == FREE_OK) {
+        return 0;
+    }
+    kprintf("frame: refused free of 0x%lx (%zu frames): frame 0x%lx %s\n",
+            (unsigned long)pa, n, (unsigned long)bad, refusal_text[why]);
+    return why == FREE_DOUBLE ? -EALREADY : -EINVAL;
+}
+
+int free_frame(uintptr_t pa)
+{
+    return free_frames(pa, 1);
+}
+
+struct frame_stats frame_stats(void)
+{
+    struct frame_stats s;
+
+    spin_lock(&frame_lock);
+    s = stats;
+    spin_unlock(&frame_lock);
+    return s;
+}

@@ -1,0 +1,60 @@
+/*
+ * kernel_main: the portable half of boot.
+ *
+ * The arch port calls it once, interrupts off, with the boot information.
+ * The order matters: the command line first (everything below may read it),
+ * frames before page tables (tables are made of frames), page tables before
+ * the heap's first use, devices before the console facades that wrap them,
+ * and interrupts last, once every handler has its state.
+ */
+#include "arch.h"
+#include "boot.h"
+#include "cmdline.h"
+#include "console.h"
+#include "frame.h"
+#include "panic.h"
+#include "param.h"
+#include "timer.h"
+
+static void banner(const struct boot_info *bi)
+{
+    struct frame_stats fs = frame_stats();
+    uint64_t us = uptime_ns() / 1000;
+
+    kprintf("\nKairos %s (%s), booted by %s\n", KAIROS_VERSION, ARCH_NAME,
+            bi->loader);
+    kprintf("memory: %lu MiB usable (%lu frames), %lu MiB free\n",
+            (unsigned long)(fs.total * PAGE_SIZE >> 20),
+            (unsigned long)fs.total,
+            (unsigned long)(fs.free * PAGE_SIZE >> 20));
+    kprintf("timer: %u Hz\n", timer_hz());
+    kprintf("boot: %lu.%03lu ms from timer start to here\n",
+            (unsigned long)(us / 1000), (unsigned long)(us % 1000));
+}
+
+_Noreturn void kernel_main(const struct boot_info *bi)
+{
+    static const char *const inputs[] = {"ps2kbd", "serial0"};
+    int err;
+
+    cmdline_parse(bi->cmdline);
+    timer_init(cmdline_get_ulong("hz", HZ_DEFAULT, HZ_MIN, HZ_MAX));
+    err = frame_init(bi->ranges, bi->nranges, bi->reserved, bi->nreserved);
+    if (err != 0) {
+        panic("frame_init: no usable memory (%d)", err);
+    }
+    err = arch_mm_init();
+    if (err != 0) {
+        panic("arch_mm_init: cannot build the kernel page tables (%d)", err);
+    }
+    arch_devices_init();
+    err = console_devices_init(inputs, sizeof(inputs) / sizeof(inputs[0]));
+    if (err != 0) {
+        panic("console_devices_init: %d", err);
+    }
+    arch_irq_enable();
+    banner(bi);
+    kernel_run();
+    kprintf("kernel_run returned; halting\n");
+    arch_halt();
+}

@@ -1,0 +1,43 @@
+/*
+ * Kairos limits and defaults, in one place (xv6's param.h).
+ *
+ * Change a number here, rebuild, and every subsystem follows.  Limits that a
+ * user may set at boot are documented with their command-line key.
+ */
+#ifndef KAIROS_PARAM_H
+#define KAIROS_PARAM_H
+
+#define KAIROS_VERSION "0.1.0"
+
+#define PAGE_SIZE  4096UL /* frame and page size */
+#define PAGE_SHIFT 12
+
+#define HZ_DEFAULT 100 /* timer rate; command line: hz= */
+#define HZ_MIN     19  /* the PIT cannot go slower than ~18.2 Hz */
+#define HZ_MAX     10000
+
+#define CMDLINE_MAX       512 /* bytes of kernel command line kept, with NUL */
+#define CMDLINE_MAX_WORDS 32  /* words examined; later ones are ignored */
+#define CMDLINE_WORD_MAX  128 /* bytes in one key=value word, with the NUL */
+
+#define HEAP_POOL_MIN  (64 * 1024) /* heap grows by at least this much */
+#define HEAP_MAX_ALIGN PAGE_SIZE /* largest alignment kmalloc_aligned accepts */
+#define HEAP_ALLOC_MAX (1UL << 32) /* largest kmalloc; bigger ones get NULL */
+
+/* Runs of managed memory the frame allocator keeps; extra ones are dropped. */
+#define FRAME_MAX_ZONES 128
+/* Physical memory at or above this address is ignored by the frame allocator. */
+#define FRAME_PHYS_LIMIT (1ULL << 48)
+
+#define CONSOLE_MAX_SINKS 4     /* outputs a console line is copied to */
+#define KLOG_SIZE         16384 /* bytes of kernel log kept in memory */
+#define RX_RING_SIZE      256   /* bytes buffered per input device */
+
+#define DRIVER_TABLE_INITIAL 4  /* driver registry slots before it grows */
+#define DRIVER_NAME_MAX      16 /* bytes in a device name, with the NUL */
+
+#define SHELL_LINE_MAX 128 /* longest shell line */
+
+#define BACKTRACE_MAX 16 /* frames a backtrace walks */
+
+#endif

@@ -1,0 +1,11 @@
+/*
+ * What the normal image runs after boot: the shell.  The test image links
+ * tests/kernel/ktest.c, which defines kernel_run as the suite runner.
+ */
+#include "boot.h"
+#include "shell.h"
+
+void kernel_run(void)
+{
+    shell_run();
+}

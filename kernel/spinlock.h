@@ -1,0 +1,48 @@
+/*
+ * Spinlocks that save and disable interrupts (xv6's spinlock).
+ *
+ * Every spinlock is taken with interrupts disabled on this CPU: an interrupt
+ * handler that takes the same lock could otherwise spin forever on the CPU
+ * that holds it.  Interrupts are restored by the matching release, so
+ * acquires nest: interrupts come back on only when the outermost lock a CPU
+ * holds is released, and only if they were on before it was taken.
+ */
+#ifndef KAIROS_SPINLOCK_H
+#define KAIROS_SPINLOCK_H
+
+#include <stdbool.h>
+
+#include "arch.h"
+
+struct spinlock {
+    volatile int locked; /* 0 free, 1 held (changed atomically) */
+    const char *name;    /* for panics and dumps */
+    int cpu;             /* holder's CPU id, -1 when free */
+};
+
+#define SPINLOCK_INIT(n)                    \
+    {                                       \
+        .locked = 0, .name = (n), .cpu = -1 \
+    }
+
+/* Initialise a lock at run time; equivalent to SPINLOCK_INIT. */
+void spin_init(struct spinlock *lk, const char *name);
+/* Disable interrupts, then spin until lk is ours.  Panics if already ours. */
+void spin_lock(struct spinlock *lk);
+/* Release lk and restore interrupts if this was the outermost lock held. */
+void spin_unlock(struct spinlock *lk);
+/* True if this CPU holds lk. */
+bool holding(const struct spinlock *lk);
+/* Try once to take lk; true on success (interrupts stay off only then). */
+bool spin_trylock(struct spinlock *lk);
+
+/*
+ * push_irq_off/pop_irq_off: the nesting counter under spinlocks, also usable
+ * on its own.  They pair like brackets; pop with nothing pushed panics.
+ */
+void push_irq_off(void);
+void pop_irq_off(void);
+/* Depth of push_irq_off on this CPU (locks held plus explicit pushes). */
+int irq_off_depth(void);
+
+#endif

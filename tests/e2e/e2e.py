@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""End-to-end tests: boot the image `make run` boots and drive its shell
+over the serial console, as a user would.  Prints TAP.
+
+    python3 tests/e2e/e2e.py build/kairos.bin [build/kairos.iso]
+
+Each boot runs QEMU with the serial port on a pipe; a wall-clock timeout on
+every wait turns a hang into a failure.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+QEMU = ["qemu-system-x86_64", "-machine", "pc", "-m", "128M", "-no-reboot",
+        "-display", "none", "-monitor", "none", "-serial", "stdio"]
+PROMPT = "kairos> "
+WAIT = 30  # seconds any single expected output may take
+
+
+class Machine:
+    """A QEMU process whose serial console we can read and type into."""
+
+    def __init__(self, args):
+        self.proc = subprocess.Popen(QEMU + args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.out = ""
+        self.seen = 0  # output before this index has been matched
+        self.lock = threading.Lock()
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        while True:
+            data = self.proc.stdout.read1(4096)
+            if not data:
+                return
+            with self.lock:
+                self.out += data.decode("latin-1").replace("\r", "")
+
+    def expect(self, pattern, timeout=WAIT):
+        """Wait for a regex in the output after the last match; return it."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                m = re.compile(pattern).search(self.out, self.seen)
+                if m:
+                    self.seen = m.end()
+                    return m
+            if self.proc.poll() is not None:
+                time.sleep(0.2)
+                with self.lock:
+                    m = re.compile(pattern).search(self.out, self.seen)
+                if m:
+                    self.seen = m.end()
+                    return m
+                break
+            time.sleep(0.05)
+        raise AssertionError("timed out waiting for %r; last output:\n%s"
+                             % (pattern, self.out[-600:]))
+
+    def type(self, text):
+        """Type text slowly enough for a 16-byte UART FIFO."""
+        for i in range(0, len(text), 8):
+            self.proc.stdin.write(text[i:i + 8].encode())
+            self.proc.stdin.flush()
+            time.sleep(0.02)
+
+    def command(self, line):
+        """Type a line and return the output up to the next prompt."""
+        self.type(line + "\r")
+        start = self.seen
+        self.expect(re.escape(PROMPT))
+        return self.out[start:self.seen]
+
+    def wait_exit(self, timeout=WAIT):
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+results = []
+
+
+def case(name):
+    def wrap(fn):
+        results.append((name, fn))
+        return fn
+    return wrap
+
+
+def boot(image, append="", extra=()):
+    m = Machine(["-kernel", image, "-append", append] + list(extra))
+    m.expect(re.escape(PROMPT))
+    return m
+
+
+IMAGE = sys.argv[1]
+ISO = sys.argv[2] if len(sys.argv) > 2 else None
+shell = None  # one machine shared by the shell cases, booted by the first
+
+
+@case("boot: banner shows version, memory, timer rate and boot time")
+def _():
+    global shell
+    shell = Machine(["-kernel", IMAGE, "-append", ""])
+    m = shell.expect(r"Kairos (\d+\.\d+\.\d+) \(x86_64\), booted by (.+)\n")
+    assert m.group(2).startswith("qemu"), m.group(2)
+    m = shell.expect(r"memory: (\d+) MiB usable \((\d+) frames\), (\d+) MiB free")
+    assert 100 <= int(m.group(1)) <= 128, m.group(0)
+    shell.expect(r"timer: 100 Hz")
+    m = shell.expect(r"boot: (\d+)\.(\d{3}) ms")
+    shell.expect(re.escape(PROMPT))
+
+
+@case("shell: help lists the commands")
+def _():
+    out = shell.command("help")
+    for name in ("help", "mem", "uptime", "halt"):
+        assert re.search(r"^\s+%s\s" % name, out, re.M), out
+
+
+@case("shell: mem shows frame and heap counters that add up")
+def _():
+    out = shell.command("mem")
+    m = re.search(r"frames: (\d+) total, (\d+) free, (\d+) in use", out)
+    assert m, out
+    total, free, used = map(int, m.groups())
+    assert total == free + used and free > 0, out
+    m = re.search(r"heap: (\d+) bytes in use, (\d+) live allocations", out)
+    assert m and int(m.group(2)) > 0, out  # the driver registry lives there
+
+
+@case("shell: uptime advances")
+def _():
+    a = re.search(r"up (\d+)\.(\d+) s \((\d+) ticks at 100 Hz\)",
+                  shell.command("uptime"))
+    time.sleep(0.3)
+    b = re.search(r"up (\d+)\.(\d+) s \((\d+) ticks at 100 Hz\)",
+                  shell.command("uptime"))
+    assert a and b and int(b.group(3)) > int(a.group(3)), (a, b)
+
+
+@case("shell: an unknown command gets a clear message")
+def _():
+    out = shell.command("frobnicate now")
+    assert "unknown command 'frobnicate'" in out, out
+
+
+@case("shell: extra arguments get the usage line")
+def _():
+    out = shell.command("mem please")
+    assert "usage: mem" in out, out
+
+
+@case("shell: an over-long line is refused with a message")
+def _():
+    out = shell.command("x" * 200)
+    assert "line too long" in out, out
+
+
+@case("shell: backspace edits the line")
+def _():
+    out = shell.command("hx\x7felp")
+    assert re.search(r"^\s+uptime\s", out, re.M), out
+
+
+@case("shell: halt powers QEMU off")
+def _():
+    shell.type("halt\r")
+    shell.expect("Powering off")
+    assert shell.wait_exit() == 0
+
+
+@case("cmdline: hz= sets the timer; unknown and malformed words warn")
+def _():
+    m = boot(IMAGE, "hz=250 bogus=1 junk")
+    try:
+        out = m.out
+        assert "timer: 250 Hz" in out, out
+        assert "unknown option 'bogus=1'" in out, out
+        assert "junk" in out and "malformed" in out.lower(), out
+        assert "at 250 Hz" in m.command("uptime")
+    finally:
+        m.kill()
+
+
+@case("cmdline: an out-of-range hz warns and keeps the default")
+def _():
+    m = boot(IMAGE, "hz=5")
+    try:
+        assert "timer: 100 Hz" in m.out, m.out
+        assert re.search(r"hz.*5", m.out.split("Kairos")[0]), m.out
+    finally:
+        m.kill()
+
+
+@case("debug: gdb attaches, survives long mode and stops in kernel_main")
+def _():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    m = Machine(["-kernel", IMAGE, "-S", "-gdb", "tcp:127.0.0.1:%d" % port])
+    try:
+        script = open("tools/gdbinit").read().replace(
+            "localhost:1234", "127.0.0.1:%d" % port)
+        script += "\nbacktrace 1\ninfo registers rip cs\n"
+        elf = re.sub(r"\.bin$", ".elf", IMAGE)
+        r = subprocess.run(["gdb", "-q", "-batch", "-nx", "-ex",
+                            "set confirm off", "-x", "/dev/stdin", elf],
+                           input=script.encode(), capture_output=True,
+                           timeout=WAIT)
+        out = r.stdout.decode() + r.stderr.decode()
+        assert "too long" not in out, out
+        assert re.search(r"#0\s+kernel_main", out), out
+        assert re.search(r"cs\s+0x8\b", out), out
+    finally:
+        m.kill()
+
+
+@case("iso: the GRUB ISO boots to the shell")
+def _():
+    assert ISO and os.path.exists(ISO), "no ISO given"
+    m = Machine(["-cdrom", ISO])
+    try:
+        m.expect(r"booted by GRUB", timeout=60)
+        m.expect(re.escape(PROMPT))
+        assert "mem" in m.command("help")
+    finally:
+        m.kill()
+
+
+def main():
+    failed = 0
+    for i, (name, fn) in enumerate(results, 1):
+        try:
+            fn()
+            print("ok %d - e2e: %s" % (i, name), flush=True)
+        except Exception as e:  # report and go on with the next case
+            failed += 1
+            print("not ok %d - e2e: %s" % (i, name), flush=True)
+            for line in str(e).splitlines()[-12:]:
+                print("#   " + line)
+    if shell:
+        shell.kill()
+    print("1..%d" % len(results))
+    return 1 if failed else 0
+
+
+sys.exit(main())

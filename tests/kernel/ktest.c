@@ -1,0 +1,144 @@
+/*
+ * The test image's kernel_run: run the suites, print TAP, and leave QEMU
+ * through isa-debug-exit with KTEST_EXIT_PASS or KTEST_EXIT_FAIL (QEMU's
+ * exit status is then 2 * code + 1: 33 or 35, never QEMU's own 1).
+ *
+ * Command line: test=PREFIX runs only the cases whose "suite/case" name
+ * starts with PREFIX; crash=pf|de|assert provokes an unexpected fault or a
+ * failed assertion, to check that it fails the run with a report.
+ */
+#include "boot.h"
+#include "cmdline.h"
+#include "console.h"
+#include "heap.h"
+#include "kstring.h"
+#include "ktest.h"
+#include "panic.h"
+#include "printf.h"
+#include "x86.h"
+
+#define KTEST_EXIT_PASS 0x10
+#define KTEST_EXIT_FAIL 0x11
+
+extern const struct ktest_suite suite_memory, suite_heap, suite_paging,
+    suite_trap, suite_timer, suite_spinlock, suite_drivers, suite_lib;
+
+static const struct ktest_suite *const suites[] = {
+    &suite_memory, &suite_heap,     &suite_paging,  &suite_trap,
+    &suite_timer,  &suite_spinlock, &suite_drivers, &suite_lib,
+};
+
+#define NSUITES (sizeof(suites) / sizeof(suites[0]))
+
+static bool failed;          /* the running case has failed */
+static char failure[160];    /* and why */
+
+void ktest_fail(const char *file, int line, const char *what)
+{
+    if (!failed) {
+        ksnprintf(failure, sizeof(failure), "%s:%d: %s", file, line, what);
+    }
+    failed = true;
+}
+
+void ktest_fail_eq(const char *file, int line, const char *what, long long a,
+                   long long b)
+{
+    if (!failed) {
+        ksnprintf(failure, sizeof(failure), "%s:%d: %s (%lld != %lld)", file,
+                  line, what, a, b);
+    }
+    failed = true;
+}
+
+int ktest_log_contains(const char *s, size_t window)
+{
+    static char tail[4096];
+    size_t n = klog_tail(tail, window < sizeof(tail) ? window : sizeof(tail));
+    size_t len = strlen(s);
+
+    for (size_t i = 0; i + len <= n; i++) {
+        if (memcmp(tail + i, s, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static bool selected(const char *suite, const char *name, const char *prefix)
+{
+    char full[96];
+
+    if (prefix == NULL) {
+        return true;
+    }
+    ksnprintf(full, sizeof(full), "%s/%s", suite, name);
+    return strncmp(full, prefix, strlen(prefix)) == 0;
+}
+
+static void exit_fail(void)
+{
+    qemu_debug_exit(KTEST_EXIT_FAIL);
+}
+
+static int run_suites(const char *prefix)
+{
+    int planned = 0, number = 0, nfailed = 0;
+
+    for (size_t s = 0; s < NSUITES; s++) {
+        for (size_t c = 0; c < suites[s]->ncases; c++) {
+            planned += selected(suites[s]->name, suites[s]->cases[c].name,
+                                prefix);
+        }
+    }
+    kprintf("1..%d\n", planned);
+    for (size_t s = 0; s < NSUITES; s++) {
+        const struct ktest_suite *st = suites[s];
+
+        for (size_t c = 0; c < st->ncases; c++) {
+            if (!selected(st->name, st->cases[c].name, prefix)) {
+                continue;
+            }
+            failed = false;
+            st->cases[c].fn();
+            number++;
+            nfailed += failed;
+            kprintf("%s %d - %s/%s%s%s\n", failed ? "not ok" : "ok", number,
+                    st->name, st->cases[c].name, failed ? " # " : "",
+                    failed ? failure : "");
+        }
+    }
+    kprintf("# %d passed, %d failed\n", number - nfailed, nfailed);
+    return nfailed;
+}
+
+/* Unexpected faults for crash=...; each must end the run as a failure. */
+void fault_read(uintptr_t addr);
+void fault_div0(void);
+
+static void crash(const char *what)
+{
+    kprintf("# crash=%s: provoking it now\n", what);
+    if (strcmp(what, "pf") == 0) {
+        fault_read(0xdead0000);
+    } else if (strcmp(what, "de") == 0) {
+        fault_div0();
+    } else if (strcmp(what, "assert") == 0) {
+        KASSERT(strcmp(what, "assert") != 0);
+    }
+    kprintf("# crash=%s: unknown crash or it did not fault\n", what);
+}
+
+void kernel_run(void)
+{
+    const char *what = cmdline_get("crash");
+
+    panic_set_hook(exit_fail);
+    if (what != NULL) {
+        crash(what);
+        exit_fail();
+        return;
+    }
+    qemu_debug_exit(run_suites(cmdline_get("test")) == 0 ? KTEST_EXIT_PASS
+                                                         : KTEST_EXIT_FAIL);
+}

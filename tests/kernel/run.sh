@@ -1,0 +1,73 @@
+#!/bin/sh
+# The in-kernel test layer: boot the test image in QEMU and turn what it
+# prints into one TAP stream.
+#
+#   tests/kernel/run.sh build/kairos-test.bin
+#
+# 1. Every suite: the kernel's own TAP lines, renumbered, plus a check that
+#    the run ended through isa-debug-exit with the success code.
+# 2. test=PREFIX: only the matching suite runs.
+# 3. crash=pf|de|assert: an unexpected fault or failed assertion must end
+#    the run at once with the failure code and a full report.
+# Serial logs are kept in build/results/kernel-*.log.
+set -u
+image=$1
+logs=${RESULTS:-build/results}
+mkdir -p "$logs"
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+
+boot() { # name cmdline -> log file, sets $status
+    log="$logs/kernel-$1.log"
+    tools/qemu-test.sh "$image" "$2" 60 >"$log" 2>&1
+    status=$?
+}
+
+# 1. All suites.
+boot all ""
+planned=$(grep -m1 -E '^1\.\.[0-9]+' "$log" | tr -d '\r' | cut -d. -f3)
+ran=0
+while IFS= read -r line; do
+    case "$line" in
+    "ok "*) ran=$((ran + 1)); ok "kernel: ${line#ok * - }" ;;
+    "not ok "*) ran=$((ran + 1)); not_ok "kernel: ${line#not ok * - }" ;;
+    esac
+done <<EOF_LOG
+$(tr -d '\r' <"$log")
+EOF_LOG
+[ "$status" -eq 33 ]
+check $? "kernel suites exit through isa-debug-exit with success (status $status)"
+[ -n "$planned" ] && [ "$ran" -eq "$planned" ]
+check $? "kernel suites: all ${planned:-?} planned cases reported ($ran)"
+
+# 2. A subset.
+boot subset "test=timer/"
+others=$(tr -d '\r' <"$log" | grep -E '^(not )?ok ' | grep -vc ' - timer/')
+timers=$(tr -d '\r' <"$log" | grep -cE '^ok [0-9]+ - timer/')
+[ "$status" -eq 33 ] && [ "$others" -eq 0 ] && [ "$timers" -ge 3 ]
+check $? "test=timer/ runs only the timer suite ($timers run, $others others)"
+
+# 3. Crashes fail the run, with a report.
+crash() { # kind, then strings the report must hold
+    kind=$1
+    shift
+    boot "crash-$kind" "crash=$kind"
+    missing=""
+    for s in "$@"; do
+        grep -qF -- "$s" "$log" || missing="$missing [$s]"
+    done
+    [ "$status" -eq 35 ] && [ -z "$missing" ]
+    check $? "crash=$kind ends the run with the failure code (status $status)${missing:+, report lacks$missing}"
+}
+crash pf "EXCEPTION 14: #PF page fault" "CR2=00000000dead0000" \
+    "RIP=" "<fault_read_ip+0x0>" "RAX=" "R15=" "RFLAGS=" "backtrace:" \
+    "<kernel_run+0x" "<kernel_main+0x"
+crash de "EXCEPTION 0: #DE divide error" "<fault_div0_ip+0x0>" "backtrace:"
+crash assert "PANIC: assertion failed" "ktest.c:" "backtrace:" "<panic_at+0x"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

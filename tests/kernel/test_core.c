@@ -1,0 +1,192 @@
+/*
+ * Timer, spinlocks, the driver registry and the kernel-built library.
+ */
+#include "arch.h"
+#include "console.h"
+#include "driver.h"
+#include "kerrno.h"
+#include "kstring.h"
+#include "ktest.h"
+#include "printf.h"
+#include "spinlock.h"
+#include "timer.h"
+#include "x86.h"
+
+/* Wait (in hlt, bounded by a number of wake-ups, not by time) for ticks. */
+static bool wait_ticks(uint64_t n)
+{
+    uint64_t start = timer_ticks();
+
+    for (int wakeups = 0; wakeups < 10000; wakeups++) {
+        if (timer_ticks() >= start + n) {
+            return true;
+        }
+        arch_cpu_idle();
+    }
+    return false;
+}
+
+static void ticks_advance(void)
+{
+    uint64_t irq0 = irq_count(IRQ_TIMER);
+    uint64_t t0 = timer_ticks();
+
+    KT_ASSERT(arch_irq_enabled());
+    KT_ASSERT(wait_ticks(3));
+    KT_ASSERT(timer_ticks() >= t0 + 3);
+    KT_ASSERT(irq_count(IRQ_TIMER) >= irq0 + 3);
+}
+
+static void uptime_follows_ticks(void)
+{
+    uint64_t period = 1000000000ULL / timer_hz();
+    uint64_t a, b, t;
+
+    KT_ASSERT(wait_ticks(1));
+    a = uptime_ns();
+    t = timer_ticks();
+    b = uptime_ns();
+    KT_ASSERT(b >= a);
+    KT_ASSERT(a >= (t - 1) * period);
+    KT_ASSERT(b < (t + 2) * period);
+}
+
+/* With interrupts off, watch the PIT count wrap twice (two periods, each
+ * raising IRQ 0): the tick count must not move until they are back on. */
+static void ticks_stop_with_irqs_off(void)
+{
+    arch_irqstate_t s = arch_irq_save();
+    uint64_t t0 = timer_ticks();
+    uint64_t prev = arch_timer_subtick_ns();
+    int wraps = 0;
+
+    for (long i = 0; i < 10000000 && wraps < 2; i++) {
+        uint64_t now = arch_timer_subtick_ns();
+
+        wraps += now < prev;
+        prev = now;
+    }
+    KT_EQ(wraps, 2);
+    KT_EQ(timer_ticks(), t0);
+    arch_irq_restore(s);
+    KT_ASSERT(wait_ticks(1)); /* the pending tick arrives */
+}
+
+static const struct ktest_case timer_cases[] = {
+    {"ticks_advance", ticks_advance},
+    {"uptime_follows_ticks", uptime_follows_ticks},
+    {"ticks_stop_with_irqs_off", ticks_stop_with_irqs_off},
+};
+KTEST_SUITE(suite_timer, "timer", timer_cases);
+
+static void lock_disables_interrupts(void)
+{
+    struct spinlock a = SPINLOCK_INIT("a");
+    struct spinlock b = SPINLOCK_INIT("b");
+
+    KT_ASSERT(arch_irq_enabled());
+    spin_lock(&a);
+    KT_ASSERT(!arch_irq_enabled());
+    KT_ASSERT(holding(&a));
+    spin_lock(&b);
+    spin_unlock(&b);
+    KT_ASSERT(!arch_irq_enabled()); /* still inside a */
+    KT_ASSERT(!holding(&b));
+    spin_unlock(&a);
+    KT_ASSERT(arch_irq_enabled());
+    KT_EQ(irq_off_depth(), 0);
+}
+
+static void lock_keeps_interrupts_off(void)
+{
+    struct spinlock a = SPINLOCK_INIT("a");
+    arch_irqstate_t s = arch_irq_save();
+
+    spin_lock(&a);
+    spin_unlock(&a);
+    KT_ASSERT(!arch_irq_enabled()); /* they were off before: stay off */
+    arch_irq_restore(s);
+    KT_ASSERT(arch_irq_enabled());
+}
+
+static void trylock_on_held_lock(void)
+{
+    struct spinlock a = SPINLOCK_INIT("a");
+
+    a.locked = 1; /* as if another CPU held it */
+    a.cpu = 1;
+    KT_ASSERT(!spin_trylock(&a));
+    KT_ASSERT(arch_irq_enabled());
+    a.locked = 0;
+    a.cpu = -1;
+    KT_ASSERT(spin_trylock(&a));
+    KT_ASSERT(holding(&a));
+    spin_unlock(&a);
+}
+
+static const struct ktest_case spinlock_cases[] = {
+    {"lock_disables_interrupts", lock_disables_interrupts},
+    {"lock_keeps_interrupts_off", lock_keeps_interrupts_off},
+    {"trylock_on_held_lock", trylock_on_held_lock},
+};
+KTEST_SUITE(suite_spinlock, "spinlock", spinlock_cases);
+
+static void devices_registered(void)
+{
+    static const char *const names[] = {"serial0", "vga", "ps2kbd",
+                                        "console", "keyboard"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        KT_ASSERT(driver_find(names[i]) != NULL);
+    }
+    KT_ASSERT(driver_find("nosuch") == NULL);
+}
+
+static void console_device_writes(void)
+{
+    struct chardev *con = driver_find("console");
+    static const char msg[] = "# console device says hello\n";
+
+    KT_ASSERT(con != NULL);
+    KT_EQ(dev_write(con, msg, sizeof(msg) - 1), sizeof(msg) - 1);
+    KT_ASSERT(ktest_log_contains("console device says hello", 256));
+    KT_EQ(dev_read(con, NULL, 0), -EINVAL); /* write-only */
+}
+
+static void keyboard_reads_nothing_yet(void)
+{
+    struct chardev *kbd = driver_find("keyboard");
+    char c;
+
+    KT_ASSERT(kbd != NULL);
+    KT_EQ(dev_read(kbd, &c, 1), 0); /* non-blocking, no input */
+}
+
+static void duplicate_name_refused(void)
+{
+    struct chardev *con = driver_find("console");
+
+    KT_EQ(driver_register("console", con->ops, NULL), -EEXIST);
+}
+
+static const struct ktest_case drivers_cases[] = {
+    {"devices_registered", devices_registered},
+    {"console_device_writes", console_device_writes},
+    {"keyboard_reads_nothing_yet", keyboard_reads_nothing_yet},
+    {"duplicate_name_refused", duplicate_name_refused},
+};
+KTEST_SUITE(suite_drivers, "drivers", drivers_cases);
+
+static void printf_in_kernel_build(void)
+{
+    char buf[64];
+
+    ksnprintf(buf, sizeof(buf), "%d|%5x|%-3s|%c|%lu", -42, 0xbeef, "ab", 'z',
+              123456789012UL);
+    KT_ASSERT(strcmp(buf, "-42| beef|ab |z|123456789012") == 0);
+}
+
+static const struct ktest_case lib_cases[] = {
+    {"printf_in_kernel_build", printf_in_kernel_build},
+};
+KTEST_SUITE(suite_lib, "lib", lib_cases);

@@ -1,0 +1,128 @@
+/*
+ * Exceptions provoked on purpose are reported with the right vector, error
+ * code, RIP and CR2; the kernel's page permissions hold.
+ */
+#include "arch.h"
+#include "ktest.h"
+#include "layout.h"
+#include "x86.h"
+
+void fault_div0(void);
+void fault_read(uintptr_t addr);
+void fault_write(uintptr_t addr);
+void fault_exec(uintptr_t addr);
+void fault_ud(void);
+extern char fault_div0_ip[], fault_div0_resume[];
+extern char fault_read_ip[], fault_read_resume[];
+extern char fault_write_ip[], fault_write_resume[];
+extern char fault_exec_resume[];
+extern char fault_ud_ip[], fault_ud_resume[];
+
+#define PF_PRESENT 0x1
+#define PF_WRITE 0x2
+#define PF_FETCH 0x10
+
+static void divide_error(void)
+{
+    struct trap_record rec;
+
+    trap_expect(0, (uintptr_t)fault_div0_resume, &rec);
+    fault_div0();
+    KT_ASSERT(rec.hit);
+    KT_EQ(rec.vector, 0);
+    KT_EQ(rec.rip, (uintptr_t)fault_div0_ip);
+    KT_ASSERT(ktest_log_contains("EXCEPTION 0: #DE divide error", 4096));
+    KT_ASSERT(ktest_log_contains("<fault_div0_ip+0x0>", 4096));
+    KT_ASSERT(ktest_log_contains("RAX=", 4096));
+    KT_ASSERT(ktest_log_contains("backtrace:", 4096));
+}
+
+static void page_fault_unmapped(void)
+{
+    struct trap_record rec;
+    uintptr_t addr = 0xdead0008;
+
+    trap_expect(14, (uintptr_t)fault_read_resume, &rec);
+    fault_read(addr);
+    KT_ASSERT(rec.hit);
+    KT_EQ(rec.vector, 14);
+    KT_EQ(rec.cr2, addr);
+    KT_EQ(rec.rip, (uintptr_t)fault_read_ip);
+    KT_EQ(rec.error & (PF_PRESENT | PF_WRITE), 0); /* read, not present */
+    KT_ASSERT(ktest_log_contains("CR2=00000000dead0008", 4096));
+    KT_ASSERT(ktest_log_contains("page not present", 4096));
+}
+
+static void null_is_unmapped(void)
+{
+    struct trap_record rec;
+
+    trap_expect(14, (uintptr_t)fault_read_resume, &rec);
+    fault_read(0);
+    KT_ASSERT(rec.hit);
+    KT_EQ(rec.cr2, 0);
+}
+
+static void text_is_read_only(void)
+{
+    struct trap_record rec;
+    uintptr_t target = (uintptr_t)fault_ud; /* any kernel text */
+
+    trap_expect(14, (uintptr_t)fault_write_resume, &rec);
+    fault_write(target);
+    KT_ASSERT(rec.hit);
+    KT_EQ(rec.cr2, target);
+    KT_EQ(rec.rip, (uintptr_t)fault_write_ip);
+    KT_EQ(rec.error & (PF_PRESENT | PF_WRITE), PF_PRESENT | PF_WRITE);
+}
+
+static void rodata_is_read_only(void)
+{
+    static const int constant = 42;
+    struct trap_record rec;
+
+    trap_expect(14, (uintptr_t)fault_write_resume, &rec);
+    fault_write((uintptr_t)&constant);
+    KT_ASSERT(rec.hit);
+    KT_EQ(rec.cr2, (uintptr_t)&constant);
+    KT_EQ(constant, 42);
+}
+
+static void data_is_not_executable(void)
+{
+    static unsigned char ret_insn[16] = {0xC3}; /* ret */
+    struct trap_record rec;
+
+    KT_ASSERT(arch_has_nx()); /* QEMU's default CPU has NX */
+    trap_expect(14, (uintptr_t)fault_exec_resume, &rec);
+    fault_exec((uintptr_t)ret_insn);
+    KT_ASSERT(rec.hit);
+    KT_EQ(rec.rip, (uintptr_t)ret_insn);
+    KT_ASSERT(rec.error & PF_FETCH);
+}
+
+static void invalid_opcode(void)
+{
+    struct trap_record rec;
+
+    trap_expect(6, (uintptr_t)fault_ud_resume, &rec);
+    fault_ud();
+    KT_ASSERT(rec.hit);
+    KT_EQ(rec.rip, (uintptr_t)fault_ud_ip);
+    KT_ASSERT(ktest_log_contains("#UD invalid opcode", 4096));
+}
+
+static const struct ktest_case trap_cases[] = {
+    {"divide_error", divide_error},
+    {"page_fault_unmapped", page_fault_unmapped},
+    {"null_is_unmapped", null_is_unmapped},
+    {"invalid_opcode", invalid_opcode},
+};
+KTEST_SUITE(suite_trap, "trap", trap_cases);
+
+static const struct ktest_case paging_cases[] = {
+    {"text_is_read_only", text_is_read_only},
+    {"rodata_is_read_only", rodata_is_read_only},
+    {"data_is_not_executable", data_is_not_executable},
+};
+KTEST_SUITE(suite_paging, "paging", paging_cases);
