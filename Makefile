@@ -122,7 +122,7 @@ unit-build: $(UNIT_BINS)
 
 RESULTS := build/results
 
-.PHONY: test test-unit test-kernel-run test-e2e format-check deps deps-run
+.PHONY: test test-unit test-kernel-run test-e2e format-check build-check deps deps-run
 deps: ## Install what make test needs (Debian packages)
 	@tools/deps.sh test
 deps-run:
@@ -136,6 +136,7 @@ test: deps ## Run every test layer; ends with "N passed, N failed"
 .PHONY: test-layers
 test-layers:
 	-@$(MAKE) --no-print-directory format-check
+	-@$(MAKE) --no-print-directory build-check
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-kernel-run
 	-@$(MAKE) --no-print-directory test-e2e
@@ -143,6 +144,10 @@ test-layers:
 format-check: ## Check formatting with clang-format
 	@mkdir -p $(RESULTS)
 	@tools/run-layer.sh $(RESULTS)/format.tap tools/format-check.sh
+
+build-check: ## The kernel and test kernel build with clang too
+	@mkdir -p $(RESULTS)
+	@tools/run-layer.sh $(RESULTS)/build.tap tools/build-check.sh
 
 test-unit: $(UNIT_BINS) ## Host unit tests (cmocka, ASan + UBSan)
 	@mkdir -p $(RESULTS)

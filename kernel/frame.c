@@ -9,9 +9,10 @@
  * is managed iff it lies in a zone; so "free" is "in a zone and bit clear",
  * and a free of anything outside every zone is refused as foreign.
  *
- * The bitmap lives in the first frames of the largest zone, which are then
- * cut off the zone: they are never managed, so they can never be handed out
- * or freed.  Nothing here uses the heap.
+ * The bitmap lives in the first frames of a zone (the lowest one above
+ * 1 MiB that can hold it), which are then cut off the zone: they are never
+ * managed, so they can never be handed out or freed.  Nothing here uses the
+ * heap.
  *
  * frame_lock guards everything below.  Lock order: heap_lock, then
  * frame_lock (the heap grows and shrinks under its own lock); nothing else
@@ -28,7 +29,8 @@
 #include "param.h"
 #include "spinlock.h"
 
-#define WORD_BITS 64
+#define WORD_BITS     64
+#define META_MIN_ADDR (1UL << 20) /* the bitmap goes above this if it can */
 
 struct frame_zone {
     uintptr_t base;    /* physical address of the zone's first frame */
@@ -202,30 +204,50 @@ static size_t words_for(size_t nframes)
 }
 
 /*
- * Carve the bitmap out of the start of the largest zone (which keeps it
- * away from small low-memory runs) and lay the zones out in it.  -ENOMEM
- * when no zone can hold it or nothing is left afterwards.
+ * The zone to carve the bitmap from: the lowest one at or above 1 MiB that
+ * can hold it (low, so the boot page tables map it; not below 1 MiB, which
+ * firmware, DMA and AP start-up code want), else the largest that can.
  */
-static int bitmap_place_locked(void)
+static size_t bitmap_zone_locked(size_t meta)
 {
-    size_t words = 0, meta, big = 0;
+    size_t big = 0;
 
     for (size_t i = 0; i < nzones; i++) {
-        words += words_for(zones[i].nframes);
+        if (zones[i].base >= META_MIN_ADDR && zones[i].nframes >= meta) {
+            return i;
+        }
         if (zones[i].nframes > zones[big].nframes) {
             big = i;
         }
     }
+    return big;
+}
+
+/*
+ * Carve the bitmap out of the start of a zone (bitmap_zone_locked) and lay
+ * the zones out in it.  -ENOMEM when no zone can hold it or nothing is left.
+ */
+static int bitmap_place_locked(void)
+{
+    size_t words = 0, meta, home;
+
+    for (size_t i = 0; i < nzones; i++) {
+        words += words_for(zones[i].nframes);
+    }
     meta = (words * sizeof(uint64_t) + PAGE_SIZE - 1) / PAGE_SIZE;
-    if (nzones == 0 || zones[big].nframes < meta) {
+    if (nzones == 0) {
         return -ENOMEM;
     }
-    bitmap = arch_phys_to_virt(zones[big].base);
-    zones[big].base += meta * PAGE_SIZE;
-    zones[big].nframes -= meta;
-    if (zones[big].nframes == 0) {
-        memmove(&zones[big], &zones[big + 1],
-                (nzones - big - 1) * sizeof(zones[0]));
+    home = bitmap_zone_locked(meta);
+    if (zones[home].nframes < meta) {
+        return -ENOMEM;
+    }
+    bitmap = arch_phys_to_virt(zones[home].base);
+    zones[home].base += meta * PAGE_SIZE;
+    zones[home].nframes -= meta;
+    if (zones[home].nframes == 0) {
+        memmove(&zones[home], &zones[home + 1],
+                (nzones - home - 1) * sizeof(zones[0]));
         nzones--;
     }
     if (nzones == 0) {
@@ -349,6 +371,7 @@ static size_t bit_find(const struct frame_zone *z, size_t i, size_t limit,
 /* Take the first free frame at or after the hint word, wrapping once. */
 static uintptr_t alloc_one_locked(void)
 {
+    KASSERT(holding(&frame_lock));
     for (size_t k = 0; k < nwords; k++) {
         size_t w = hint + k < nwords ? hint + k : hint + k - nwords;
         struct frame_zone *z;
@@ -447,6 +470,7 @@ static enum free_refusal free_run_locked(uintptr_t pa, size_t n, uintptr_t *bad)
     struct frame_zone *z;
     size_t i, hole;
 
+    KASSERT(holding(&frame_lock));
     if (n == 0) {
         return FREE_EMPTY;
     }

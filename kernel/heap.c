@@ -50,12 +50,16 @@
 
 #define BLOCK_HDR   16UL /* header bytes before a payload */
 #define MIN_PAYLOAD 16UL /* room for the free-list links */
-#define MIN_BLOCK \
-    (BLOCK_HDR + MIN_PAYLOAD) /* smallest block, header included */
-#define BLOCK_FREE 1U         /* flag in block.info */
+#define BLOCK_FREE  1U   /* flag in block.info */
+/* Smallest block, header included: a split leaves at least this much. */
+#define MIN_BLOCK (BLOCK_HDR + MIN_PAYLOAD)
 
-_Static_assert(HEAP_ALLOC_MAX + 2 * PAGE_SIZE < (1UL << (FL_MAX - 1)),
-               "the largest pool's block must fit the size classes");
+/* The biggest pool's block (request, alignment gap, start bitmap) fits. */
+_Static_assert(2 * (HEAP_ALLOC_MAX + HEAP_MAX_ALIGN + MIN_BLOCK) <
+                   (1UL << FL_MAX),
+               "HEAP_ALLOC_MAX is too big for the size classes");
+/* block.info holds size / 16 << 1 in 32 bits. */
+_Static_assert(FL_MAX <= 35, "block sizes must fit block.info");
 
 struct block {
     struct block *prev_phys; /* block just below in the pool; NULL if first */
@@ -146,7 +150,7 @@ static bool start_marked(const struct heap_pool *p, size_t granule)
     return (p->starts[granule / 64] >> (granule % 64)) & 1;
 }
 
-/* ---- Size classes and free lists ------------------------------------------ */
+/* ---- Size classes and free lists ----------------------------------------- */
 
 static unsigned fls_size(size_t x)
 {
@@ -173,7 +177,7 @@ static void mapping_insert(size_t size, unsigned *fl, unsigned *sl)
  * A free block of at least size bytes, from the first non-empty list whose
  * every block is big enough (size rounded up to the next list), or NULL.
  */
-static struct block *freelist_find(size_t size)
+static struct block *freelist_find_locked(size_t size)
 {
     unsigned fl, sl;
     uint32_t slmap, flmap;
@@ -195,7 +199,7 @@ static struct block *freelist_find(size_t size)
     return heap.free[fl][sl];
 }
 
-static void freelist_insert(struct block *b)
+static void freelist_insert_locked(struct block *b)
 {
     unsigned fl, sl;
 
@@ -213,7 +217,7 @@ static void freelist_insert(struct block *b)
     }
 }
 
-static void freelist_remove(struct block *b)
+static void freelist_remove_locked(struct block *b)
 {
     unsigned fl, sl;
 
@@ -237,7 +241,7 @@ static void freelist_remove(struct block *b)
     }
 }
 
-/* ---- Pools ------------------------------------------------------------------ */
+/* ---- Pools --------------------------------------------------------------- */
 
 /* Bytes of start bitmap for a pool of the given size (rounded to 16). */
 static size_t pool_bitmap_bytes(size_t bytes)
@@ -253,10 +257,14 @@ static size_t pool_first_payload(size_t bytes)
     return bytes - POOL_HDR - pool_bitmap_bytes(bytes) - 2 * BLOCK_HDR;
 }
 
-/* Bytes of the smallest pool whose first block holds need bytes. */
+/*
+ * Bytes of the smallest pool whose first block holds need bytes.  The start
+ * value is a lower bound (the start bitmap is at least need / 128 bytes), so
+ * the loop runs at most a couple of times.
+ */
 static size_t pool_bytes_for(size_t need)
 {
-    size_t bytes = need + need / 64 + POOL_HDR + 2 * BLOCK_HDR + ALIGN;
+    size_t bytes = need + need / 128 + POOL_HDR + 2 * BLOCK_HDR;
 
     bytes = (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     if (bytes < HEAP_POOL_MIN) {
@@ -302,7 +310,7 @@ static struct block *pool_grow_locked(size_t need)
     list_push_front(&heap.pools, &p->link);
     heap.stats.pools++;
     heap.stats.pool_bytes += bytes;
-    freelist_insert(b);
+    freelist_insert_locked(b);
     return b;
 }
 
@@ -322,13 +330,13 @@ static void pool_release_locked(struct heap_pool *p)
  * Keep at most one empty pool, and only a minimum-size one: it absorbs the
  * next small allocation without a trip to the frame allocator.
  */
-static bool pool_should_release(const struct heap_pool *p)
+static bool pool_should_release_locked(const struct heap_pool *p)
 {
     return heap.empty_pools > 0 || p->nframes * PAGE_SIZE > HEAP_POOL_MIN;
 }
 
 /* The pool whose frames hold address a, or NULL. */
-static struct heap_pool *pool_find(uintptr_t a)
+static struct heap_pool *pool_find_locked(uintptr_t a)
 {
     struct list *l;
 
@@ -344,7 +352,7 @@ static struct heap_pool *pool_find(uintptr_t a)
     return NULL;
 }
 
-/* ---- Splitting and merging ---------------------------------------------------- */
+/* ---- Splitting and merging ----------------------------------------------- */
 
 /*
  * Make used block b (not on the lists) free, merge it with free neighbours
@@ -355,25 +363,26 @@ static void block_release_locked(struct block *b)
 {
     struct block *next = block_next(b), *prev = b->prev_phys;
 
+    KASSERT(holding(&heap_lock));
     block_set(b, block_size(b), true);
     if (block_is_free(next)) {
-        freelist_remove(next);
+        freelist_remove_locked(next);
         start_mark(next, false);
         block_set(b, block_size(b) + BLOCK_HDR + block_size(next), true);
         block_next(b)->prev_phys = b;
     }
     if (prev != NULL && block_is_free(prev)) {
-        freelist_remove(prev);
+        freelist_remove_locked(prev);
         start_mark(b, false);
         block_set(prev, block_size(prev) + BLOCK_HDR + block_size(b), true);
         block_next(prev)->prev_phys = prev;
         b = prev;
     }
-    if (block_is_whole(b) && pool_should_release(block_pool(b))) {
+    if (block_is_whole(b) && pool_should_release_locked(block_pool(b))) {
         pool_release_locked(block_pool(b));
         return;
     }
-    freelist_insert(b);
+    freelist_insert_locked(b);
 }
 
 /*
@@ -425,23 +434,24 @@ static void account_locked(size_t add, size_t sub)
     }
 }
 
-/* Take a free block of at least size bytes off the lists, growing if need be. */
+/* Take a free block of at least size bytes off the lists; grow if need be. */
 static struct block *block_take_locked(size_t size)
 {
-    struct block *b = freelist_find(size);
+    struct block *b = freelist_find_locked(size);
 
+    KASSERT(holding(&heap_lock));
     if (b == NULL) {
         b = pool_grow_locked(size);
         if (b == NULL) {
             return NULL;
         }
     }
-    freelist_remove(b);
+    freelist_remove_locked(b);
     block_set(b, block_size(b), false);
     return b;
 }
 
-/* ---- The API -------------------------------------------------------------- */
+/* ---- The API ------------------------------------------------------------- */
 
 /* Payload size for a request: a multiple of 16, at least MIN_PAYLOAD. */
 static size_t adjust_size(size_t size)
@@ -542,9 +552,10 @@ static const char *const bad_ptr_text[] = {
 static enum bad_ptr lookup_live_locked(const void *ptr, struct block **out)
 {
     uintptr_t a = (uintptr_t)ptr;
-    struct heap_pool *p = pool_find(a);
+    struct heap_pool *p = pool_find_locked(a);
     uintptr_t first, hdr;
 
+    KASSERT(holding(&heap_lock));
     if (p == NULL) {
         return PTR_FOREIGN;
     }
@@ -620,7 +631,7 @@ static bool resize_in_place_locked(struct block *b, size_t size)
         if (!block_is_free(next) || old + BLOCK_HDR + block_size(next) < size) {
             return false;
         }
-        freelist_remove(next);
+        freelist_remove_locked(next);
         start_mark(next, false);
         block_set(b, old + BLOCK_HDR + block_size(next), false);
         block_next(b)->prev_phys = b;
@@ -689,7 +700,7 @@ void heap_reset(void)
     spin_unlock(&heap_lock);
 }
 
-/* ---- heap_check ------------------------------------------------------------- */
+/* ---- heap_check ---------------------------------------------------------- */
 
 /* What heap_check sums while walking the pools. */
 struct heap_tally {
@@ -701,6 +712,10 @@ struct heap_tally {
     size_t pools;       /* pools */
 };
 
+/*
+ * In the heap_check helpers only: on a broken invariant, describe it in the
+ * caller's msg[msglen] and return -EINVAL from the helper.
+ */
 #define CHECK(cond, ...)                         \
     do {                                         \
         if (!(cond)) {                           \
@@ -732,6 +747,9 @@ static int check_pool_locked(const struct heap_pool *p, struct heap_tally *t,
         CHECK(!(block_is_free(b) && prev != NULL && block_is_free(prev)),
               "block %p: two free neighbours not merged", (const void *)b);
         if (block_is_free(b)) {
+            CHECK(!block_is_whole(b) || p->nframes * PAGE_SIZE == HEAP_POOL_MIN,
+                  "pool %p: empty but bigger than a minimum pool",
+                  (const void *)p);
             t->free_blocks++;
             t->empty_pools += block_is_whole(b);
         } else {
@@ -745,7 +763,10 @@ static int check_pool_locked(const struct heap_pool *p, struct heap_tally *t,
     CHECK(p->sentinel->prev_phys == prev, "pool %p: sentinel prev wrong",
           (const void *)p);
     for (size_t i = 0; i < p->nwords; i++) {
-        marked += (size_t)__builtin_popcountll(p->starts[i]);
+        /* No __builtin_popcountll: without -mpopcnt it calls libgcc. */
+        for (uint64_t w = p->starts[i]; w != 0; w &= w - 1) {
+            marked++;
+        }
     }
     CHECK(marked == nblocks, "pool %p: %zu starts marked for %zu blocks",
           (const void *)p, marked, nblocks);
@@ -772,7 +793,8 @@ static int check_lists_locked(size_t free_blocks, char *msg, size_t msglen)
                 unsigned bf, bs;
 
                 CHECK(listed++ < free_blocks, "free lists hold extra blocks");
-                CHECK(pool_find((uintptr_t)b) != NULL && block_is_free(b),
+                CHECK(pool_find_locked((uintptr_t)b) != NULL &&
+                          block_is_free(b),
                       "list %u/%u: %p is not a free heap block", f, s,
                       (const void *)b);
                 mapping_insert(block_size(b), &bf, &bs);

@@ -39,6 +39,7 @@ test)
     want /usr/include/cmocka.h libcmocka-dev
     want python3 python3
     want clang-format clang-format
+    want clang clang
     want gdb gdb
     want timeout coreutils
     ;;

@@ -276,35 +276,57 @@ static void check_map(const struct map_case *c)
 
 /* clang-format off */
 static const struct map_case map_cases[] = {
-    {"whole_buffer", {U(0, MEM_SIZE)}, NONE, 0, 0},
-    {"unaligned_edges", {U(100, 1 * MiB + 5), U(2 * MiB + 4095, 8 * MiB + 1)},
+    {"whole_buffer",
+     {U(0, MEM_SIZE)},
+     NONE, 0, 0},
+    {"unaligned_edges",
+     {U(100, 1 * MiB + 5), U(2 * MiB + 4095, 8 * MiB + 1)},
      NONE, 0, 0},
     {"zero_length_entries",
      {U(0, 0), U(64 * KiB, 0), U(0, 4 * MiB), U(5 * MiB, 0)},
      {R(1 * MiB, 0), R(0, 0)}, 0, 0},
-    {"overlapping_usable", {U(0, 8 * MiB), U(4 * MiB, 8 * MiB), U(2 * MiB, MiB)},
+    {"overlapping_usable",
+     {U(0, 8 * MiB), U(4 * MiB, 8 * MiB), U(2 * MiB, MiB)},
      NONE, 0, 0},
-    {"adjacent_usable", {U(0, 4 * MiB), U(4 * MiB, 4 * MiB)}, NONE, 0, 0},
-    {"reserved_inside_usable", {U(0, MEM_SIZE)},
-     {R(1 * MiB + 1, 1 * MiB - 2), R(8 * MiB, 4096), R(15 * MiB, 2 * MiB)}, 0, 0},
-    {"reserved_unaligned_touches_two_frames", {U(0, 4 * MiB)},
+    {"adjacent_usable",
+     {U(0, 4 * MiB), U(4 * MiB, 4 * MiB)},
+     NONE, 0, 0},
+    {"reserved_inside_usable",
+     {U(0, MEM_SIZE)},
+     {R(1 * MiB + 1, 1 * MiB - 2), R(8 * MiB, 4096), R(15 * MiB, 2 * MiB)},
+     0, 0},
+    {"reserved_unaligned_touches_two_frames",
+     {U(0, 4 * MiB)},
      {R(64 * KiB + 4095, 2)}, 0, 0},
     {"firmware_reserved_wins_in_any_order",
-     {R(2 * MiB, MiB), U(0, MEM_SIZE), R(10 * MiB + 100, 1)}, NONE, 0, 0},
-    {"usable_inside_reserved", {R(0, 8 * MiB), U(1 * MiB, 2 * MiB), U(8 * MiB, 8 * MiB)},
+     {R(2 * MiB, MiB), U(0, MEM_SIZE), R(10 * MiB + 100, 1)},
      NONE, 0, 0},
-    {"kernel_like", {U(0, 640 * KiB), R(640 * KiB, 384 * KiB), U(1 * MiB, 15 * MiB)},
+    {"usable_inside_reserved",
+     {R(0, 8 * MiB), U(1 * MiB, 2 * MiB), U(8 * MiB, 8 * MiB)},
+     NONE, 0, 0},
+    {"kernel_like",
+     {U(0, 640 * KiB), R(640 * KiB, 384 * KiB), U(1 * MiB, 15 * MiB)},
      {R(1 * MiB, 300 * KiB + 17), R(2 * MiB + 5, 40 * KiB)}, 0, 0},
-    {"frame_zero_never_managed", {UA(0, 2 * PAGE_SIZE), U(0, MEM_SIZE)}, NONE, 0, 1},
+    {"frame_zero_never_managed",
+     {UA(0, 2 * PAGE_SIZE), U(0, MEM_SIZE)},
+     NONE, 0, 1},
     {"ranges_beyond_limit",
      {U(0, MEM_SIZE), UA(FRAME_PHYS_LIMIT, 1UL << 30),
       UA(UINT64_MAX - 8191, 1 * MiB),
       UA(FRAME_PHYS_LIMIT - 2 * PAGE_SIZE, 4 * PAGE_SIZE)},
      NONE, 0, 2},
-    {"all_reserved", {U(0, 1 * MiB)}, {R(0, 1 * MiB)}, -ENOMEM, 0},
-    {"no_usable_entry", {R(0, MEM_SIZE)}, NONE, -ENOMEM, 0},
-    {"only_partial_frames", {U(100, 4000), U(8192 + 1, 4094)}, NONE, -ENOMEM, 0},
-    {"empty_map", NONE, NONE, -ENOMEM, 0},
+    {"all_reserved",
+     {U(0, 1 * MiB)},
+     {R(0, 1 * MiB)}, -ENOMEM, 0},
+    {"no_usable_entry",
+     {R(0, MEM_SIZE)},
+     NONE, -ENOMEM, 0},
+    {"only_partial_frames",
+     {U(100, 4000), U(8192 + 1, 4094)},
+     NONE, -ENOMEM, 0},
+    {"empty_map",
+     NONE,
+     NONE, -ENOMEM, 0},
 };
 /* clang-format on */
 
@@ -313,7 +335,7 @@ static void test_map_case(void **state)
     check_map(*state);
 }
 
-/* ---- Counters, exhaustion, re-init ---------------------------------------- */
+/* ---- Counters, exhaustion, re-init --------------------------------------- */
 
 static const struct map_case whole = {"whole", {U(0, MEM_SIZE)}, NONE, 0, 0};
 static const struct map_case small = {"small", {U(0, MiB)}, NONE, 0, 0};
@@ -411,7 +433,7 @@ static void test_zone_table_overflow_drops_memory(void **state)
     free(h);
 }
 
-/* ---- Refused frees --------------------------------------------------------- */
+/* ---- Refused frees ------------------------------------------------------- */
 
 /*
  * Fixture for the refusal cases: mem[0, 4 MiB) usable with 64 KiB reserved
@@ -527,7 +549,7 @@ static void test_refusal_case(void **state)
     assert_int_equal(frame_stats().free, frame_stats().total);
 }
 
-/* ---- Contiguous runs -------------------------------------------------------- */
+/* ---- Contiguous runs ----------------------------------------------------- */
 
 static void test_run_is_contiguous_and_counted(void **state)
 {

@@ -55,7 +55,7 @@ static int mem_teardown(void **state)
     return 0;
 }
 
-/* ---- Helpers ---------------------------------------------------------------- */
+/* ---- Helpers ------------------------------------------------------------- */
 
 /* Counters that must come back exactly once everything is freed. */
 struct baseline {
@@ -147,7 +147,7 @@ static size_t rnd_size(void)
     return 40001 + rnd() % 160000;
 }
 
-/* ---- Randomised sequences against a shadow model ---------------------------- */
+/* ---- Randomised sequences against a shadow model ------------------------- */
 
 #define SLOTS 64
 
@@ -308,7 +308,7 @@ static void test_random_sequence(void **state)
     baseline_check(&b);
 }
 
-/* ---- Alignment ------------------------------------------------------------- */
+/* ---- Alignment ----------------------------------------------------------- */
 
 static void test_every_alignment(void **state)
 {
@@ -356,7 +356,7 @@ static void test_bad_alignment_is_refused(void **state)
     baseline_check(&b);
 }
 
-/* ---- Coalescing ---------------------------------------------------------------- */
+/* ---- Coalescing ---------------------------------------------------------- */
 
 #define FILL_MAX 2048
 
@@ -460,7 +460,7 @@ static void test_drained_pool_holds_big_block(void **state)
     assert_int_equal(heap_check(), 0);
 }
 
-/* ---- Pools come and go ------------------------------------------------------ */
+/* ---- Pools come and go --------------------------------------------------- */
 
 static void test_empty_pools_return_to_frames(void **state)
 {
@@ -514,7 +514,7 @@ static void test_cached_pool_needs_no_frames(void **state)
     baseline_check(&b);
 }
 
-/* ---- Bad frees ------------------------------------------------------------- */
+/* ---- Bad frees ----------------------------------------------------------- */
 
 /* Fixture: three neighbouring live blocks a, b, c in a fresh pool. */
 static char *fa, *fb, *fc;
@@ -656,7 +656,7 @@ static void test_free_null_is_ignored(void **state)
     baseline_check(&b);
 }
 
-/* ---- Out of memory and limits ------------------------------------------------- */
+/* ---- Out of memory and limits -------------------------------------------- */
 
 static void test_oom_returns_null_and_recovers(void **state)
 {
@@ -717,7 +717,7 @@ static void test_size_limits(void **state)
     baseline_check(&b);
 }
 
-/* ---- realloc, calloc, counters ------------------------------------------------ */
+/* ---- realloc, calloc, counters ------------------------------------------- */
 
 static void test_realloc_in_place(void **state)
 {
