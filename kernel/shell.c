@@ -24,7 +24,7 @@ struct command {
     const char *name;
     const char *usage; /* arguments, "" for none */
     const char *help;
-    int max_args;      /* arguments after the name */
+    int max_args; /* arguments after the name */
     int (*fn)(int argc, char **argv);
 };
 
@@ -56,9 +56,9 @@ static int cmd_uptime(int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    kprintf("up %lu.%03lu s (%lu ticks at %u Hz)\n",
-            (unsigned long)(ms / 1000), (unsigned long)(ms % 1000),
-            (unsigned long)timer_ticks(), timer_hz());
+    kprintf("up %lu.%03lu s (%lu ticks at %u Hz)\n", (unsigned long)(ms / 1000),
+            (unsigned long)(ms % 1000), (unsigned long)timer_ticks(),
+            timer_hz());
     return 0;
 }
 

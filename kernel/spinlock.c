@@ -11,8 +11,8 @@
 #define MAX_CPUS 1
 
 struct cpu_irq {
-    int depth;       /* push_irq_off nesting on this CPU */
-    bool was_on;     /* interrupts were enabled before the outermost push */
+    int depth;   /* push_irq_off nesting on this CPU */
+    bool was_on; /* interrupts were enabled before the outermost push */
 };
 
 static struct cpu_irq cpu_irq[MAX_CPUS];

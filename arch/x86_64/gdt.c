@@ -13,9 +13,9 @@
 
 struct tss {
     uint32_t reserved0;
-    uint64_t rsp[3];    /* stacks for privilege changes (ring 0 used later) */
+    uint64_t rsp[3]; /* stacks for privilege changes (ring 0 used later) */
     uint64_t reserved1;
-    uint64_t ist[7];    /* interrupt stack table; IDT entries select one */
+    uint64_t ist[7]; /* interrupt stack table; IDT entries select one */
     uint64_t reserved2;
     uint16_t reserved3;
     uint16_t iomap_base;
@@ -70,7 +70,6 @@ void gdt_init(void)
                      "movw %%ax, %%ss\n\t"
                      "ltr %w3"
                      :
-                     : "m"(ptr), "i"(SEL_KCODE), "r"(SEL_KDATA),
-                       "r"(SEL_TSS)
+                     : "m"(ptr), "i"(SEL_KCODE), "r"(SEL_KDATA), "r"(SEL_TSS)
                      : "rax", "memory");
 }

@@ -20,18 +20,18 @@
 #include "param.h"
 #include "x86.h"
 
-#define PTE_P (1UL << 0)
-#define PTE_W (1UL << 1)
-#define PTE_PS (1UL << 7)
-#define PTE_G (1UL << 8)
-#define PTE_NX (1UL << 63)
+#define PTE_P    (1UL << 0)
+#define PTE_W    (1UL << 1)
+#define PTE_PS   (1UL << 7)
+#define PTE_G    (1UL << 8)
+#define PTE_NX   (1UL << 63)
 #define PTE_ADDR 0x000FFFFFFFFFF000UL
 
 #define PAGE_2M (2UL << 20)
 
-static uint64_t nx_bit;          /* PTE_NX when the CPU supports it, else 0 */
-static uintptr_t physmap_end;    /* bytes of physical memory mapped */
-static bool own_tables;          /* arch_mm_init has loaded our tables */
+static uint64_t nx_bit;       /* PTE_NX when the CPU supports it, else 0 */
+static uintptr_t physmap_end; /* bytes of physical memory mapped */
+static bool own_tables;       /* arch_mm_init has loaded our tables */
 
 void *arch_phys_to_virt(uintptr_t pa)
 {
@@ -132,8 +132,8 @@ static int map_image(uint64_t *pml4)
 static int map_physmap(uint64_t *pml4, uintptr_t end)
 {
     for (uintptr_t pa = 0; pa < end; pa += PAGE_2M) {
-        int err = map_page(pml4, PHYSMAP_BASE + pa, pa, PTE_W | PTE_G | nx_bit,
-                           true);
+        int err =
+            map_page(pml4, PHYSMAP_BASE + pa, pa, PTE_W | PTE_G | nx_bit, true);
 
         if (err != 0) {
             return err;

@@ -6,11 +6,11 @@
 #include "cpu.h"
 #include "x86.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xA0
-#define PIC2_DATA 0xA1
-#define PIC_EOI 0x20
+#define PIC1_CMD     0x20
+#define PIC1_DATA    0x21
+#define PIC2_CMD     0xA0
+#define PIC2_DATA    0xA1
+#define PIC_EOI      0x20
 #define PIC_READ_ISR 0x0B
 
 void pic_init(void)

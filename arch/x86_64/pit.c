@@ -10,7 +10,7 @@
 #include "timer.h"
 #include "x86.h"
 
-#define PIT_HZ 1193182ULL
+#define PIT_HZ  1193182ULL
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
 

@@ -15,19 +15,19 @@
 #include "ringbuf.h"
 #include "x86.h"
 
-#define COM1 0x3F8
-#define REG_DATA 0
-#define REG_IER 1 /* interrupt enable */
-#define REG_FCR 2 /* FIFO control */
-#define REG_LCR 3 /* line control */
-#define REG_MCR 4 /* modem control */
-#define REG_LSR 5 /* line status */
-#define REG_SCRATCH 7
+#define COM1           0x3F8
+#define REG_DATA       0
+#define REG_IER        1 /* interrupt enable */
+#define REG_FCR        2 /* FIFO control */
+#define REG_LCR        3 /* line control */
+#define REG_MCR        4 /* modem control */
+#define REG_LSR        5 /* line status */
+#define REG_SCRATCH    7
 #define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
+#define LSR_THR_EMPTY  0x20
 
-static bool present;           /* a UART answered at COM1 */
-static struct ringbuf rx;      /* received bytes, filled by serial_irq */
+static bool present;      /* a UART answered at COM1 */
+static struct ringbuf rx; /* received bytes, filled by serial_irq */
 static uint8_t rx_storage[RX_RING_SIZE];
 
 static void serial_putc(char c)

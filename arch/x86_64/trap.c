@@ -95,9 +95,9 @@ static void print_symbol(uintptr_t pc)
 static void print_page_fault(uint64_t error, uint64_t cr2)
 {
     kprintf("CR2=%016lx (%s %s, %s)\n", (unsigned long)cr2,
-            error & 0x10   ? "instruction fetch"
+            error & 0x10  ? "instruction fetch"
             : error & 0x2 ? "write"
-                           : "read",
+                          : "read",
             error & 0x1 ? "protection violation" : "page not present",
             error & 0x4 ? "user mode" : "kernel mode");
 }
@@ -121,8 +121,8 @@ void trap_report(const struct trap_frame *tf, uint64_t cr2)
             tf->rbp, tf->rsp);
     kprintf("R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", tf->r8, tf->r9,
             tf->r10, tf->r11);
-    kprintf("R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", tf->r12,
-            tf->r13, tf->r14, tf->r15);
+    kprintf("R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", tf->r12, tf->r13,
+            tf->r14, tf->r15);
     kprintf("RFLAGS=%016lx CS=%04lx SS=%04lx CR3=%016lx\n", tf->rflags, tf->cs,
             tf->ss, (unsigned long)read_cr3());
     kprintf("backtrace:\n  #0 %016lx", (unsigned long)tf->rip);
@@ -137,8 +137,8 @@ static void handle_exception(struct trap_frame *tf)
 
     if (expect.armed && expect.vector == tf->vector) {
         expect.armed = false;
-        *expect.rec = (struct trap_record){true, tf->vector, tf->error,
-                                           tf->rip, cr2};
+        *expect.rec =
+            (struct trap_record){true, tf->vector, tf->error, tf->rip, cr2};
         kprintf("(exception expected by a test; resuming)\n");
         trap_report(tf, cr2);
         tf->rip = expect.resume;

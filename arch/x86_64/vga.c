@@ -10,12 +10,12 @@
 #include "kstring.h"
 #include "x86.h"
 
-#define VGA_PHYS 0xB8000
-#define COLS 80
-#define ROWS 25
-#define ATTR 0x07 /* light grey on black */
+#define VGA_PHYS   0xB8000
+#define COLS       80
+#define ROWS       25
+#define ATTR       0x07 /* light grey on black */
 #define CRTC_INDEX 0x3D4
-#define CRTC_DATA 0x3D5
+#define CRTC_DATA  0x3D5
 
 static volatile uint16_t *screen;
 static unsigned row, col;

@@ -14,18 +14,18 @@
 struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector; /* pushed by the stub */
-    uint64_t error;  /* CPU error code, or 0 */
+    uint64_t vector;                   /* pushed by the stub */
+    uint64_t error;                    /* CPU error code, or 0 */
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
 #define IST_DOUBLE_FAULT 1
 
-#define IRQ_BASE 32   /* PIC IRQ n arrives as vector IRQ_BASE + n */
-#define IRQ_TIMER 0
+#define IRQ_BASE     32 /* PIC IRQ n arrives as vector IRQ_BASE + n */
+#define IRQ_TIMER    0
 #define IRQ_KEYBOARD 1
-#define IRQ_COM1 4
-#define NUM_IRQS 16
+#define IRQ_COM1     4
+#define NUM_IRQS     16
 
 /* gdt.c */
 void gdt_init(void);
@@ -47,11 +47,11 @@ void trap_report(const struct trap_frame *tf, uint64_t cr2);
  * What a test saw when it provoked an exception on purpose (trap_expect).
  */
 struct trap_record {
-    bool hit;          /* the expected exception happened */
-    uint64_t vector;   /* its vector */
-    uint64_t error;    /* its error code */
-    uint64_t rip;      /* where it happened */
-    uint64_t cr2;      /* the faulting address, for page faults */
+    bool hit;        /* the expected exception happened */
+    uint64_t vector; /* its vector */
+    uint64_t error;  /* its error code */
+    uint64_t rip;    /* where it happened */
+    uint64_t cr2;    /* the faulting address, for page faults */
 };
 /*
  * Test kernels: the next exception with this vector is reported, recorded in

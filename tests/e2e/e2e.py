@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -213,10 +214,11 @@ def _():
             "localhost:1234", "127.0.0.1:%d" % port)
         script += "\nbacktrace 1\ninfo registers rip cs\n"
         elf = re.sub(r"\.bin$", ".elf", IMAGE)
-        r = subprocess.run(["gdb", "-q", "-batch", "-nx", "-ex",
-                            "set confirm off", "-x", "/dev/stdin", elf],
-                           input=script.encode(), capture_output=True,
-                           timeout=WAIT)
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb") as f:
+            f.write(script)
+            f.flush()
+            r = subprocess.run(["gdb", "-q", "-batch", "-nx", "-x", f.name,
+                                elf], capture_output=True, timeout=WAIT)
         out = r.stdout.decode() + r.stderr.decode()
         assert "too long" not in out, out
         assert re.search(r"#0\s+kernel_main", out), out

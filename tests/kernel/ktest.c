@@ -30,8 +30,8 @@ static const struct ktest_suite *const suites[] = {
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
 
-static bool failed;          /* the running case has failed */
-static char failure[160];    /* and why */
+static bool failed;       /* the running case has failed */
+static char failure[160]; /* and why */
 
 void ktest_fail(const char *file, int line, const char *what)
 {
@@ -87,8 +87,8 @@ static int run_suites(const char *prefix)
 
     for (size_t s = 0; s < NSUITES; s++) {
         for (size_t c = 0; c < suites[s]->ncases; c++) {
-            planned += selected(suites[s]->name, suites[s]->cases[c].name,
-                                prefix);
+            planned +=
+                selected(suites[s]->name, suites[s]->cases[c].name, prefix);
         }
     }
     kprintf("1..%d\n", planned);

@@ -133,8 +133,8 @@ KTEST_SUITE(suite_spinlock, "spinlock", spinlock_cases);
 
 static void devices_registered(void)
 {
-    static const char *const names[] = {"serial0", "vga", "ps2kbd",
-                                        "console", "keyboard"};
+    static const char *const names[] = {"serial0", "vga", "ps2kbd", "console",
+                                        "keyboard"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         KT_ASSERT(driver_find(names[i]) != NULL);

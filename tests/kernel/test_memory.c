@@ -51,10 +51,10 @@ static void frame_bad_frees(void)
 
     KT_ASSERT(pa != 0);
     KT_EQ(free_frame(pa), 0);
-    KT_EQ(free_frame(pa), -EALREADY);                /* double free */
+    KT_EQ(free_frame(pa), -EALREADY);                    /* double free */
     KT_EQ(free_frame(KERNEL_PHYS + PAGE_SIZE), -EINVAL); /* kernel image */
-    KT_EQ(free_frame(0), -EINVAL);                   /* never managed */
-    KT_EQ(free_frame(pa + 8), -EINVAL);              /* unaligned */
+    KT_EQ(free_frame(0), -EINVAL);                       /* never managed */
+    KT_EQ(free_frame(pa + 8), -EINVAL);                  /* unaligned */
     KT_EQ(frame_stats().free, before.free);
 }
 
@@ -190,8 +190,8 @@ static void heap_bad_free(void)
 
     KT_ASSERT(p != NULL);
     kfree(p);
-    kfree(p);         /* double free */
-    kfree(not_heap);  /* never from kmalloc */
+    kfree(p);        /* double free */
+    kfree(not_heap); /* never from kmalloc */
     KT_EQ(heap_stats().bad_frees, before.bad_frees + 2);
     KT_EQ(heap_check(), 0);
     KT_ASSERT(ktest_log_contains("already free (double free)", 2048));

@@ -19,8 +19,8 @@ extern char fault_exec_resume[];
 extern char fault_ud_ip[], fault_ud_resume[];
 
 #define PF_PRESENT 0x1
-#define PF_WRITE 0x2
-#define PF_FETCH 0x10
+#define PF_WRITE   0x2
+#define PF_FETCH   0x10
 
 static void divide_error(void)
 {
