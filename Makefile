@@ -166,7 +166,7 @@ test-e2e: $(KERNEL) $(BUILD)/kairos.iso ## Boot the make-run image and drive its
 
 # ---- Running and debugging ---------------------------------------------------
 
-QEMU_FLAGS := -machine pc -m 128M -no-reboot -serial mon:stdio
+QEMU_FLAGS := -machine pc -m 128M -no-reboot
 ifeq ($(DISPLAY),)
 QEMU_FLAGS += -display none
 endif
@@ -175,10 +175,14 @@ APPEND ?=
 .PHONY: run debug iso run-iso
 run: deps-run $(KERNEL) ## Boot Kairos in QEMU; the serial console is this terminal
 	@echo "Kairos in QEMU: serial on this terminal; Ctrl-A X quits QEMU."
-	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(APPEND)"
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)"
 
-debug: deps-run $(KERNEL) ## Boot halted with the gdb stub and attach gdb
-	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -append "$(APPEND)" -S -s & \
+# gdb owns the terminal, so the serial console goes to a file.
+debug: $(KERNEL) ## Boot halted with the gdb stub and attach gdb
+	@tools/deps.sh debug
+	@echo "Serial output: $(BUILD)/serial.log (tail -f it in another terminal)"
+	$(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/serial.log \
+		-monitor none -kernel $(KERNEL) -append "$(APPEND)" -S -s & \
 	gdb -q -x tools/gdbinit $(BUILD)/kairos.elf; kill $$! 2>/dev/null || true
 
 iso: $(BUILD)/kairos.iso ## GRUB-bootable ISO for real hardware
@@ -192,7 +196,7 @@ $(BUILD)/kairos.iso: $(KERNEL) tools/grub.cfg
 		{ cat $(BUILD)/iso.log; exit 1; }
 
 run-iso: deps-run $(BUILD)/kairos.iso ## Boot the ISO in QEMU
-	$(QEMU) $(QEMU_FLAGS) -cdrom $(BUILD)/kairos.iso
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -cdrom $(BUILD)/kairos.iso
 
 # ---- Tooling -------------------------------------------------------------------
 

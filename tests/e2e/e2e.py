@@ -7,6 +7,7 @@ over the serial console, as a user would.  Prints TAP.
 Each boot runs QEMU with the serial port on a pipe; a wall-clock timeout on
 every wait turns a hang into a failure.
 """
+import json
 import os
 import re
 import socket
@@ -223,6 +224,71 @@ def _():
         assert "too long" not in out, out
         assert re.search(r"#0\s+kernel_main", out), out
         assert re.search(r"cs\s+0x8\b", out), out
+    finally:
+        m.kill()
+
+
+class Qmp:
+    """QEMU's machine protocol on a Unix socket: keys in, memory out."""
+
+    def __init__(self, path):
+        deadline = time.time() + WAIT
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect(path)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.file = self.sock.makefile("rw")
+        self.file.readline()  # greeting
+        self.call("qmp_capabilities")
+
+    def call(self, command, **args):
+        self.file.write(json.dumps({"execute": command, "arguments": args}))
+        self.file.flush()
+        while True:  # skip asynchronous events
+            reply = json.loads(self.file.readline())
+            if "return" in reply or "error" in reply:
+                assert "error" not in reply, reply
+                return reply["return"]
+
+    def keys(self, *combos):
+        """Press each combo ("h", "shift-h", "ret") on the PS/2 keyboard."""
+        for combo in combos:
+            keys = [{"type": "qcode", "data": k} for k in combo.split("-")]
+            self.call("send-key", keys=keys)
+            time.sleep(0.02)
+
+    def vga_text(self, path):
+        """The 80x25 text screen, one string per row."""
+        self.call("pmemsave", val=0xB8000, size=80 * 25 * 2, filename=path)
+        cells = open(path, "rb").read()[0::2].decode("latin-1")
+        return [cells[r * 80:(r + 1) * 80].rstrip() for r in range(25)]
+
+
+@case("ps2+vga: keys on the PS/2 keyboard run commands; the screen shows it")
+def _():
+    tmp = tempfile.mkdtemp()
+    sock = os.path.join(tmp, "qmp.sock")
+    m = Machine(["-kernel", IMAGE, "-qmp", "unix:%s,server=on,wait=off"
+                 % sock])
+    try:
+        m.expect(re.escape(PROMPT))
+        qmp = Qmp(sock)
+        qmp.keys("h", "e", "l", "p", "ret")
+        m.expect(r"help\n\s+help\s")
+        m.expect(re.escape(PROMPT))
+        qmp.keys("shift-h", "a", "l", "t", "ret")  # shift: "Halt" is unknown
+        m.expect(r"unknown command 'Halt'")
+        m.expect(re.escape(PROMPT))
+        screen = qmp.vga_text(os.path.join(tmp, "vga.bin"))
+        text = "\n".join(screen)
+        assert "Kairos 0.1.0 (x86_64)" in text, text
+        assert "kairos> help" in screen, text  # a row of its own
+        assert "unknown command 'Halt'" in text, text
     finally:
         m.kill()
 
