@@ -112,11 +112,33 @@ static void invalid_opcode(void)
     KT_ASSERT(ktest_log_contains("#UD invalid opcode", 4096));
 }
 
+/* A vector raised by software looks like an IRQ the PIC did not have in
+ * service: exactly what a spurious IRQ 7 or 15 is. */
+static void spurious_irqs_counted(void)
+{
+    uint64_t before = irq_spurious_count();
+    uint64_t irq7 = irq_count(7), irq15 = irq_count(15);
+
+    __asm__ volatile("int $0x27"); /* IRQ 7 */
+    __asm__ volatile("int $0x2F"); /* IRQ 15 */
+    KT_EQ(irq_spurious_count(), before + 2);
+    KT_EQ(irq_count(7), irq7); /* not counted as real interrupts */
+    KT_EQ(irq_count(15), irq15);
+}
+
+static void unexpected_vector_ignored(void)
+{
+    __asm__ volatile("int $0x50");
+    KT_ASSERT(ktest_log_contains("unexpected vector 80 ignored", 256));
+}
+
 static const struct ktest_case trap_cases[] = {
     {"divide_error", divide_error},
     {"page_fault_unmapped", page_fault_unmapped},
     {"null_is_unmapped", null_is_unmapped},
     {"invalid_opcode", invalid_opcode},
+    {"spurious_irqs_counted", spurious_irqs_counted},
+    {"unexpected_vector_ignored", unexpected_vector_ignored},
 };
 KTEST_SUITE(suite_trap, "trap", trap_cases);
 
