@@ -32,8 +32,11 @@ bool arch_irq_enabled(void);
  * Wait for the next interrupt with interrupts enabled, then return with them
  * in the state they were in.  Enabling and waiting are one atomic step, so an
  * interrupt that arrives between a check and the call is not missed.
+ * Returns false when no interrupt can ever come (the host, with nothing
+ * scheduled to happen): the idle task then knows blocked processes will
+ * stay blocked.
  */
-void arch_cpu_idle(void);
+bool arch_cpu_idle(void);
 /* Spin-wait hint (x86 PAUSE); no other effect. */
 void arch_cpu_relax(void);
 /* Index of the running CPU, 0 .. MAX_CPUS-1 (always 0 while Kairos is UP). */
@@ -50,8 +53,10 @@ void arch_poweroff(void);
 
 /*
  * Prepare ctx so that the first arch_context_switch to it calls entry(arg)
- * on the stack [stack, stack + size) with interrupts enabled.  entry must
- * never return.  The stack must be 16-byte aligned and at least 1 KiB.
+ * on the stack [stack, stack + size), with interrupts as the switch left
+ * them (off: the core switches with interrupts off, and entry turns them
+ * on once it has released the scheduler lock).  entry must never return.
+ * The stack must be 16-byte aligned and at least 1 KiB.
  */
 void arch_context_init(struct arch_context *ctx, void *stack, size_t size,
                        void (*entry)(void *), void *arg);
@@ -63,6 +68,23 @@ void arch_context_init(struct arch_context *ctx, void *stack, size_t size,
 void arch_context_switch(struct arch_context *from, struct arch_context *to);
 /* Saved stack pointer of a switched-out context (for dumps). */
 uintptr_t arch_context_sp(const struct arch_context *ctx);
+/* Print the registers saved in a switched-out context (for dumps); reads
+ * only the context's own stack, bounds-checked by the caller. */
+void arch_context_print(const struct arch_context *ctx);
+
+/* ---- System calls -------------------------------------------------------- */
+
+/*
+ * Make system call nr through the port's real trap path (x86_64: int 0x80)
+ * into syscall_dispatch (kernel/syscall.h); returns its result.
+ */
+long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+                  long a6);
+/*
+ * True when [p, p + len) is memory a system call may read or write for the
+ * caller: non-NULL, canonical, not wrapping, mapped.  len 0 is allowed.
+ */
+bool arch_access_ok(const void *p, size_t len);
 
 /* ---- Time -------------------------------------------------------------- */
 

@@ -36,7 +36,10 @@ struct boot_info {
 
 /* Portable kernel entry, called once by the arch port with interrupts off. */
 _Noreturn void kernel_main(const struct boot_info *bi);
-/* What runs after boot: the shell in the normal image, the suites in the test image. */
-void kernel_run(void);
+/*
+ * The init process (pid 1): in the normal image it starts the shell and
+ * reaps orphans; in the test image it runs the suites.
+ */
+int kernel_run(void *arg);
 
 #endif

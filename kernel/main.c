@@ -5,7 +5,8 @@
  * The order matters: the command line first (everything below may read it),
  * frames before page tables (tables are made of frames), page tables before
  * the heap's first use, devices before the console facades that wrap them,
- * and interrupts last, once every handler has its state.
+ * interrupts once every handler has its state, and last the process table,
+ * init and the scheduler, which never returns.
  */
 #include "arch.h"
 #include "boot.h"
@@ -13,6 +14,7 @@
 #include "console.h"
 #include "frame.h"
 #include "panic.h"
+#include "proc.h"
 #include "param.h"
 #include "timer.h"
 
@@ -52,9 +54,16 @@ _Noreturn void kernel_main(const struct boot_info *bi)
     if (err != 0) {
         panic("console_devices_init: %d", err);
     }
+    sched_set_slice(cmdline_get_ulong("slice", SLICE_DEFAULT, 1, SLICE_MAX));
+    if (process_init() != 0) {
+        panic("process_init: out of memory");
+    }
     arch_irq_enable();
     banner(bi);
-    kernel_run();
-    kprintf("kernel_run returned; halting\n");
-    arch_halt();
+    err = spawn_kernel_process("init", kernel_run, NULL);
+    if (err != 1) {
+        panic("cannot spawn init (%d)", err);
+    }
+    start_scheduler(); /* this boot context becomes the idle task */
+    panic("start_scheduler returned: no process is left");
 }

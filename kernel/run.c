@@ -5,7 +5,9 @@
 #include "boot.h"
 #include "shell.h"
 
-void kernel_run(void)
+int kernel_run(void *arg)
 {
+    (void)arg;
     shell_run();
+    return 0;
 }

@@ -52,6 +52,16 @@ int irq_off_depth(void)
     return cpu_irq[arch_cpu_id()].depth;
 }
 
+bool cpu_intena(void)
+{
+    return cpu_irq[arch_cpu_id()].was_on;
+}
+
+void cpu_set_intena(bool on)
+{
+    cpu_irq[arch_cpu_id()].was_on = on;
+}
+
 bool holding(const struct spinlock *lk)
 {
     return lk->locked && lk->cpu == (int)arch_cpu_id();

@@ -44,5 +44,12 @@ void push_irq_off(void);
 void pop_irq_off(void);
 /* Depth of push_irq_off on this CPU (locks held plus explicit pushes). */
 int irq_off_depth(void);
+/*
+ * Whether interrupts were on before the outermost push (xv6's intena).  It
+ * belongs to the code running, not the CPU, so the scheduler saves it
+ * around a context switch and restores it after.
+ */
+bool cpu_intena(void);
+void cpu_set_intena(bool on);
 
 #endif

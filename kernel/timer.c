@@ -7,6 +7,7 @@
 #include "timer.h"
 
 #include "arch.h"
+#include "proc.h"
 
 static volatile uint64_t ticks; /* timer interrupts since timer_init */
 static unsigned hz;             /* set once by timer_init */
@@ -20,6 +21,7 @@ void timer_init(unsigned rate)
 void timer_tick(void)
 {
     ticks++;
+    sched_tick();
 }
 
 uint64_t timer_ticks(void)

@@ -4,6 +4,7 @@
  */
 #include "arch.h"
 
+#include "console.h"
 #include "context.h"
 #include "cpu.h"
 #include "layout.h"
@@ -36,7 +37,7 @@ bool arch_irq_enabled(void)
 
 /* sti takes effect after the next instruction, so "sti; hlt" cannot lose
  * an interrupt that arrives between the two. */
-void arch_cpu_idle(void)
+bool arch_cpu_idle(void)
 {
     uint64_t flags = read_rflags();
 
@@ -44,6 +45,7 @@ void arch_cpu_idle(void)
     if (!(flags & RFLAGS_IF)) {
         cli();
     }
+    return true; /* a device or the timer can always interrupt */
 }
 
 void arch_cpu_relax(void)
@@ -83,7 +85,6 @@ void arch_context_init(struct arch_context *ctx, void *stack, size_t size,
 
 _Noreturn void context_entry(void (*entry)(void *), void *arg)
 {
-    sti();
     entry(arg);
     for (;;) {
         __asm__ volatile("ud2"); /* entry must not return */
@@ -93,6 +94,26 @@ _Noreturn void context_entry(void (*entry)(void *), void *arg)
 uintptr_t arch_context_sp(const struct arch_context *ctx)
 {
     return ctx->rsp;
+}
+
+/* The layout switch.S leaves: r15, r14, r13, r12, rbx, rbp, return address. */
+void arch_context_print(const struct arch_context *ctx)
+{
+    const uint64_t *s = (const uint64_t *)ctx->rsp;
+    uintptr_t off = 0;
+    const char *fn;
+
+    if (!arch_kernel_mapped(ctx->rsp, 7 * sizeof(uint64_t))) {
+        kprintf("  saved rsp %016lx is not mapped\n", (unsigned long)ctx->rsp);
+        return;
+    }
+    fn = arch_symbolize(s[6] - 1, &off);
+    kprintf("  rsp=%016lx rip=%016lx <%s+0x%lx>\n", (unsigned long)ctx->rsp,
+            (unsigned long)s[6], fn ? fn : "?", (unsigned long)(off + 1));
+    kprintf("  rbx=%016lx rbp=%016lx r12=%016lx\n", (unsigned long)s[4],
+            (unsigned long)s[5], (unsigned long)s[3]);
+    kprintf("  r13=%016lx r14=%016lx r15=%016lx\n", (unsigned long)s[2],
+            (unsigned long)s[1], (unsigned long)s[0]);
 }
 
 void arch_timer_start(unsigned hz)

@@ -129,16 +129,18 @@ static void crash(const char *what)
     kprintf("# crash=%s: unknown crash or it did not fault\n", what);
 }
 
-void kernel_run(void)
+int kernel_run(void *arg)
 {
     const char *what = cmdline_get("crash");
 
+    (void)arg;
     panic_set_hook(exit_fail);
     if (what != NULL) {
         crash(what);
         exit_fail();
-        return;
+        return 1;
     }
     qemu_debug_exit(run_suites(cmdline_get("test")) == 0 ? KTEST_EXIT_PASS
                                                          : KTEST_EXIT_FAIL);
+    return 0;
 }

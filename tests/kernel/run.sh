@@ -65,7 +65,7 @@ crash() { # kind, then strings the report must hold
 }
 crash pf "EXCEPTION 14: #PF page fault" "CR2=00000000dead0000" \
     "RIP=" "<fault_read_ip+0x0>" "RAX=" "R15=" "RFLAGS=" "backtrace:" \
-    "<kernel_run+0x" "<kernel_main+0x"
+    "<kernel_run+0x" "<process_start+0x"
 crash de "EXCEPTION 0: #DE divide error" "<fault_div0_ip+0x0>" "backtrace:"
 crash assert "PANIC: assertion failed" "ktest.c:" "backtrace:" "<panic_at+0x"
 

@@ -1,0 +1,568 @@
+/*
+ * Processes: the table, spawn, exit, wait, orphans, descriptors and memory
+ * regions.  The lock rules are at the top of sched.c: sched_lock guards
+ * the table and every family link.
+ *
+ * The table is the spec's growable array on the kernel heap.  It holds
+ * pointers to records, which never move; a process lives in slot
+ * pid & (capacity - 1), so looking up a pid is one index and one compare.
+ * Pids increase; a new pid whose slot is taken is skipped, so no pid is
+ * reused while its holder (zombies included) is in the table.  Keeping the
+ * table at most half full makes skips rare: amortised O(1) per spawn.
+ * After INT_MAX, pids wrap around to 2 (1 stays init's).  Growing doubles
+ * the capacity and re-slots every record; records with different pids
+ * modulo the old capacity stay different modulo the new one.
+ */
+#include "proc.h"
+
+#include "console.h"
+#include "driver.h"
+#include "heap.h"
+#include "kerrno.h"
+#include "kstring.h"
+#include "panic.h"
+#include "param.h"
+#include "sched.h"
+
+#define STACK_CANARY 0x57ACC0DE57ACC0DEULL /* bottom words of every stack */
+
+/* sched_lock guards these: */
+static struct process **table;    /* capacity slots, NULL when free */
+static size_t capacity;           /* a power of two */
+static pid_t next_pid = 1;        /* the next pid to try */
+static struct process *init_proc; /* pid 1 while it lives */
+static size_t nrecords;           /* records in the table */
+static volatile pid_t max_pid;    /* highest pid handed out */
+
+pid_t proc_max_pid(void)
+{
+    return max_pid;
+}
+
+struct process *proc_lookup_locked(pid_t pid)
+{
+    struct process *p;
+
+    if (pid < 0 || table == NULL) {
+        return NULL;
+    }
+    p = table[(size_t)pid & (capacity - 1)];
+    return p != NULL && p->pid == pid ? p : NULL;
+}
+
+void proc_foreach_locked(void (*fn)(struct process *p, void *ctx), void *ctx)
+{
+    for (size_t i = 0; i < capacity; i++) {
+        if (table[i] != NULL) {
+            fn(table[i], ctx);
+        }
+    }
+}
+
+/* Double the table and the wait-queue buckets.  0 or -ENOMEM/-EAGAIN. */
+static int grow_locked(void)
+{
+    size_t n = capacity * 2;
+    struct process **t;
+    struct list *buckets;
+
+    if (n > PROC_TABLE_MAX) {
+        return -EAGAIN;
+    }
+    t = kcalloc(n, sizeof(*t));
+    buckets = kcalloc(n, sizeof(*buckets));
+    if (t == NULL || buckets == NULL) {
+        kfree(t);
+        kfree(buckets);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < capacity; i++) {
+        if (table[i] != NULL) {
+            t[(size_t)table[i]->pid & (n - 1)] = table[i];
+        }
+    }
+    kfree(table);
+    table = t;
+    capacity = n;
+    kfree(sched_rehash_locked(buckets, n));
+    return 0;
+}
+
+/*
+ * Room for one more record and a free pid for it.  Returns the pid, or
+ * -ENOMEM / -EAGAIN when the table is full and cannot grow.
+ */
+static pid_t alloc_pid_locked(void)
+{
+    if ((nrecords + 1) * 2 > capacity) {
+        int err = grow_locked();
+
+        if (err != 0) {
+            return err;
+        }
+    }
+    for (;;) {
+        pid_t pid = next_pid;
+
+        next_pid = next_pid == INT32_MAX ? 2 : next_pid + 1;
+        if (table[(size_t)pid & (capacity - 1)] == NULL) {
+            return pid;
+        }
+    }
+}
+
+static void table_insert_locked(struct process *p)
+{
+    table[(size_t)p->pid & (capacity - 1)] = p;
+    nrecords++;
+    if (p->pid > max_pid) {
+        max_pid = p->pid;
+    }
+}
+
+static void table_remove_locked(struct process *p)
+{
+    table[(size_t)p->pid & (capacity - 1)] = NULL;
+    nrecords--;
+}
+
+/* ---- Memory regions ------------------------------------------------------ */
+
+/* Regions carry their header in front; 32 bytes keeps the memory 16-aligned. */
+#define REGION_HDR ((sizeof(struct region) + 15) & ~(size_t)15)
+
+static void *region_alloc(struct process *p, size_t size, enum region_kind kind)
+{
+    struct region *r;
+
+    if (size == 0 || size > HEAP_ALLOC_MAX - REGION_HDR) {
+        return NULL;
+    }
+    r = kmalloc(REGION_HDR + size);
+    if (r == NULL) {
+        return NULL;
+    }
+    r->size = size;
+    r->kind = kind;
+    list_push_front(&p->regions, &r->link);
+    p->region_bytes += size;
+    return (char *)r + REGION_HDR;
+}
+
+static void region_free(struct process *p, struct region *r)
+{
+    list_remove(&r->link);
+    p->region_bytes -= r->size;
+    kfree(r);
+}
+
+/* Free every region of p of the given kind, or of every kind (kind < 0). */
+static void regions_release(struct process *p, int kind)
+{
+    struct list *l = p->regions.next;
+
+    while (l != &p->regions) {
+        struct region *r = list_entry(l, struct region, link);
+
+        l = l->next;
+        if (kind < 0 || r->kind == (enum region_kind)kind) {
+            region_free(p, r);
+        }
+    }
+}
+
+void *proc_alloc(size_t size, enum region_kind kind)
+{
+    struct process *p = proc_current();
+
+    if (p == NULL || p->idle || kind == REGION_STACK ||
+        (unsigned)kind >= REGION_NKINDS) {
+        return NULL;
+    }
+    return region_alloc(p, size, kind);
+}
+
+int proc_free(void *ptr)
+{
+    struct process *p = proc_current();
+    struct list *l;
+
+    if (p == NULL || ptr == NULL) {
+        return -EINVAL;
+    }
+    list_for_each(l, &p->regions)
+    {
+        struct region *r = list_entry(l, struct region, link);
+
+        if ((char *)r + REGION_HDR == ptr && r->kind != REGION_STACK) {
+            region_free(p, r);
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* ---- Creation -------------------------------------------------------------- */
+
+static struct process *record_new(const char *name)
+{
+    struct process *p = kcalloc(1, sizeof(*p));
+
+    if (p == NULL) {
+        return NULL;
+    }
+    kstrlcpy(p->name, name, sizeof(p->name));
+    list_init(&p->queue_link);
+    list_init(&p->children);
+    list_init(&p->zombies);
+    list_init(&p->sibling);
+    list_init(&p->regions);
+    return p;
+}
+
+int process_init(void)
+{
+    struct process *idle;
+    struct list *buckets;
+
+    if (proc_current() != NULL) {
+        return 0;
+    }
+    idle = record_new("idle");
+    table = kcalloc(PROC_TABLE_INITIAL, sizeof(*table));
+    buckets = kcalloc(PROC_TABLE_INITIAL, sizeof(*buckets));
+    if (idle == NULL || table == NULL || buckets == NULL) {
+        kfree(idle);
+        kfree(table);
+        kfree(buckets);
+        table = NULL;
+        return -ENOMEM;
+    }
+    capacity = PROC_TABLE_INITIAL;
+    idle->idle = true;
+    idle->pid = 0;
+    spin_lock(&sched_lock);
+    next_pid = 1;
+    nrecords = 0;
+    max_pid = 0;
+    init_proc = NULL;
+    table_insert_locked(idle);
+    sched_init_locked(idle, buckets, PROC_TABLE_INITIAL);
+    spin_unlock(&sched_lock);
+    return 0;
+}
+
+/* First code of every process: take over the lock from the switch. */
+static void process_start(void *arg)
+{
+    struct process *p = arg;
+
+    spin_unlock(&sched_lock); /* held across the switch into us */
+    arch_irq_enable();
+    exit_current(p->entry(p->arg));
+}
+
+static void default_descriptors(struct process *p)
+{
+    struct chardev *kbd = driver_find("keyboard");
+    struct chardev *con = driver_find("console");
+
+    p->fds[0] = (struct file_descriptor){kbd ? FD_CHAR : FD_NONE, kbd};
+    p->fds[1] = (struct file_descriptor){con ? FD_CHAR : FD_NONE, con};
+    p->fds[2] = p->fds[1];
+}
+
+/* A new record with its stack and context, not yet in the table. */
+static struct process *process_new(const char *name, process_entry_t entry,
+                                   void *arg)
+{
+    struct process *p = record_new(name);
+
+    if (p == NULL) {
+        return NULL;
+    }
+    p->stack = region_alloc(p, PROC_STACK_SIZE, REGION_STACK);
+    if (p->stack == NULL) {
+        kfree(p);
+        return NULL;
+    }
+    memset(p->stack, PROC_STACK_FILL, PROC_STACK_SIZE);
+    for (int i = 0; i < PROC_STACK_CANARY_WORDS; i++) {
+        ((uint64_t *)p->stack)[i] = STACK_CANARY;
+    }
+    p->entry = entry;
+    p->arg = arg;
+    default_descriptors(p);
+    arch_context_init(&p->context, p->stack, PROC_STACK_SIZE, process_start, p);
+    return p;
+}
+
+static void process_destroy(struct process *p)
+{
+    regions_release(p, -1);
+    kfree(p);
+}
+
+static bool name_ok(const char *name)
+{
+    return name != NULL && name[0] != '\0' &&
+           strnlen(name, PROCESS_NAME_MAX) < PROCESS_NAME_MAX;
+}
+
+pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
+{
+    struct process *p, *parent;
+    pid_t pid;
+
+    if (proc_current() == NULL || entry == NULL || !name_ok(name)) {
+        return -EINVAL;
+    }
+    p = process_new(name, entry, arg);
+    if (p == NULL) {
+        return -ENOMEM;
+    }
+    spin_lock(&sched_lock);
+    pid = alloc_pid_locked();
+    if (pid < 0) {
+        spin_unlock(&sched_lock);
+        process_destroy(p);
+        return pid;
+    }
+    p->pid = pid;
+    parent = proc_current();
+    p->parent = parent;
+    list_push_back(&parent->children, &p->sibling);
+    if (init_proc == NULL && pid == 1) {
+        init_proc = p; /* the first process spawned */
+    }
+    table_insert_locked(p);
+    sched_admit_locked(p);
+    spin_unlock(&sched_lock);
+    return pid;
+}
+
+/* ---- Exit, orphans and reaping ----------------------------------------------- */
+
+/* Who adopts orphans: init while it lives, then idle (which reaps them). */
+static struct process *adopter_locked(const struct process *dying)
+{
+    if (init_proc != NULL && init_proc != dying &&
+        init_proc->state != PROCESS_ZOMBIE) {
+        return init_proc;
+    }
+    return sched_idle_locked();
+}
+
+/* Hand p's children and zombies to the adopter; wake it for the zombies. */
+static void reparent_children_locked(struct process *p)
+{
+    struct process *to = adopter_locked(p);
+    bool zombies = !list_empty(&p->zombies);
+    struct list *l;
+
+    while ((l = list_pop_front(&p->children)) != NULL) {
+        list_entry(l, struct process, sibling)->parent = to;
+        list_push_back(&to->children, l);
+    }
+    while ((l = list_pop_front(&p->zombies)) != NULL) {
+        list_entry(l, struct process, sibling)->parent = to;
+        list_push_back(&to->zombies, l);
+    }
+    if (zombies) {
+        wake_channel_locked((wait_channel_t)to);
+    }
+}
+
+_Noreturn void exit_current(int code)
+{
+    struct process *p = proc_current();
+
+    if (p == NULL || p->idle) {
+        panic("exit_current: the idle task cannot exit (code %d)", code);
+    }
+    /* What only p uses goes now; its stack must wait for the reaper. */
+    memset(p->fds, 0, sizeof(p->fds));
+    regions_release(p, REGION_HEAP);
+    regions_release(p, REGION_OTHER);
+    spin_lock(&sched_lock);
+    if (p == init_proc) {
+        kprintf("init (pid 1) exited with code %d; idle reaps orphans now\n",
+                code);
+        init_proc = NULL;
+    }
+    reparent_children_locked(p);
+    p->exit_code = code;
+    list_remove(&p->sibling);
+    list_push_back(&p->parent->zombies, &p->sibling);
+    sched_zombie_locked(p);
+    wake_channel_locked((wait_channel_t)p->parent);
+    schedule_locked();
+    panic("exit_current: a zombie ran again (pid %d)", p->pid);
+}
+
+/* Free a zombie child of its parent; returns its pid. */
+static pid_t reap_locked(struct process *z, int *exit_code)
+{
+    pid_t pid = z->pid;
+
+    KASSERT(z->state == PROCESS_ZOMBIE);
+    if (exit_code != NULL) {
+        *exit_code = z->exit_code;
+    }
+    list_remove(&z->sibling);
+    table_remove_locked(z);
+    sched_forget_locked(z);
+    process_destroy(z); /* heap_lock nests inside sched_lock */
+    return pid;
+}
+
+void proc_reap_idle_children_locked(void)
+{
+    struct process *idle = sched_idle_locked();
+
+    while (!list_empty(&idle->zombies)) {
+        reap_locked(list_entry(idle->zombies.next, struct process, sibling),
+                    NULL);
+    }
+}
+
+/* A zombie child for wait: 0 none yet, 1 found (*out), or -ECHILD. */
+static int find_zombie_locked(struct process *p, pid_t target,
+                              struct process **out)
+{
+    struct process *c;
+
+    if (target == -1) {
+        if (!list_empty(&p->zombies)) {
+            *out = list_entry(p->zombies.next, struct process, sibling);
+            return 1;
+        }
+        return list_empty(&p->children) ? -ECHILD : 0;
+    }
+    c = proc_lookup_locked(target);
+    if (c == NULL || c->parent != p) {
+        return -ECHILD;
+    }
+    *out = c;
+    return c->state == PROCESS_ZOMBIE;
+}
+
+pid_t wait_child(pid_t target, int *exit_code, bool block)
+{
+    struct process *p = proc_current();
+    struct process *z = NULL;
+    pid_t ret;
+
+    if (p == NULL || p->idle || target == 0 || target < -1) {
+        return -EINVAL;
+    }
+    spin_lock(&sched_lock);
+    for (;;) {
+        int found = find_zombie_locked(p, target, &z);
+
+        if (found != 0 || !block) {
+            ret = found == 1 ? reap_locked(z, exit_code) : found;
+            break;
+        }
+        block_current_locked((wait_channel_t)p, &sched_lock);
+    }
+    spin_unlock(&sched_lock);
+    return ret;
+}
+
+pid_t wait_for_child(pid_t target, int *exit_code)
+{
+    return wait_child(target, exit_code, true);
+}
+
+/* ---- Queries --------------------------------------------------------------- */
+
+int get_process(pid_t pid, struct process_info *out)
+{
+    struct process *p;
+
+    spin_lock(&sched_lock);
+    p = proc_lookup_locked(pid);
+    if (p != NULL) {
+        out->pid = p->pid;
+        out->ppid = p->parent != NULL ? p->parent->pid : 0;
+        kstrlcpy(out->name, p->name, sizeof(out->name));
+        out->state = p->state;
+        out->idle = p->idle;
+        out->exit_code = p->exit_code;
+        out->wait_channel = p->state == PROCESS_BLOCKED ? p->channel : 0;
+        out->slices = p->slices;
+    }
+    spin_unlock(&sched_lock);
+    return p != NULL ? 0 : -ESRCH;
+}
+
+int process_descriptor(pid_t pid, int fd, struct file_descriptor *out)
+{
+    struct process *p;
+    int err = 0;
+
+    spin_lock(&sched_lock);
+    p = proc_lookup_locked(pid);
+    if (p == NULL) {
+        err = -ESRCH;
+    } else if (fd < 0 || fd >= MAX_FDS || p->fds[fd].kind == FD_NONE) {
+        err = -EBADF;
+    } else {
+        *out = p->fds[fd];
+    }
+    spin_unlock(&sched_lock);
+    return err;
+}
+
+bool proc_stack_intact(const struct process *p)
+{
+    if (p->stack == NULL) {
+        return true; /* idle runs on the boot stack */
+    }
+    for (int i = 0; i < PROC_STACK_CANARY_WORDS; i++) {
+        if (((const uint64_t *)p->stack)[i] != STACK_CANARY) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void report_blocked(struct process *p, void *ctx)
+{
+    (void)ctx;
+    if (p->state == PROCESS_BLOCKED) {
+        kprintf("  pid %d (%s) blocked on channel 0x%lx\n", p->pid, p->name,
+                (unsigned long)p->channel);
+    }
+}
+
+void proc_report_deadlock(void)
+{
+    spin_lock(&sched_lock);
+    kprintf("scheduler: deadlock: every live process is blocked and nothing "
+            "can wake them\n");
+    proc_foreach_locked(report_blocked, NULL);
+    spin_unlock(&sched_lock);
+}
+
+/* Host tests only: free every record and forget the idle task. */
+void process_reset(void)
+{
+    struct process *self = proc_current();
+
+    KASSERT(self == NULL || self->idle);
+    spin_lock(&sched_lock);
+    for (size_t i = 0; i < capacity; i++) {
+        if (table[i] != NULL) {
+            process_destroy(table[i]);
+        }
+    }
+    kfree(table);
+    kfree(sched_reset_locked());
+    table = NULL;
+    capacity = 0;
+    nrecords = 0;
+    init_proc = NULL;
+    spin_unlock(&sched_lock);
+}

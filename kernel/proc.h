@@ -1,0 +1,123 @@
+/*
+ * Process internals shared by the core's process, scheduler, syscall and
+ * shell code.  Programs use kernel/process.h; this header is the kernel's.
+ *
+ * Locking: one lock, sched_lock (kernel/sched.c), guards the process table,
+ * the run queue, the wait queues, every process's scheduling state and its
+ * family links.  See the top of kernel/sched.c for the rules.
+ */
+#ifndef KAIROS_PROC_H
+#define KAIROS_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "list.h"
+#include "process.h"
+#include "spinlock.h"
+
+#define PROC_STACK_SIZE         (16 * 1024) /* kernel stack per process */
+#define PROC_STACK_FILL         0xCD /* never-used stack bytes hold this */
+#define PROC_STACK_CANARY_WORDS 8    /* words at the stack's bottom, checked */
+
+enum region_kind {
+    REGION_STACK, /* the kernel stack */
+    REGION_HEAP,  /* proc_alloc(..., REGION_HEAP) */
+    REGION_OTHER, /* anything else a process owns */
+};
+#define REGION_NKINDS 3
+
+/* One tracked allocation; the header sits just before the memory. */
+struct region {
+    struct list link; /* in the owner's regions list */
+    size_t size;      /* bytes usable after the header */
+    enum region_kind kind;
+};
+
+struct process {
+    /* Set at spawn, constant while the record lives: */
+    pid_t pid;
+    char name[PROCESS_NAME_MAX];
+    bool idle;             /* the idle task (pid 0) */
+    process_entry_t entry; /* what the process runs, and its argument */
+    void *arg;
+    uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
+
+    /* sched_lock guards these: */
+    enum process_state state;
+    struct list queue_link;      /* in the run queue or a wait bucket */
+    wait_channel_t channel;      /* while BLOCKED */
+    struct arch_context context; /* saved registers while not running */
+    unsigned slice_left;         /* ticks left in the current slice */
+    uint64_t slices;             /* ticks charged, ever */
+    uint64_t preemptions;        /* times the timer took the CPU from it */
+    int exit_code;               /* once ZOMBIE */
+    struct process *parent;      /* idle's record for orphans of a dead init */
+    struct list children;        /* live children, by sibling */
+    struct list zombies; /* exited children not yet reaped, by sibling */
+    struct list sibling; /* in parent->children or parent->zombies */
+
+    /* Owned by the process while it runs, then by whoever reaps it: */
+    struct file_descriptor fds[MAX_FDS];
+    struct list regions; /* struct region, newest first */
+    size_t region_bytes; /* sum of their sizes */
+
+    /* Debugging: */
+    unsigned check_mark; /* sched_check's visit stamp (sched_lock) */
+};
+
+extern struct spinlock sched_lock;
+
+/* The running process (idle between processes; NULL before process_init). */
+struct process *proc_current(void);
+/* The process with this pid, or NULL.  Caller holds sched_lock. */
+struct process *proc_lookup_locked(pid_t pid);
+
+/* "ready", "running", "blocked", "zombie" ("?" if out of range). */
+const char *proc_state_name(enum process_state s);
+/* False if the canary at the bottom of p's kernel stack was overwritten. */
+bool proc_stack_intact(const struct process *p);
+/* Call fn on every process in the table.  Caller holds sched_lock. */
+void proc_foreach_locked(void (*fn)(struct process *p, void *ctx), void *ctx);
+
+/* The highest pid handed out so far (for listing processes: pids are not
+ * dense).  Reads one word; no lock needed. */
+pid_t proc_max_pid(void);
+
+/*
+ * wait_for_child with a choice: block until a child is a zombie, or (block
+ * false) return 0 at once when none is yet.  Same errors.
+ */
+pid_t wait_child(pid_t target, int *exit_code, bool block);
+
+/* Allocate size bytes owned by the current process, tracked as a region of
+ * this kind; freed at the latest when the process is reaped.  NULL if out
+ * of memory or called outside a process. */
+void *proc_alloc(size_t size, enum region_kind kind);
+/* Free a region of the current process: 0, or -EINVAL if ptr is not one. */
+int proc_free(void *ptr);
+
+/* Timer tick: charge the running process and set NEED_RESCHED when its
+ * slice is used up.  Called by timer_tick with interrupts off. */
+void sched_tick(void);
+/* The way out of every interrupt: switch if NEED_RESCHED is set and the
+ * interrupted code held no lock.  Called by the arch port, interrupts off. */
+void sched_irq_exit(void);
+/* Ticks per slice (slice= on the command line; default SLICE_DEFAULT). */
+void sched_set_slice(unsigned ticks);
+
+/*
+ * Check every scheduler invariant: each live process in exactly the queue
+ * its state says, counts matching the table, family links consistent.
+ * 0, or -EINVAL after printing the first violation.  Takes sched_lock.
+ */
+int sched_check(void);
+/* Host tests: forget every process and free everything (no process may be
+ * running; call from outside start_scheduler). */
+void process_reset(void);
+/* Host: true if the last start_scheduler ended in a deadlock. */
+bool sched_deadlocked(void);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * dump_process and dump_all_processes: everything about a process, for a
+ * human with a debugger's questions.
+ *
+ * They take no lock, so they work on a wedged machine (xv6's procdump):
+ * every read is bounds-checked against what a sane record looks like, and
+ * a torn read can only make the output wrong, never fault.
+ */
+#include "console.h"
+#include "driver.h"
+#include "proc.h"
+#include "sched.h"
+
+static const char *const state_names[PROCESS_NSTATES] = {
+    [PROCESS_READY] = "ready",
+    [PROCESS_RUNNING] = "running",
+    [PROCESS_BLOCKED] = "blocked",
+    [PROCESS_ZOMBIE] = "zombie",
+};
+
+static const char *const region_names[REGION_NKINDS] = {
+    [REGION_STACK] = "stack",
+    [REGION_HEAP] = "heap",
+    [REGION_OTHER] = "other",
+};
+
+#define DUMP_MAX_REGIONS 32
+
+const char *proc_state_name(enum process_state s)
+{
+    return (unsigned)s < PROCESS_NSTATES ? state_names[s] : "?";
+}
+
+/* Bytes of the stack ever used: from the top down to the first byte that
+ * still holds the fill pattern, counted from the bottom. */
+static size_t stack_high_water(const struct process *p)
+{
+    size_t i = PROC_STACK_CANARY_WORDS * sizeof(uint64_t);
+
+    while (i < PROC_STACK_SIZE && p->stack[i] == PROC_STACK_FILL) {
+        i++;
+    }
+    return PROC_STACK_SIZE - i;
+}
+
+static void dump_stack(const struct process *p)
+{
+    if (p->stack == NULL) {
+        kprintf("  stack: the boot stack (idle)\n");
+        return;
+    }
+    kprintf("  stack: [%p, %p) %lu bytes, high-water %lu bytes, canary %s\n",
+            (void *)p->stack, (void *)(p->stack + PROC_STACK_SIZE),
+            (unsigned long)PROC_STACK_SIZE, (unsigned long)stack_high_water(p),
+            proc_stack_intact(p) ? "intact" : "OVERWRITTEN");
+}
+
+static void dump_fds(const struct process *p)
+{
+    kprintf("  fds:");
+    for (int fd = 0; fd < MAX_FDS; fd++) {
+        const struct file_descriptor *f = &p->fds[fd];
+
+        if (f->kind == FD_CHAR && f->dev != NULL) {
+            kprintf(" %d=%.*s", fd, DRIVER_NAME_MAX, f->dev->name);
+        }
+    }
+    kprintf("\n");
+}
+
+static void dump_regions(const struct process *p)
+{
+    const struct list *l = p->regions.next;
+    int n = 0;
+
+    kprintf("  regions: %lu bytes\n", (unsigned long)p->region_bytes);
+    while (l != &p->regions && l != NULL && n < DUMP_MAX_REGIONS) {
+        const struct region *r = list_entry(l, struct region, link);
+
+        kprintf("    %s %lu bytes at %p\n",
+                (unsigned)r->kind < REGION_NKINDS ? region_names[r->kind] : "?",
+                (unsigned long)r->size, (const void *)(r + 1));
+        l = l->next;
+        n++;
+    }
+    if (n == DUMP_MAX_REGIONS) {
+        kprintf("    ... (stopped after %d)\n", DUMP_MAX_REGIONS);
+    }
+}
+
+static void dump_one(struct process *p)
+{
+    kprintf("pid %d ppid %d name %.*s state %s%s channel 0x%lx slices %lu "
+            "preemptions %lu\n",
+            p->pid, p->parent != NULL ? p->parent->pid : 0,
+            PROCESS_NAME_MAX - 1, p->name, proc_state_name(p->state),
+            p->idle ? " (idle)" : "", (unsigned long)p->channel,
+            (unsigned long)p->slices, (unsigned long)p->preemptions);
+    if (p->state == PROCESS_ZOMBIE) {
+        kprintf("  exit code %d\n", p->exit_code);
+    }
+    if (p != proc_current() && p->state != PROCESS_ZOMBIE) {
+        kprintf("  saved context:\n");
+        arch_context_print(&p->context);
+    }
+    dump_stack(p);
+    dump_fds(p);
+    dump_regions(p);
+}
+
+void dump_process(pid_t pid)
+{
+    struct process *p = proc_lookup_locked(pid); /* lock-free on purpose */
+
+    if (p == NULL) {
+        kprintf("dump: no process %d\n", pid);
+        return;
+    }
+    dump_one(p);
+}
+
+static void dump_each(struct process *p, void *ctx)
+{
+    (void)ctx;
+    dump_one(p);
+}
+
+void dump_all_processes(void)
+{
+    sched_dump();
+    proc_foreach_locked(dump_each, NULL); /* lock-free on purpose */
+}

@@ -1,0 +1,129 @@
+/*
+ * Kairos processes and the scheduler: the public API.
+ *
+ * This header is all a program needs, in the kernel or linked against the
+ * host library (build/host/libkairos.a): spawn processes, run the
+ * scheduler, block and wake, exit and wait.  Every call is safe from any
+ * process; the lock rules are in kernel/sched.c.  Errors are negative errno
+ * values (kernel/kerrno.h, the same numbers as Linux).
+ */
+#ifndef KAIROS_PROCESS_H
+#define KAIROS_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int pid_t; /* the same type as the host's <sys/types.h> */
+
+#define MAX_FDS          16 /* descriptors per process */
+#define PROCESS_NAME_MAX 16 /* bytes in a process name, with the NUL */
+
+enum process_state {
+    PROCESS_READY,   /* runnable, on the run queue */
+    PROCESS_RUNNING, /* on the CPU */
+    PROCESS_BLOCKED, /* on a wait queue until its channel is woken */
+    PROCESS_ZOMBIE,  /* exited, holding its pid and exit code for wait */
+};
+#define PROCESS_NSTATES 4
+
+/* Any kernel address, or a named event constant (WAIT_EVENT_*). */
+typedef uintptr_t wait_channel_t;
+
+/* Named events: small numbers, never the address of anything. */
+#define WAIT_EVENT_INPUT 1 /* a byte arrived on an input device */
+
+/* Returning from it is exit_current(return value). */
+typedef int (*process_entry_t)(void *arg);
+
+struct chardev;
+
+/* A descriptor: empty, or a character device from the driver registry. */
+enum fd_kind {
+    FD_NONE, /* not open */
+    FD_CHAR, /* a character device */
+};
+
+struct file_descriptor {
+    enum fd_kind kind;
+    struct chardev *dev; /* FD_CHAR: the device */
+};
+
+/* A snapshot of one process, taken under the scheduler lock. */
+struct process_info {
+    pid_t pid;
+    pid_t ppid; /* 0 when the parent is idle */
+    char name[PROCESS_NAME_MAX];
+    enum process_state state;
+    bool idle;                   /* the idle task */
+    int exit_code;               /* valid once a zombie */
+    wait_channel_t wait_channel; /* valid while blocked */
+    uint64_t slices;             /* timer ticks charged to it */
+};
+
+/* Scheduler counters.  The per-state counts add up to processes. */
+struct scheduler_stats {
+    size_t processes; /* live records, idle and zombies included */
+    size_t by_state[PROCESS_NSTATES]; /* indexed by enum process_state */
+    uint64_t slices;                  /* ticks charged, all processes, ever */
+    uint64_t switches;                /* context switches */
+    uint64_t preemptions;             /* switches forced by the timer */
+    bool reschedule_pending;          /* NEED_RESCHED is set */
+};
+
+/* Create the idle task (pid 0) from the caller's context; idempotent.
+ * 0 or -ENOMEM. */
+int process_init(void);
+/*
+ * Start entry(arg) in a new process with a 16 KiB stack and descriptors
+ * 0 = keyboard, 1 and 2 = console; the caller is its parent.  The first one
+ * spawned is init (pid 1).  Returns the pid, or -EINVAL (no entry, bad name,
+ * process_init not done) or -ENOMEM / -EAGAIN (no memory, table full).
+ */
+pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg);
+/*
+ * Run processes.  Kernel: never returns; the caller becomes the idle task.
+ * Host: returns when no process but idle is alive, or when every live
+ * process is blocked and nothing can wake them (a deadlock, reported).
+ */
+void start_scheduler(void);
+/* Give the CPU to the next ready process, if any (no switch if none). */
+void yield_now(void);
+/* Switch if a reschedule is pending (NEED_RESCHED); otherwise nothing. */
+void reschedule(void);
+/* Block the caller until channel is woken.  0, or -EINVAL from idle or
+ * outside a process. */
+int block_current(wait_channel_t channel);
+struct spinlock;
+/*
+ * Block like block_current, but the caller holds lk (a spinlock guarding
+ * the condition it just tested): lk is released atomically with blocking and
+ * taken again before returning, so no wakeup between test and block is lost
+ * (xv6's sleep(chan, lk)).  Callers re-test their condition in a loop.
+ * 0, or -EINVAL from idle or outside a process.
+ */
+int block_current_locked(wait_channel_t channel, struct spinlock *lk);
+/* Wake every process blocked on channel; returns how many. */
+size_t wake_channel(wait_channel_t channel);
+/* End the caller: a zombie with this code until its parent waits. */
+_Noreturn void exit_current(int code);
+/*
+ * Wait for child target (or any child, target -1) to exit, reap it, and
+ * store its exit code.  Returns its pid, -ECHILD (no such child, or no
+ * children at all), or -EINVAL (target 0 or < -1, or called from idle).
+ */
+pid_t wait_for_child(pid_t target, int *exit_code);
+/* The caller's pid (0 for idle or outside any process). */
+pid_t current_pid(void);
+/* Snapshot of process pid: 0, or -ESRCH. */
+int get_process(pid_t pid, struct process_info *out);
+/* Log everything about one process / all of them.  Lock-free. */
+void dump_process(pid_t pid);
+void dump_all_processes(void);
+/* Current counters. */
+struct scheduler_stats scheduler_stats(void);
+/* Copy descriptor fd of process pid: 0, -EBADF (fd < 0, >= MAX_FDS, or
+ * empty) or -ESRCH (no such process). */
+int process_descriptor(pid_t pid, int fd, struct file_descriptor *out);
+
+#endif

@@ -1,0 +1,490 @@
+/*
+ * The scheduler: run queue, wait queues, the switch, preemption, blocking,
+ * waking, and the idle loop.
+ *
+ * Lock rules (the whole process core follows them):
+ *  - sched_lock guards the process table and pid allocation (proc.c), the
+ *    run queue, the wait queues, the counters in `sched` below, and in each
+ *    process its state, queue_link, channel, context, slices, exit code and
+ *    family links (parent, children, zombies, sibling).
+ *  - Order: a caller's own lock (block_current_locked's lk), then
+ *    sched_lock, then heap_lock, frame_lock, console_lock.  Interrupt
+ *    handlers take sched_lock (timer ticks, wakeups); like every spinlock it
+ *    is held with interrupts off.
+ *  - A context switch happens only in schedule_locked, holding sched_lock
+ *    and no other lock (checked).  The lock is handed over: the process
+ *    switched to releases it, after its own schedule_locked returns, or in
+ *    process_start when it is new.
+ *  - Preemption: the tick only sets need_resched; the switch happens in
+ *    sched_irq_exit on the way out of the interrupt, never while the
+ *    interrupted code holds a lock.
+ */
+#include "sched.h"
+
+#include "console.h"
+#include "kerrno.h"
+#include "kstring.h"
+#include "panic.h"
+#include "param.h"
+#include "runqueue.h"
+#include "waitq.h"
+
+struct spinlock sched_lock = SPINLOCK_INIT("sched");
+
+/* sched_lock guards all of it (the flags are also read without it where a
+ * stale value is harmless: the fast path of sched_irq_exit and reschedule). */
+static struct {
+    struct process *current;    /* on the CPU */
+    struct process *idle;       /* the idle task, pid 0 */
+    volatile bool need_resched; /* NEED_RESCHED */
+    unsigned slice_ticks;       /* ticks per slice */
+    struct runqueue rq;         /* ready processes but idle */
+    struct waitq_table wq;      /* blocked processes */
+    size_t processes;           /* records in the table */
+    size_t by_state[PROCESS_NSTATES];
+    uint64_t slices; /* ticks charged */
+    uint64_t switches;
+    uint64_t preemptions;
+    bool deadlocked; /* the last start_scheduler ended in deadlock */
+} sched = {.slice_ticks = SLICE_DEFAULT};
+
+struct process *proc_current(void)
+{
+    return sched.current;
+}
+
+pid_t current_pid(void)
+{
+    struct process *p = sched.current;
+
+    return p != NULL ? p->pid : 0;
+}
+
+void sched_set_slice(unsigned ticks)
+{
+    sched.slice_ticks = ticks > 0 ? ticks : 1;
+}
+
+bool sched_deadlocked(void)
+{
+    return sched.deadlocked;
+}
+
+void sched_init_locked(struct process *idle, struct list *buckets,
+                       size_t nbuckets)
+{
+    runqueue_init(&sched.rq);
+    waitq_init(&sched.wq, buckets, nbuckets);
+    memset(sched.by_state, 0, sizeof(sched.by_state));
+    sched.slices = sched.switches = sched.preemptions = 0;
+    sched.need_resched = false;
+    sched.deadlocked = false;
+    sched.idle = idle;
+    sched.current = idle;
+    idle->state = PROCESS_RUNNING;
+    sched.by_state[PROCESS_RUNNING] = 1;
+    sched.processes = 1;
+}
+
+struct list *sched_reset_locked(void)
+{
+    struct list *buckets = sched.wq.buckets;
+
+    runqueue_init(&sched.rq);
+    sched.wq = (struct waitq_table){NULL, 0, 0};
+    sched.current = NULL;
+    sched.idle = NULL;
+    sched.processes = 0;
+    sched.need_resched = false;
+    memset(sched.by_state, 0, sizeof(sched.by_state));
+    return buckets;
+}
+
+void sched_dump(void)
+{
+    kprintf("scheduler: %lu processes (%lu ready, %lu running, %lu blocked, "
+            "%lu zombie); %lu slices, %lu switches, %lu preemptions; "
+            "reschedule %s\n",
+            (unsigned long)sched.processes,
+            (unsigned long)sched.by_state[PROCESS_READY],
+            (unsigned long)sched.by_state[PROCESS_RUNNING],
+            (unsigned long)sched.by_state[PROCESS_BLOCKED],
+            (unsigned long)sched.by_state[PROCESS_ZOMBIE],
+            (unsigned long)sched.slices, (unsigned long)sched.switches,
+            (unsigned long)sched.preemptions,
+            sched.need_resched ? "pending" : "not pending");
+}
+
+struct process *sched_idle_locked(void)
+{
+    return sched.idle;
+}
+
+struct list *sched_rehash_locked(struct list *buckets, size_t n)
+{
+    return waitq_rehash(&sched.wq, buckets, n);
+}
+
+/* Move p to state s in the counts (queues are the caller's business). */
+static void count_state_locked(struct process *p, enum process_state s)
+{
+    sched.by_state[p->state]--;
+    sched.by_state[s]++;
+    p->state = s;
+}
+
+static void make_ready_locked(struct process *p)
+{
+    count_state_locked(p, PROCESS_READY);
+    if (!p->idle) {
+        runqueue_enqueue(&sched.rq, p);
+    }
+}
+
+void sched_admit_locked(struct process *p)
+{
+    p->state = PROCESS_READY;
+    sched.by_state[PROCESS_READY]++;
+    sched.processes++;
+    runqueue_enqueue(&sched.rq, p);
+}
+
+void sched_forget_locked(struct process *p)
+{
+    KASSERT(p->state == PROCESS_ZOMBIE);
+    sched.by_state[PROCESS_ZOMBIE]--;
+    sched.processes--;
+}
+
+void sched_zombie_locked(struct process *p)
+{
+    KASSERT(p == sched.current);
+    count_state_locked(p, PROCESS_ZOMBIE);
+}
+
+/* Switch from prev to next; returns when something switches back to prev. */
+static void switch_locked(struct process *prev, struct process *next)
+{
+    bool intena;
+
+    if (!proc_stack_intact(prev)) {
+        panic("kernel stack overflow in pid %d (%s)", prev->pid, prev->name);
+    }
+    sched.current = next;
+    sched.switches++;
+    intena = cpu_intena(); /* belongs to prev's code, not to the CPU */
+    arch_context_switch(&prev->context, &next->context);
+    cpu_set_intena(intena);
+}
+
+/* The core of schedule_locked; preempt says the timer forced it. */
+static bool schedule_now_locked(bool preempt)
+{
+    struct process *prev = sched.current;
+    struct process *next;
+
+    KASSERT(holding(&sched_lock));
+    KASSERT(irq_off_depth() == 1); /* no other lock across a switch */
+    if (prev->state == PROCESS_RUNNING) {
+        make_ready_locked(prev);
+    }
+    next = runqueue_pick_next(&sched.rq);
+    if (next == NULL) {
+        next = sched.idle;
+    }
+    sched.need_resched = false;
+    count_state_locked(next, PROCESS_RUNNING);
+    next->slice_left = sched.slice_ticks;
+    if (next == prev) {
+        return false;
+    }
+    if (preempt) {
+        prev->preemptions++;
+        sched.preemptions++;
+    }
+    switch_locked(prev, next);
+    return true;
+}
+
+bool schedule_locked(void)
+{
+    return schedule_now_locked(false);
+}
+
+void yield_now(void)
+{
+    if (sched.current == NULL) {
+        return;
+    }
+    spin_lock(&sched_lock);
+    schedule_locked();
+    spin_unlock(&sched_lock);
+}
+
+void reschedule(void)
+{
+    if (sched.current == NULL || !sched.need_resched) {
+        return;
+    }
+    spin_lock(&sched_lock);
+    if (sched.need_resched) {
+        schedule_locked();
+    }
+    spin_unlock(&sched_lock);
+}
+
+void sched_tick(void)
+{
+    struct process *p;
+
+    spin_lock(&sched_lock);
+    p = sched.current;
+    if (p != NULL) {
+        p->slices++;
+        sched.slices++;
+        if (p->slice_left > 1) {
+            p->slice_left--;
+        } else if (sched.rq.count > 0) {
+            sched.need_resched = true; /* idle's slice is always used up */
+        } else {
+            p->slice_left = sched.slice_ticks; /* nobody waits: go on */
+        }
+        if (p->idle && sched.rq.count > 0) {
+            sched.need_resched = true;
+        }
+    }
+    spin_unlock(&sched_lock);
+}
+
+void sched_irq_exit(void)
+{
+    if (!sched.need_resched || sched.current == NULL || irq_off_depth() != 0) {
+        return;
+    }
+    spin_lock(&sched_lock);
+    if (sched.need_resched) {
+        schedule_now_locked(true);
+    }
+    spin_unlock(&sched_lock);
+}
+
+int block_current_locked(wait_channel_t channel, struct spinlock *lk)
+{
+    struct process *p = sched.current;
+
+    KASSERT(holding(lk));
+    if (p == NULL || p->idle) {
+        return -EINVAL;
+    }
+    if (lk != &sched_lock) {
+        spin_lock(&sched_lock); /* lk is released only once we hold this */
+        spin_unlock(lk);
+    }
+    p->channel = channel;
+    count_state_locked(p, PROCESS_BLOCKED);
+    waitq_add(&sched.wq, p);
+    schedule_locked();
+    p->channel = 0;
+    if (lk != &sched_lock) {
+        spin_unlock(&sched_lock);
+        spin_lock(lk);
+    }
+    return 0;
+}
+
+int block_current(wait_channel_t channel)
+{
+    int err;
+
+    if (sched.current == NULL || sched.current->idle) {
+        return -EINVAL;
+    }
+    spin_lock(&sched_lock);
+    err = block_current_locked(channel, &sched_lock);
+    spin_unlock(&sched_lock);
+    return err;
+}
+
+size_t wake_channel_locked(wait_channel_t channel)
+{
+    size_t n;
+
+    if (sched.idle == NULL) {
+        return 0;
+    }
+    n = waitq_wake(&sched.wq, channel, make_ready_locked);
+    if (n > 0 && sched.current->idle) {
+        sched.need_resched = true; /* leave idle on the way out of an IRQ */
+    }
+    return n;
+}
+
+size_t wake_channel(wait_channel_t channel)
+{
+    size_t n;
+
+    spin_lock(&sched_lock);
+    n = wake_channel_locked(channel);
+    spin_unlock(&sched_lock);
+    return n;
+}
+
+struct scheduler_stats scheduler_stats(void)
+{
+    struct scheduler_stats st;
+
+    spin_lock(&sched_lock);
+    st.processes = sched.processes;
+    for (int s = 0; s < PROCESS_NSTATES; s++) {
+        st.by_state[s] = sched.by_state[s];
+    }
+    st.slices = sched.slices;
+    st.switches = sched.switches;
+    st.preemptions = sched.preemptions;
+    st.reschedule_pending = sched.need_resched;
+    spin_unlock(&sched_lock);
+    return st;
+}
+
+/*
+ * The idle loop.  With the lock held and interrupts off it reaps idle's
+ * zombie children, returns when no other process is alive, and runs the
+ * next ready process; with nothing ready it waits for an interrupt, with
+ * the check and the wait atomic (interrupts stay off between them).
+ */
+void start_scheduler(void)
+{
+    KASSERT(sched.current != NULL && sched.current == sched.idle);
+    sched.deadlocked = false;
+    for (;;) {
+        arch_irqstate_t s = arch_irq_save();
+        bool ran = false, woken;
+
+        spin_lock(&sched_lock);
+        proc_reap_idle_children_locked();
+        if (sched.processes == 1) {
+            spin_unlock(&sched_lock);
+            arch_irq_restore(s);
+            return;
+        }
+        if (sched.rq.count > 0) {
+            ran = schedule_locked();
+        }
+        spin_unlock(&sched_lock);
+        woken = ran || arch_cpu_idle();
+        arch_irq_restore(s);
+        if (!woken && sched.rq.count == 0) {
+            proc_report_deadlock();
+            sched.deadlocked = true;
+            return;
+        }
+    }
+}
+
+/* ---- Invariant check ------------------------------------------------------ */
+
+struct check {
+    unsigned mark; /* this check's stamp */
+    size_t seen[PROCESS_NSTATES];
+    size_t records;
+    const char *err; /* first violation */
+    pid_t err_pid;
+};
+
+static void check_fail(struct check *c, const char *what, pid_t pid)
+{
+    if (c->err == NULL) {
+        c->err = what;
+        c->err_pid = pid;
+    }
+}
+
+/* Every process on a queue list: in the state the list stands for, once. */
+static void check_list(struct check *c, struct list *head,
+                       enum process_state want, size_t *count)
+{
+    struct list *l;
+
+    list_for_each(l, head)
+    {
+        struct process *p = list_entry(l, struct process, queue_link);
+
+        if (p->state != want || p->idle) {
+            check_fail(c, "queued process in the wrong state", p->pid);
+        }
+        if (p->check_mark == c->mark) {
+            check_fail(c, "process on two queues", p->pid);
+        }
+        p->check_mark = c->mark;
+        (*count)++;
+    }
+}
+
+/* Per record: counted, queued iff ready or blocked, family consistent. */
+static void check_process(struct process *p, void *ctx)
+{
+    struct check *c = ctx;
+    bool queued = p->check_mark == c->mark;
+    bool should =
+        !p->idle && (p->state == PROCESS_READY || p->state == PROCESS_BLOCKED);
+    struct list *l;
+
+    c->records++;
+    c->seen[p->state]++;
+    if (queued != should) {
+        check_fail(c,
+                   queued ? "queued but not ready or blocked"
+                          : "ready or blocked but on no queue",
+                   p->pid);
+    }
+    if ((p->state == PROCESS_RUNNING) != (p == sched.current)) {
+        check_fail(c, "running is not current", p->pid);
+    }
+    list_for_each(l, &p->children)
+    {
+        struct process *k = list_entry(l, struct process, sibling);
+
+        if (k->parent != p || k->state == PROCESS_ZOMBIE) {
+            check_fail(c, "bad entry on a children list", k->pid);
+        }
+    }
+    list_for_each(l, &p->zombies)
+    {
+        struct process *k = list_entry(l, struct process, sibling);
+
+        if (k->parent != p || k->state != PROCESS_ZOMBIE) {
+            check_fail(c, "bad entry on a zombies list", k->pid);
+        }
+    }
+}
+
+int sched_check(void)
+{
+    static unsigned stamp;
+    struct check c = {.mark = ++stamp};
+    size_t ready = 0, blocked = 0;
+
+    spin_lock(&sched_lock);
+    check_list(&c, &sched.rq.ready, PROCESS_READY, &ready);
+    for (size_t i = 0; i < sched.wq.nbuckets; i++) {
+        check_list(&c, &sched.wq.buckets[i], PROCESS_BLOCKED, &blocked);
+    }
+    proc_foreach_locked(check_process, &c);
+    if (ready != sched.rq.count || blocked != sched.wq.waiters) {
+        check_fail(&c, "queue length counters wrong", 0);
+    }
+    if (c.records != sched.processes) {
+        check_fail(&c, "process count wrong", 0);
+    }
+    for (int s = 0; s < PROCESS_NSTATES; s++) {
+        if (c.seen[s] != sched.by_state[s]) {
+            check_fail(&c, "per-state count wrong", s);
+        }
+    }
+    spin_unlock(&sched_lock);
+    if (c.err != NULL) {
+        kprintf("sched_check: %s (pid/state %d)\n", c.err, c.err_pid);
+        return -EINVAL;
+    }
+    return 0;
+}
