@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "param.h"
 #include "printf.h"
+#include "process.h"
 #include "spinlock.h"
 
 static struct spinlock console_lock = SPINLOCK_INIT("console");
@@ -174,4 +175,15 @@ int console_devices_init(const char *const *names, size_t nnames)
         err = driver_register("keyboard", &keyboard_ops, NULL);
     }
     return err;
+}
+
+/* ---- Input wakeups ----------------------------------------------------- */
+
+struct spinlock input_lock = SPINLOCK_INIT("input");
+
+void console_input_ready(void)
+{
+    spin_lock(&input_lock);
+    wake_channel(WAIT_EVENT_INPUT);
+    spin_unlock(&input_lock);
 }

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "spinlock.h"
+
 /* A place console output goes: writes len bytes, never fails, never sleeps. */
 typedef void (*console_sink_t)(const char *buf, size_t len);
 
@@ -30,5 +32,18 @@ size_t klog_tail(char *buf, size_t len);
  * input devices named in inputs (those that exist), in order.  0 or -errno.
  */
 int console_devices_init(const char *const *inputs, size_t ninputs);
+
+/*
+ * Guards "no input yet, so block": a reader takes it, reads again and
+ * blocks with block_current_locked; console_input_ready takes it before
+ * waking, so the wakeup cannot fall between the reader's test and its
+ * block.  Lock order: input_lock before sched_lock.
+ */
+extern struct spinlock input_lock;
+/*
+ * Input devices' interrupt handlers call this after queuing bytes: wakes
+ * every process blocked reading input (WAIT_EVENT_INPUT).  Takes input_lock.
+ */
+void console_input_ready(void);
 
 #endif

@@ -107,6 +107,7 @@ void sched_tick(void);
 void sched_irq_exit(void);
 /* Ticks per slice (slice= on the command line; default SLICE_DEFAULT). */
 void sched_set_slice(unsigned ticks);
+unsigned sched_slice(void);
 
 /*
  * Check every scheduler invariant: each live process in exactly the queue

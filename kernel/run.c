@@ -1,13 +1,12 @@
 /*
- * What the normal image runs after boot: the shell.  The test image links
- * tests/kernel/ktest.c, which defines kernel_run as the suite runner.
+ * What the normal image's first process runs: init (kernel/init.c), which
+ * starts the shell.  The test image links tests/kernel/ktest.c instead,
+ * whose kernel_run runs the suites.
  */
 #include "boot.h"
-#include "shell.h"
+#include "init.h"
 
 int kernel_run(void *arg)
 {
-    (void)arg;
-    shell_run();
-    return 0;
+    return init_main(arg);
 }

@@ -65,6 +65,11 @@ void sched_set_slice(unsigned ticks)
     sched.slice_ticks = ticks > 0 ? ticks : 1;
 }
 
+unsigned sched_slice(void)
+{
+    return sched.slice_ticks;
+}
+
 bool sched_deadlocked(void)
 {
     return sched.deadlocked;

@@ -1,34 +1,250 @@
 /*
  * The kernel shell.
  *
- * Commands are a table: name, usage, one-line help, and a function taking
- * argc/argv.  A command that gets arguments it does not take prints its
- * usage, so every malformed line gets a message.  Input is edited in a line
- * buffer: backspace erases, ctrl-U clears the line, ctrl-C abandons it.
+ * A process like any other: it reads stdin (fd 0) one byte at a time with a
+ * blocking read(2) and writes stdout (fd 1), both through the system calls.
+ * Commands are a table: name, usage, one-line help, argument counts, and a
+ * function taking argc/argv.  A command given the wrong number of arguments
+ * prints its usage, so every malformed line gets a message.  Input is edited
+ * in a line buffer: backspace erases, ctrl-U clears the line, ctrl-C
+ * abandons it.
+ *
+ * Children: `spawn` starts demos (kernel/demos.c) as children of the shell,
+ * recorded in a table so their names can be reported after they are gone.
+ * Before and after every command the shell reaps finished children without
+ * blocking and prints "[pid N] name exited with code C", so no child of the
+ * shell stays a zombie past the next command.  `wait` blocks for one.
  */
+#include "shell.h"
+
 #include "arch.h"
 #include "cmdline.h"
-#include "console.h"
+#include "demos.h"
 #include "driver.h"
 #include "frame.h"
 #include "heap.h"
+#include "init.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "param.h"
-#include "shell.h"
+#include "printf.h"
+#include "proc.h"
 #include "timer.h"
+#include "usys.h"
 
+#define STDIN    0
+#define STDOUT   1
 #define MAX_ARGS 8
+#define PROMPT   "kairos> "
 
 struct command {
     const char *name;
     const char *usage; /* arguments, "" for none */
     const char *help;
-    int max_args; /* arguments after the name */
+    int min_args; /* arguments after the name */
+    int max_args;
     int (*fn)(int argc, char **argv);
 };
 
+/* A child the shell spawned and has not reaped; pid 0 marks a free slot. */
+struct child {
+    pid_t pid;
+    char name[PROCESS_NAME_MAX];
+};
+
+/* The running shell's state (one shell at a time; reset when one starts). */
+static struct {
+    struct child children[SHELL_MAX_CHILDREN];
+    bool exiting; /* `exit` was typed */
+    int exit_code;
+} sh;
+
+/* ---- Children ----------------------------------------------------------- */
+
+static size_t children_free(void)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
+        n += sh.children[i].pid == 0;
+    }
+    return n;
+}
+
+static void child_add(pid_t pid, const char *name)
+{
+    for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
+        if (sh.children[i].pid == 0) {
+            sh.children[i].pid = pid;
+            kstrlcpy(sh.children[i].name, name, PROCESS_NAME_MAX);
+            return;
+        }
+    }
+}
+
+/* Forget child pid and report its exit. */
+static void child_exited(pid_t pid, int code)
+{
+    const char *name = "?";
+
+    for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
+        if (sh.children[i].pid == pid) {
+            sh.children[i].pid = 0;
+            name = sh.children[i].name;
+            break;
+        }
+    }
+    fdprintf(STDOUT, "[pid %d] %s exited with code %d\n", pid, name, code);
+}
+
+/* Reap every child that has already exited, without blocking. */
+static void reap_children(void)
+{
+    for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
+        int code;
+        pid_t pid = wait_child(-1, &code, false);
+
+        if (pid <= 0) {
+            return;
+        }
+        child_exited(pid, code);
+    }
+}
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+/* Parse s as a number in [min, max] for cmd; 0, or -EINVAL after a message. */
+static int parse_number(const char *cmd, const char *s, unsigned long min,
+                        unsigned long max, unsigned long *out)
+{
+    unsigned long v;
+    int err = kstrtoul(s, 0, &v);
+
+    if (err == -EINVAL) {
+        fdprintf(STDOUT, "%s: '%s' is not a number\n", cmd, s);
+        return -EINVAL;
+    }
+    if (err != 0 || v < min || v > max) {
+        fdprintf(STDOUT, "%s: %s is out of range (%lu to %lu)\n", cmd, s, min,
+                 max);
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+static const char *const state_names[PROCESS_NSTATES] = {
+    [PROCESS_READY] = "ready",
+    [PROCESS_RUNNING] = "running",
+    [PROCESS_BLOCKED] = "blocked",
+    [PROCESS_ZOMBIE] = "zombie",
+};
+
+static const char *state_name(enum process_state s)
+{
+    return (unsigned)s < PROCESS_NSTATES ? state_names[s] : "?";
+}
+
+/* ---- Commands ------------------------------------------------------------ */
+
 static int cmd_help(int argc, char **argv);
+
+/* True if pid is blocked on chan waiting for a child: wait_child blocks on
+ * the address of the waiter's own record (kernel/proc.c). */
+static bool waits_for_child(pid_t pid, wait_channel_t chan)
+{
+    struct process *p;
+    bool yes;
+
+    spin_lock(&sched_lock);
+    p = proc_lookup_locked(pid);
+    yes = p != NULL && (wait_channel_t)p == chan;
+    spin_unlock(&sched_lock);
+    return yes;
+}
+
+static void ps_row(const struct process_info *pi)
+{
+    char chan[24] = "-";
+
+    if (pi->state == PROCESS_BLOCKED && pi->wait_channel == WAIT_EVENT_INPUT) {
+        kstrlcpy(chan, "input", sizeof(chan));
+    } else if (pi->state == PROCESS_BLOCKED &&
+               waits_for_child(pi->pid, pi->wait_channel)) {
+        kstrlcpy(chan, "child", sizeof(chan));
+    } else if (pi->state == PROCESS_BLOCKED) {
+        ksnprintf(chan, sizeof(chan), "0x%lx", (unsigned long)pi->wait_channel);
+    }
+    fdprintf(STDOUT, "%5d %5d %-8s %-15s %7lu %s\n", pi->pid, pi->ppid,
+             state_name(pi->state), pi->name, (unsigned long)pi->slices, chan);
+}
+
+/* Pids are not dense: try each one up to the highest handed out. */
+static int cmd_ps(int argc, char **argv)
+{
+    pid_t max = proc_max_pid();
+
+    (void)argc;
+    (void)argv;
+    fdprintf(STDOUT, "  PID  PPID STATE    NAME             SLICES WAIT\n");
+    for (pid_t pid = 0; pid <= max; pid++) {
+        struct process_info pi;
+
+        if (get_process(pid, &pi) == 0) {
+            ps_row(&pi);
+        }
+    }
+    return 0;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+    struct process_info pi;
+    unsigned long pid;
+
+    if (argc == 1) {
+        dump_all_processes();
+        return 0;
+    }
+    if (parse_number("dump", argv[1], 0, INT32_MAX, &pid) != 0) {
+        return -EINVAL;
+    }
+    if (get_process((pid_t)pid, &pi) != 0) {
+        fdprintf(STDOUT, "dump: no process %lu\n", pid);
+        return -ESRCH;
+    }
+    dump_process((pid_t)pid);
+    return 0;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+    struct scheduler_stats st = scheduler_stats();
+    size_t sum = 0;
+
+    (void)argc;
+    (void)argv;
+    for (int s = 0; s < PROCESS_NSTATES; s++) {
+        sum += st.by_state[s];
+    }
+    fdprintf(STDOUT,
+             "processes: %lu (ready %lu, running %lu, blocked %lu, "
+             "zombie %lu: sum %lu, %s)\n",
+             (unsigned long)st.processes,
+             (unsigned long)st.by_state[PROCESS_READY],
+             (unsigned long)st.by_state[PROCESS_RUNNING],
+             (unsigned long)st.by_state[PROCESS_BLOCKED],
+             (unsigned long)st.by_state[PROCESS_ZOMBIE], (unsigned long)sum,
+             sum == st.processes ? "adds up" : "MISMATCH");
+    fdprintf(STDOUT,
+             "slices: %lu, switches: %lu, preemptions: %lu, "
+             "reschedule pending: %s\n",
+             (unsigned long)st.slices, (unsigned long)st.switches,
+             (unsigned long)st.preemptions,
+             st.reschedule_pending ? "yes" : "no");
+    fdprintf(STDOUT, "orphans reaped by init: %lu\n", init_orphans_reaped());
+    return 0;
+}
 
 static int cmd_mem(int argc, char **argv)
 {
@@ -37,16 +253,104 @@ static int cmd_mem(int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    kprintf("frames: %lu total, %lu free, %lu in use (%lu KiB free)\n",
-            (unsigned long)fs.total, (unsigned long)fs.free,
-            (unsigned long)(fs.total - fs.free),
-            (unsigned long)(fs.free * (PAGE_SIZE / 1024)));
-    kprintf("heap: %lu bytes in use, %lu live allocations, peak %lu bytes\n",
-            (unsigned long)hs.bytes_in_use, (unsigned long)hs.live_allocs,
-            (unsigned long)hs.peak_bytes);
-    kprintf("heap pools: %lu (%lu bytes), bad frees: %lu\n",
-            (unsigned long)hs.pools, (unsigned long)hs.pool_bytes,
-            (unsigned long)hs.bad_frees);
+    fdprintf(STDOUT, "frames: %lu total, %lu free, %lu in use (%lu KiB free)\n",
+             (unsigned long)fs.total, (unsigned long)fs.free,
+             (unsigned long)(fs.total - fs.free),
+             (unsigned long)(fs.free * (PAGE_SIZE / 1024)));
+    fdprintf(STDOUT,
+             "heap: %lu bytes in use, %lu live allocations, peak %lu bytes\n",
+             (unsigned long)hs.bytes_in_use, (unsigned long)hs.live_allocs,
+             (unsigned long)hs.peak_bytes);
+    fdprintf(STDOUT, "heap pools: %lu (%lu bytes), bad frees: %lu\n",
+             (unsigned long)hs.pools, (unsigned long)hs.pool_bytes,
+             (unsigned long)hs.bad_frees);
+    return 0;
+}
+
+static void list_demos(void)
+{
+    for (size_t i = 0; i < demo_count(); i++) {
+        const struct demo *d = demo_at(i);
+
+        fdprintf(STDOUT, "  %-8s [n]  n %s, 1 to %lu (default %lu)\n", d->name,
+                 d->n_means, d->n_max, d->n_def);
+        fdprintf(STDOUT, "                %s\n", d->help);
+    }
+}
+
+/* Start n processes of d (or one, given n), recording each as a child. */
+static int spawn_demo(const struct demo *d, unsigned long n)
+{
+    unsigned long procs = d->copies ? n : 1;
+
+    if (procs > children_free()) {
+        fdprintf(STDOUT,
+                 "spawn: the shell tracks at most %d children and "
+                 "has room for %lu ('wait' for some)\n",
+                 SHELL_MAX_CHILDREN, (unsigned long)children_free());
+        return -EAGAIN;
+    }
+    for (unsigned long i = 0; i < procs; i++) {
+        void *arg = d->copies ? NULL : (void *)(uintptr_t)n;
+        pid_t pid = spawn_kernel_process(d->name, d->entry, arg);
+
+        if (pid < 0) {
+            fdprintf(STDOUT, "spawn: cannot start %s: %s\n", d->name,
+                     errno_name(pid));
+            return pid;
+        }
+        child_add(pid, d->name);
+        fdprintf(STDOUT, "[pid %d] %s started\n", pid, d->name);
+    }
+    return 0;
+}
+
+static int cmd_spawn(int argc, char **argv)
+{
+    const struct demo *d;
+    unsigned long n;
+
+    if (argc == 1) {
+        fdprintf(STDOUT, "demos (spawn <demo> [n]):\n");
+        list_demos();
+        return 0;
+    }
+    d = demo_find(argv[1]);
+    if (d == NULL) {
+        fdprintf(STDOUT, "spawn: unknown demo '%s'; the demos are:\n", argv[1]);
+        list_demos();
+        return -EINVAL;
+    }
+    n = d->n_def;
+    if (argc == 3 && parse_number("spawn", argv[2], 1, d->n_max, &n) != 0) {
+        return -EINVAL;
+    }
+    return spawn_demo(d, n);
+}
+
+/* wait4's status word, as Linux encodes a normal exit: code << 8. */
+static int exit_status_code(int status)
+{
+    return (status >> 8) & 0xff;
+}
+
+static int cmd_wait(int argc, char **argv)
+{
+    int status = 0;
+    pid_t pid;
+
+    (void)argc;
+    (void)argv;
+    pid = (pid_t)sys_wait4(-1, &status, 0, NULL);
+    if (pid == -ECHILD) {
+        fdprintf(STDOUT, "wait: no children\n");
+        return 0;
+    }
+    if (pid < 0) {
+        fdprintf(STDOUT, "wait: %s\n", errno_name(pid));
+        return pid;
+    }
+    child_exited(pid, exit_status_code(status));
     return 0;
 }
 
@@ -56,9 +360,9 @@ static int cmd_uptime(int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    kprintf("up %lu.%03lu s (%lu ticks at %u Hz)\n", (unsigned long)(ms / 1000),
-            (unsigned long)(ms % 1000), (unsigned long)timer_ticks(),
-            timer_hz());
+    fdprintf(STDOUT, "up %lu.%03lu s (%lu ticks at %u Hz)\n",
+             (unsigned long)(ms / 1000), (unsigned long)(ms % 1000),
+             (unsigned long)timer_ticks(), timer_hz());
     return 0;
 }
 
@@ -66,9 +370,9 @@ static int cmd_halt(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    kprintf("Powering off.\n");
+    fdprintf(STDOUT, "Powering off.\n");
     arch_poweroff();
-    kprintf("Power-off failed; halting. It is safe to switch off.\n");
+    fdprintf(STDOUT, "Power-off failed; halting. It is safe to switch off.\n");
     arch_halt();
 }
 
@@ -79,8 +383,8 @@ static int cmd_devices(int argc, char **argv)
     for (size_t i = 0; i < driver_count(); i++) {
         const struct chardev *d = driver_at(i);
 
-        kprintf("%-10s %s%s\n", d->name, d->ops->read ? "read " : "",
-                d->ops->write ? "write" : "");
+        fdprintf(STDOUT, "%-10s %s%s\n", d->name, d->ops->read ? "read " : "",
+                 d->ops->write ? "write" : "");
     }
     return 0;
 }
@@ -89,24 +393,46 @@ static int cmd_cmdline(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    kprintf("options given:\n");
+    fdprintf(STDOUT, "options given:\n");
     for (size_t i = 0; i < cmdline_count(); i++) {
-        kprintf("  %s=%s\n", cmdline_key(i), cmdline_value(i));
+        fdprintf(STDOUT, "  %s=%s\n", cmdline_key(i), cmdline_value(i));
     }
-    kprintf("options known:\n");
+    fdprintf(STDOUT, "options known:\n");
     for (size_t i = 0; i < cmdline_known_count(); i++) {
-        kprintf("  %-8s %s\n", cmdline_known_key(i), cmdline_known_help(i));
+        fdprintf(STDOUT, "  %-8s %s\n", cmdline_known_key(i),
+                 cmdline_known_help(i));
     }
     return 0;
 }
 
+static int cmd_exit(int argc, char **argv)
+{
+    unsigned long code = 0;
+
+    if (argc == 2 &&
+        parse_number("exit", argv[1], 0, SHELL_EXIT_MAX, &code) != 0) {
+        return -EINVAL;
+    }
+    sh.exiting = true;
+    sh.exit_code = (int)code;
+    return 0;
+}
+
 static const struct command commands[] = {
-    {"help", "", "list the commands", 0, cmd_help},
-    {"mem", "", "frame and heap counters", 0, cmd_mem},
-    {"uptime", "", "time since the timer started", 0, cmd_uptime},
-    {"devices", "", "registered character devices", 0, cmd_devices},
-    {"cmdline", "", "kernel command line options", 0, cmd_cmdline},
-    {"halt", "", "power the machine off", 0, cmd_halt},
+    {"help", "", "list the commands", 0, 0, cmd_help},
+    {"ps", "", "one line per process", 0, 0, cmd_ps},
+    {"dump", "[pid]", "log everything about one or all processes", 0, 1,
+     cmd_dump},
+    {"stats", "", "scheduler counters", 0, 0, cmd_stats},
+    {"mem", "", "frame and heap counters", 0, 0, cmd_mem},
+    {"spawn", "<demo> [n]", "start a demo (alone: list the demos)", 0, 2,
+     cmd_spawn},
+    {"wait", "", "wait for a child to exit", 0, 0, cmd_wait},
+    {"uptime", "", "time since the timer started", 0, 0, cmd_uptime},
+    {"devices", "", "registered character devices", 0, 0, cmd_devices},
+    {"cmdline", "", "kernel command line options", 0, 0, cmd_cmdline},
+    {"exit", "[code]", "end this shell; init starts a new one", 0, 1, cmd_exit},
+    {"halt", "", "power the machine off", 0, 0, cmd_halt},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -116,13 +442,13 @@ static int cmd_help(int argc, char **argv)
     (void)argc;
     (void)argv;
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        kprintf("  %-8s %-10s %s\n", commands[i].name, commands[i].usage,
-                commands[i].help);
+        fdprintf(STDOUT, "  %-8s %-11s %s\n", commands[i].name,
+                 commands[i].usage, commands[i].help);
     }
     return 0;
 }
 
-/* Split line into words in place; returns the count or -E2BIG-like -EINVAL. */
+/* Split line into words in place; returns the count, or -EINVAL past max. */
 static int split(char *line, char **argv, int max)
 {
     int argc = 0;
@@ -151,7 +477,7 @@ int shell_execute(char *line)
     int argc = split(line, argv, MAX_ARGS);
 
     if (argc < 0) {
-        kprintf("too many words (at most %d)\n", MAX_ARGS);
+        fdprintf(STDOUT, "too many words (at most %d)\n", MAX_ARGS);
         return -EINVAL;
     }
     if (argc == 0) {
@@ -163,13 +489,14 @@ int shell_execute(char *line)
         if (strcmp(argv[0], c->name) != 0) {
             continue;
         }
-        if (argc - 1 > c->max_args) {
-            kprintf("usage: %s %s\n", c->name, c->usage);
+        if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
+            fdprintf(STDOUT, "usage: %s %s\n", c->name, c->usage);
             return -EINVAL;
         }
         return c->fn(argc, argv);
     }
-    kprintf("unknown command '%s' (type 'help' for the list)\n", argv[0]);
+    fdprintf(STDOUT, "unknown command '%s' (type 'help' for the list)\n",
+             argv[0]);
     return -EINVAL;
 }
 
@@ -182,13 +509,20 @@ struct line {
     char last;     /* previous byte, to treat "\r\n" as one end of line */
 };
 
-static void put(struct chardev *out, const char *s, size_t n)
+static void echo(const char *s, size_t n)
 {
-    dev_write(out, s, n);
+    sys_write(STDOUT, s, n);
+}
+
+static void line_clear(struct line *l)
+{
+    l->len = 0;
+    l->buf[0] = '\0';
+    l->overflow = false;
 }
 
 /* Feed one byte; returns true when a complete line is in l->buf. */
-static bool line_feed(struct line *l, char c, struct chardev *out)
+static bool line_feed(struct line *l, char c)
 {
     char prev = l->last;
 
@@ -197,23 +531,21 @@ static bool line_feed(struct line *l, char c, struct chardev *out)
         return false;
     }
     if (c == '\r' || c == '\n') {
-        put(out, "\n", 1);
+        echo("\n", 1);
         l->buf[l->len] = '\0';
         return true;
     }
     if ((c == '\b' || c == 0x7F) && l->len > 0) {
         l->len--;
-        put(out, "\b \b", 3);
+        echo("\b \b", 3);
     } else if (c == 0x15 || c == 0x03) { /* ctrl-U, ctrl-C */
-        put(out, c == 0x03 ? "^C\n" : "\n", c == 0x03 ? 3 : 1);
-        l->len = 0;
-        l->buf[0] = '\0';
-        l->overflow = false;
+        echo(c == 0x03 ? "^C\n" : "\n", c == 0x03 ? 3 : 1);
+        line_clear(l);
         return c == 0x03; /* an empty line: a fresh prompt */
     } else if (c >= 0x20 && c < 0x7F) {
         if (l->len + 1 < sizeof(l->buf)) {
             l->buf[l->len++] = c;
-            put(out, &c, 1);
+            echo(&c, 1);
         } else {
             l->overflow = true;
         }
@@ -221,47 +553,48 @@ static bool line_feed(struct line *l, char c, struct chardev *out)
     return false;
 }
 
-/* Read one byte, sleeping in arch_cpu_idle until one arrives. */
-static char read_byte(struct chardev *in)
+/* Read and edit one line into l: 0, or -errno (-EIO at end of input). */
+static int read_line(struct line *l)
 {
-    char c;
-
+    line_clear(l);
     for (;;) {
-        arch_irqstate_t s = arch_irq_save();
-        long n = dev_read(in, &c, 1);
+        char c;
+        long n = sys_read(STDIN, &c, 1);
 
         if (n <= 0) {
-            arch_cpu_idle(); /* atomically enables interrupts and waits */
+            return n < 0 ? (int)n : -EIO;
         }
-        arch_irq_restore(s);
-        if (n == 1) {
-            return c;
+        if (line_feed(l, c)) {
+            return 0;
         }
     }
 }
 
-void shell_run(void)
+int shell_main(void *arg)
 {
-    struct chardev *in = driver_find("keyboard");
-    struct chardev *out = driver_find("console");
     struct line l = {.len = 0};
 
-    if (in == NULL || out == NULL) {
-        kprintf("shell: no keyboard or console device\n");
-        return;
+    (void)arg;
+    memset(&sh, 0, sizeof(sh));
+    if (fdprintf(STDOUT, "Type 'help' for commands.\n") < 0) {
+        return -EIO;
     }
-    kprintf("Type 'help' for commands.\n");
-    for (;;) {
-        put(out, "kairos> ", 8);
-        while (!line_feed(&l, read_byte(in), out)) {
+    while (!sh.exiting) {
+        int err;
+
+        echo(PROMPT, sizeof(PROMPT) - 1);
+        err = read_line(&l);
+        if (err < 0) {
+            return err;
         }
+        reap_children();
         if (l.overflow) {
-            kprintf("line too long (at most %d characters); ignored\n",
-                    SHELL_LINE_MAX - 1);
+            fdprintf(STDOUT, "line too long (at most %d characters); ignored\n",
+                     SHELL_LINE_MAX - 1);
         } else {
             shell_execute(l.buf);
         }
-        l.len = 0;
-        l.overflow = false;
+        reap_children();
     }
+    return sh.exit_code;
 }

@@ -2,9 +2,18 @@
  * The arch contract in Linux user space (the host port).
  *
  * The unchanged core runs as an ordinary process for unit tests, simulation
- * and benchmarks.  "Interrupts" are a flag; the timer ticks only when a test
- * calls timer_tick(); physical addresses are virtual addresses; contexts use
- * the x86_64 switch.S, since the ABI is the same.
+ * and benchmarks.  Physical addresses are virtual addresses, and contexts
+ * use the x86_64 switch.S, since the ABI is the same.
+ *
+ * Interrupts are simulated on the one thread the kernel runs on.  The
+ * interrupt flag is cpu.irq_on; the only interrupt is the timer tick
+ * (host_tick, host.h), which behaves like IRQ 0 through an x86_64
+ * interrupt gate: taken at once when the flag is on, otherwise left
+ * pending (one pending tick, like a PIC line) until the flag comes back on
+ * in arch_irq_restore, arch_irq_enable, arch_cpu_idle or an interrupt
+ * return.  Taking it clears the flag, runs timer_tick() and then
+ * sched_irq_exit(), which may switch to another process on this same
+ * thread, and sets the flag again, as iretq would.  docs/host.md.
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
@@ -13,39 +22,161 @@
 #include <stdlib.h>
 
 #include "arch.h"
+#include "console.h"
 #include "context.h"
+#include "fiber.h"
+#include "host.h"
+#include "proc.h"
+#include "syscall.h"
+#include "timer.h"
 
-static bool irq_on = true; /* the simulated interrupt flag */
+/* The simulated CPU.  Only the kernel's thread touches it. */
+static struct {
+    bool irq_on;  /* the interrupt flag */
+    bool pending; /* a tick waits for the flag to come on */
+    /* Delivering a tick, or running the tail of the switch it caused:
+     * automatic ticks are not counted until the flag is next turned on. */
+    bool quiet;
+    unsigned every;          /* host_tick_every's n; 0: off */
+    unsigned calls;          /* counted calls since the last automatic tick */
+    bool (*idle_hook)(void); /* arch_cpu_idle asks it; NULL: nothing comes */
+    struct host_irq_stats stats;
+} cpu = {.irq_on = true};
+
+/* ---- Simulated interrupts ------------------------------------------------ */
+
+/* Take the pending tick: the gate, the handler, the interrupt exit, iretq. */
+static void deliver_tick(void)
+{
+    cpu.pending = false;
+    cpu.irq_on = false;
+    cpu.quiet = true;
+    cpu.stats.delivered++;
+    timer_tick();
+    sched_irq_exit(); /* may run other processes before returning here */
+    cpu.quiet = false;
+    cpu.irq_on = true;
+}
+
+/* Set the flag; turning it on takes a pending tick (perhaps more). */
+static void irq_set(bool on)
+{
+    if (on && !cpu.irq_on) {
+        cpu.quiet = false;
+    }
+    cpu.irq_on = on;
+    while (cpu.irq_on && cpu.pending) {
+        deliver_tick();
+    }
+}
+
+/* A counted call (host.h lists them): maybe raise the automatic tick. */
+static void count_call(void)
+{
+    if (cpu.every == 0 || cpu.quiet) {
+        return;
+    }
+    if (++cpu.calls >= cpu.every) {
+        cpu.calls = 0;
+        host_tick();
+    }
+}
+
+void host_tick(void)
+{
+    cpu.stats.raised++;
+    if (cpu.pending) {
+        cpu.stats.merged++;
+    } else if (!cpu.irq_on) {
+        cpu.stats.deferred++;
+    }
+    cpu.pending = true;
+    irq_set(cpu.irq_on);
+}
+
+void host_tick_every(unsigned n)
+{
+    cpu.every = n;
+    cpu.calls = 0;
+}
+
+void host_set_idle_hook(bool (*hook)(void))
+{
+    cpu.idle_hook = hook;
+}
+
+struct host_irq_stats host_irq_stats(void)
+{
+    struct host_irq_stats s = cpu.stats;
+
+    s.pending = cpu.pending;
+    return s;
+}
+
+void host_reset(void)
+{
+    cpu.irq_on = true;
+    cpu.pending = false;
+    cpu.quiet = false;
+    cpu.every = 0;
+    cpu.calls = 0;
+    cpu.idle_hook = NULL;
+    cpu.stats = (struct host_irq_stats){0};
+}
+
+/* ---- Interrupt state and the CPU ------------------------------------------ */
 
 arch_irqstate_t arch_irq_save(void)
 {
-    bool was = irq_on;
+    bool was;
 
-    irq_on = false;
+    count_call();
+    was = cpu.irq_on;
+    cpu.irq_on = false;
     return was;
 }
 
 void arch_irq_restore(arch_irqstate_t state)
 {
-    irq_on = state;
+    count_call();
+    irq_set(state);
 }
 
 void arch_irq_enable(void)
 {
-    irq_on = true;
+    count_call();
+    irq_set(true);
 }
 
 bool arch_irq_enabled(void)
 {
-    return irq_on;
+    count_call();
+    return cpu.irq_on;
 }
 
-void arch_cpu_idle(void)
+/*
+ * "sti; hlt" on the host: take a pending tick, then ask the idle hook
+ * whether anything can happen.  A tick alone does not count as a wakeup:
+ * nothing in the core waits for time, so it cannot ready a process, and
+ * counting it would turn every deadlock into an endless idle loop.
+ */
+bool arch_cpu_idle(void)
 {
+    bool was = cpu.irq_on;
+    bool woken = false;
+
+    cpu.stats.idles++;
+    irq_set(true);
+    if (cpu.idle_hook != NULL) {
+        woken = cpu.idle_hook();
+    }
+    irq_set(was);
+    return woken;
 }
 
 void arch_cpu_relax(void)
 {
+    count_call();
     __builtin_ia32_pause();
 }
 
@@ -65,15 +196,21 @@ void arch_poweroff(void)
     exit(0);
 }
 
+/* ---- Contexts ------------------------------------------------------------------ */
+
 void arch_context_init(struct arch_context *ctx, void *stack, size_t size,
                        void (*entry)(void *), void *arg)
 {
     context_stack_init(ctx, stack, size, entry, arg);
+    ctx->stack = stack;
+    ctx->stack_size = size;
+    ctx->fake_stack = NULL;
 }
 
+/* Interrupts stay as the switch left them: entry turns them on. */
 _Noreturn void context_entry(void (*entry)(void *), void *arg)
 {
-    arch_irq_enable();
+    fiber_entered();
     entry(arg);
     fprintf(stderr, "host: context entry returned\n");
     abort();
@@ -84,11 +221,65 @@ uintptr_t arch_context_sp(const struct arch_context *ctx)
     return ctx->rsp;
 }
 
+/* The layout switch.S leaves: r15, r14, r13, r12, rbx, rbp, return address. */
+void arch_context_print(const struct arch_context *ctx)
+{
+    const uint64_t *s = (const uint64_t *)ctx->rsp;
+
+    kprintf("  rsp=%016lx rip=%016lx rbx=%016lx rbp=%016lx\n",
+            (unsigned long)ctx->rsp, (unsigned long)s[6], (unsigned long)s[4],
+            (unsigned long)s[5]);
+}
+
+/* ---- System calls ----------------------------------------------------------------- */
+
+/*
+ * int $0x80 as the x86_64 port takes it (arch/x86_64/trap.c): the gate
+ * turns the flag off, the call runs with the caller's flag, then the flag
+ * goes off for the interrupt exit and iretq restores the caller's.
+ */
+long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+                  long a6)
+{
+    bool was;
+    long ret;
+
+    count_call();
+    was = cpu.irq_on;
+    cpu.irq_on = false;
+    irq_set(was);
+    ret = syscall_dispatch(nr, a1, a2, a3, a4, a5, a6);
+    cpu.irq_on = false;
+    sched_irq_exit();
+    irq_set(was);
+    return ret;
+}
+
+/* Host pointers live in the lower canonical half. */
+#define HOST_USER_TOP 0x0000800000000000ULL
+
+/*
+ * Non-NULL, below HOST_USER_TOP, no wrap-around; as on x86_64, a NULL
+ * pointer is refused even with len 0.  Whether the bytes are mapped is not
+ * checked on the host (AddressSanitizer catches a bad access).
+ */
+bool arch_access_ok(const void *p, size_t len)
+{
+    uintptr_t va = (uintptr_t)p;
+
+    if (va == 0 || va >= HOST_USER_TOP) {
+        return false;
+    }
+    return len == 0 || len - 1 < HOST_USER_TOP - va;
+}
+
+/* ---- Time, memory, devices, diagnostics --------------------------------------------- */
+
 static unsigned timer_rate;
 
 void arch_timer_start(unsigned hz)
 {
-    timer_rate = hz; /* ticks come from tests calling timer_tick() */
+    timer_rate = hz; /* ticks come from host_tick */
 }
 
 uint64_t arch_timer_subtick_ns(void)

@@ -5,11 +5,20 @@
 #define KAIROS_ARCH_TYPES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/* Same layout as x86_64: callee-saved registers on the stack, rsp here. */
+/*
+ * Same layout as x86_64: callee-saved registers on the stack, rsp here.
+ * The stack's bounds are kept for AddressSanitizer's fiber annotations
+ * (arch/host/fiber.c); NULL until known for the context that was running
+ * before the first switch (the idle task's).
+ */
 struct arch_context {
     uintptr_t rsp;
+    const void *stack; /* lowest address of the context's stack */
+    size_t stack_size;
+    void *fake_stack; /* ASan's saved fake stack while switched out */
 };
 
 /* The simulated interrupt flag ("interrupts off" is a flag on the host). */

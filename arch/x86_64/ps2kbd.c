@@ -1,7 +1,8 @@
 /*
  * PS/2 keyboard on the i8042 controller: IRQ 1, scancode set 1 (the
  * controller translates), decoded to ASCII with shift, caps lock and ctrl,
- * into a ring buffer that the "ps2kbd" device reads.  Enter gives '\n',
+ * into a ring buffer that the "ps2kbd" device reads (the interrupt wakes
+ * blocked readers with console_input_ready).  Enter gives '\n',
  * backspace '\b', ctrl+letter the control code (ctrl-C = 3).  Keys with no
  * ASCII meaning (arrows, function keys) are ignored.
  */
@@ -102,14 +103,21 @@ static char decode(uint8_t sc)
     return c;
 }
 
+/* Queue the characters that arrived, then wake readers blocked on input. */
 static void kbd_irq(void)
 {
+    bool got = false;
+
     while (inb(KBD_STATUS) & STATUS_OUT_FULL) {
         char c = decode(inb(KBD_DATA));
 
         if (c != 0) {
             ringbuf_put(&rx, (uint8_t)c);
+            got = true;
         }
+    }
+    if (got) {
+        console_input_ready();
     }
 }
 

@@ -3,7 +3,8 @@
  * (interrupt-driven receive into a ring buffer).
  *
  * The receive ring has one producer (serial_irq) and one consumer (readers
- * of serial0), so it needs no lock.  Output is polled with a bounded wait so
+ * of serial0), so it needs no lock; serial_irq wakes blocked readers with
+ * console_input_ready once the bytes are queued.  Output is polled with a bounded wait so
  * a missing or wedged UART slows output instead of hanging the kernel.
  */
 #include "arch.h"
@@ -69,10 +70,17 @@ void serial_early_init(void)
     console_add_sink(serial_sink);
 }
 
+/* Queue what arrived, then wake readers blocked on input. */
 static void serial_irq(void)
 {
+    bool got = false;
+
     while (inb(COM1 + REG_LSR) & LSR_DATA_READY) {
         ringbuf_put(&rx, inb(COM1 + REG_DATA));
+        got = true;
+    }
+    if (got) {
+        console_input_ready();
     }
 }
 

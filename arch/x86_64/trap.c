@@ -1,10 +1,14 @@
 /*
- * Trap dispatch: CPU exceptions and device interrupts.
+ * Trap dispatch: CPU exceptions, device interrupts and system calls.
  *
  * Every vector arrives in trap_dispatch with interrupts off.  An exception in
  * kernel code is fatal: the full report goes to the console and the machine
  * stops (a test kernel's panic hook makes QEMU exit with the failure code).
  * IRQs go to the handler irq_install registered, then get their EOI.
+ * int $0x80 goes to syscall_dispatch with the caller's interrupt state.
+ * IRQs and system calls leave through sched_irq_exit, which switches to
+ * another process when a reschedule is pending: that is where preemption
+ * happens.
  *
  * The handler table is written only with interrupts off, before the line is
  * unmasked, so the dispatcher reads it without a lock.
@@ -14,6 +18,8 @@
 #include "cpu.h"
 #include "panic.h"
 #include "param.h"
+#include "proc.h"
+#include "syscall.h"
 #include "x86.h"
 
 static const char *const exception_names[32] = {
@@ -163,6 +169,23 @@ static void handle_irq(unsigned irq)
     pic_eoi(irq);
 }
 
+/*
+ * Linux's registers: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9,
+ * result in rax.  The gate turned interrupts off; the call runs with them
+ * as the caller had them, so a long or blocking call does not hold off the
+ * timer.
+ */
+static void handle_syscall(struct trap_frame *tf)
+{
+    if (tf->rflags & RFLAGS_IF) {
+        sti();
+    }
+    tf->rax = (uint64_t)syscall_dispatch(
+        (long)tf->rax, (long)tf->rdi, (long)tf->rsi, (long)tf->rdx,
+        (long)tf->r10, (long)tf->r8, (long)tf->r9);
+    cli();
+}
+
 void trap_dispatch(struct trap_frame *tf);
 
 void trap_dispatch(struct trap_frame *tf)
@@ -171,6 +194,12 @@ void trap_dispatch(struct trap_frame *tf)
         handle_exception(tf);
     } else if (tf->vector < IRQ_BASE + NUM_IRQS) {
         handle_irq(tf->vector - IRQ_BASE);
+        sched_irq_exit();
+    } else if (tf->vector == SYSCALL_VECTOR) {
+        handle_syscall(tf);
+        if (tf->rflags & RFLAGS_IF) {
+            sched_irq_exit(); /* a caller with interrupts off keeps the CPU */
+        }
     } else {
         kprintf("trap: unexpected vector %lu ignored\n",
                 (unsigned long)tf->vector);

@@ -27,6 +27,8 @@ struct trap_frame {
 #define IRQ_COM1     4
 #define NUM_IRQS     16
 
+#define SYSCALL_VECTOR 0x80 /* int $0x80: system calls (syscall.c) */
+
 /* gdt.c */
 void gdt_init(void);
 

@@ -173,6 +173,187 @@ def _():
     assert re.search(r"^\s+uptime\s", out, re.M), out
 
 
+# ---- Processes: the shell is pid 2 under init; demos are its children ----
+
+PS_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(ready|running|blocked|zombie)\s+"
+                    r"(\S+)\s+(\d+)\s+(\S+)$", re.M)
+STATS = re.compile(r"processes: (\d+) \(ready (\d+), running (\d+), "
+                   r"blocked (\d+), zombie (\d+): sum (\d+), (adds up|MISMATCH)")
+
+
+def ps():
+    """The ps table: {pid: (ppid, state, name, slices, wait)}."""
+    return {int(m.group(1)): (int(m.group(2)), m.group(3), m.group(4),
+                              int(m.group(5)), m.group(6))
+            for m in PS_ROW.finditer(shell.command("ps"))}
+
+
+def stats():
+    out = shell.command("stats")
+    m = STATS.search(out)
+    assert m, out
+    orphans = re.search(r"orphans reaped by init: (\d+)", out)
+    assert orphans, out
+    return [int(x) for x in m.groups()[:6]], int(orphans.group(1)), out
+
+
+def until(what, fn, timeout=WAIT):
+    """Call fn until it returns a true value (commands are its output)."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        assert time.time() < deadline, "never happened: %s" % what
+
+
+@case("ps: idle, init waiting for a child, and the shell, one line each")
+def _():
+    t = ps()
+    assert sorted(t) == [0, 1, 2], t
+    assert t[0][2] == "idle" and t[0][1] == "ready", t
+    assert t[1] == (0, "blocked", "init", t[1][3], "child"), t
+    assert t[2][:3] == (1, "running", "sh") and t[2][4] == "-", t
+
+
+@case("stats: per-state counts add up, and match ps")
+def _():
+    t = ps()
+    (procs, ready, running, blocked, zombie, total), _, out = stats()
+    assert "adds up" in out, out
+    assert ready + running + blocked + zombie == procs == total, out
+    states = [row[1] for row in t.values()]
+    assert procs == len(t), (out, t)
+    assert (ready, running, blocked, zombie) == tuple(
+        states.count(s) for s in ("ready", "running", "blocked", "zombie")), \
+        (out, t)
+    m = re.search(r"slices: (\d+), switches: (\d+), preemptions: (\d+), "
+                  r"reschedule pending: (yes|no)", out)
+    assert m and int(m.group(2)) > 0, out
+
+
+@case("wait: with no children says so")
+def _():
+    out = shell.command("wait")
+    assert "wait: no children" in out, out
+
+
+@case("dump 1: init's pid, parent, state, stack, descriptors, regions")
+def _():
+    out = shell.command("dump 1")
+    assert re.search(r"pid 1 ppid 0 name init state blocked channel 0x[0-9a-f]+"
+                     r" slices \d+", out), out
+    assert re.search(r"rip=[0-9a-f]+ <\w+\+0x[0-9a-f]+>", out), out
+    assert re.search(r"stack: \[0x[0-9a-f]+, 0x[0-9a-f]+\) 16384 bytes, "
+                     r"high-water \d+ bytes, canary intact", out), out
+    assert "fds: 0=keyboard 1=console 2=console" in out, out
+    assert re.search(r"stack 16384 bytes at", out), out
+    out = shell.command("dump 999")
+    assert "dump: no process 999" in out, out
+
+
+@case("spawn: bad demos, numbers and argument counts get messages")
+def _():
+    bad = {
+        "spawn frob": "spawn: unknown demo 'frob'",
+        "spawn spin 0": "spawn: 0 is out of range (1 to 64)",
+        "spawn spin 65": "spawn: 65 is out of range (1 to 64)",
+        "spawn tree 7": "spawn: 7 is out of range (1 to 6)",
+        "spawn yield 99999999999999999999999":
+            "spawn: 99999999999999999999999 is out of range",
+        "spawn pingpong ten": "spawn: 'ten' is not a number",
+        "spawn spin 1 2": "usage: spawn <demo> [n]",
+        "dump one": "dump: 'one' is not a number",
+        "exit 256": "exit: 256 is out of range (0 to 255)",
+    }
+    for line, msg in bad.items():
+        out = shell.command(line)
+        assert msg in out, (line, out)
+        assert "started" not in out, (line, out)
+    assert sorted(ps()) == [0, 1, 2]  # nothing was spawned
+    out = shell.command("spawn")
+    for demo in ("spin", "pingpong", "tree", "yield"):
+        assert re.search(r"^\s+%s\s+\[n\]" % demo, out, re.M), out
+
+
+@case("spawn pingpong 100: two processes block and wake each other 100 times")
+def _():
+    out = shell.command("spawn pingpong 100")
+    pid = int(re.search(r"\[pid (\d+)\] pingpong started", out).group(1))
+    m = shell.expect(r"pingpong: (\d+) rounds of (\d+) \(ping (\d+) blocked "
+                     r"(\d+) times, pong (\d+) blocked (\d+) times\)")
+    assert m.group(1) == m.group(2) == "100", m.group(0)
+    assert int(m.group(4)) > 0 and int(m.group(6)) > 0, m.group(0)  # blocked
+    until("the shell reaps pingpong", lambda: re.search(
+        r"\[pid %d\] pingpong exited with code 0" % pid,
+        shell.command("uptime")))
+    assert sorted(ps()) == [0, 1, 2]  # ping and pong were reaped too
+
+
+@case("spawn tree: root reaps its children, init the orphans; no zombie left")
+def _():
+    _, before, _ = stats()
+    mark = len(shell.out)
+    out = shell.command("spawn tree")
+    root = int(re.search(r"\[pid (\d+)\] tree started", out).group(1))
+    shell.expect(r"tree: root %d, depth 3: 7 processes, 4 of them orphans"
+                     % root)
+    shell.expect(r"tree: root %d done" % root)
+
+    def settled():
+        t = ps()
+        _, orphans, _ = stats()
+        if sorted(t) == [0, 1, 2] and orphans == before + 4:
+            return t
+        assert orphans <= before + 4, orphans
+    t = until("tree gone, 4 orphans reaped by init", settled)
+    assert all(row[1] != "zombie" for row in t.values()), t
+    out = shell.out[mark:]
+    assert re.search(r"\[pid %d\] tree exited with code 0" % root, out), out
+    assert len(re.findall(r"tree: \d+ leaf, parent \d+", out)) == 4, out
+    assert len(re.findall(r"tree: root reaped \d+ \(code 0\)", out)) == 2, out
+
+
+@case("spawn spin 3: three spinners share the CPU; slices grow; wait reaps")
+def _():
+    mark = len(shell.out)
+    out = shell.command("spawn spin 3")
+    pids = [int(p) for p in re.findall(r"\[pid (\d+)\] spin started", out)]
+    assert len(pids) == 3, out
+    first = ps()
+    for pid in pids:
+        assert first[pid][:3] == (2, "ready", "spin") or \
+            first[pid][:3] == (2, "running", "spin"), first
+
+    def all_grew():
+        t = ps()
+        return all(t[p][3] > first[p][3] for p in pids)
+    until("every spinner's slices grow", all_grew, timeout=10)
+    assert "preemptions" in stats()[2]
+    reaped = set()
+
+    def reap():  # each wait blocks until a spinner is done (2 s of CPU each)
+        for m in re.finditer(r"\[pid (\d+)\] spin exited with code 0",
+                             shell.command("wait")):
+            reaped.add(int(m.group(1)))
+        return reaped == set(pids)
+    until("wait reaps the spinners", reap)
+    used = re.findall(r"spin: pid \d+ used (\d+) slices", shell.out[mark:])
+    assert len(used) == 3 and all(int(u) >= 200 for u in used), used
+    assert "wait: no children" in shell.command("wait")
+
+
+@case("exit: init reports the shell's code and starts a new shell")
+def _():
+    shell.type("exit 3\r")
+    shell.expect(r"init: sh \(pid 2\) exited with code 3\n")
+    shell.expect(re.escape(PROMPT))
+    t = ps()
+    assert sorted(t)[:2] == [0, 1] and len(t) == 3, t
+    sh = max(t)
+    assert sh > 2 and t[sh][:3] == (1, "running", "sh"), t
+
+
 @case("shell: halt powers QEMU off")
 def _():
     shell.type("halt\r")

@@ -6,6 +6,10 @@
  * Command line: test=PREFIX runs only the cases whose "suite/case" name
  * starts with PREFIX; crash=pf|de|assert provokes an unexpected fault or a
  * failed assertion, to check that it fails the run with a report.
+ *
+ * The suites run in the init process (pid 1).  A "fed" suite needs input
+ * typed by the runner (tests/kernel/feed.py) and would block without it,
+ * so it runs only when test= names it: test=stdin/.
  */
 #include "boot.h"
 #include "cmdline.h"
@@ -21,11 +25,17 @@
 #define KTEST_EXIT_FAIL 0x11
 
 extern const struct ktest_suite suite_memory, suite_heap, suite_paging,
-    suite_trap, suite_timer, suite_spinlock, suite_drivers, suite_lib;
+    suite_trap, suite_timer, suite_spinlock, suite_drivers, suite_lib,
+    suite_process, suite_syscall, suite_stdin;
 
-static const struct ktest_suite *const suites[] = {
-    &suite_memory, &suite_heap,     &suite_paging,  &suite_trap,
-    &suite_timer,  &suite_spinlock, &suite_drivers, &suite_lib,
+static const struct {
+    const struct ktest_suite *suite;
+    bool fed; /* needs input from the runner: only when test= names it */
+} suites[] = {
+    {&suite_memory, false},  {&suite_heap, false},  {&suite_paging, false},
+    {&suite_trap, false},    {&suite_timer, false}, {&suite_spinlock, false},
+    {&suite_drivers, false}, {&suite_lib, false},   {&suite_process, false},
+    {&suite_syscall, false}, {&suite_stdin, true},
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
@@ -65,14 +75,21 @@ int ktest_log_contains(const char *s, size_t window)
     return 0;
 }
 
-static bool selected(const char *suite, const char *name, const char *prefix)
+/* Case c of suite s runs under this test= prefix (NULL: none given). */
+static bool selected(size_t s, size_t c, const char *prefix)
 {
+    const char *suite = suites[s].suite->name;
+    size_t n = strlen(suite);
     char full[96];
 
     if (prefix == NULL) {
-        return true;
+        return !suites[s].fed;
     }
-    ksnprintf(full, sizeof(full), "%s/%s", suite, name);
+    if (suites[s].fed && (strncmp(prefix, suite, n) != 0 || prefix[n] != '/')) {
+        return false;
+    }
+    ksnprintf(full, sizeof(full), "%s/%s", suite,
+              suites[s].suite->cases[c].name);
     return strncmp(full, prefix, strlen(prefix)) == 0;
 }
 
@@ -86,17 +103,16 @@ static int run_suites(const char *prefix)
     int planned = 0, number = 0, nfailed = 0;
 
     for (size_t s = 0; s < NSUITES; s++) {
-        for (size_t c = 0; c < suites[s]->ncases; c++) {
-            planned +=
-                selected(suites[s]->name, suites[s]->cases[c].name, prefix);
+        for (size_t c = 0; c < suites[s].suite->ncases; c++) {
+            planned += selected(s, c, prefix);
         }
     }
     kprintf("1..%d\n", planned);
     for (size_t s = 0; s < NSUITES; s++) {
-        const struct ktest_suite *st = suites[s];
+        const struct ktest_suite *st = suites[s].suite;
 
         for (size_t c = 0; c < st->ncases; c++) {
-            if (!selected(st->name, st->cases[c].name, prefix)) {
+            if (!selected(s, c, prefix)) {
                 continue;
             }
             failed = false;

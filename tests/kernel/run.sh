@@ -9,6 +9,8 @@
 # 2. test=PREFIX: only the matching suite runs.
 # 3. crash=pf|de|assert: an unexpected fault or failed assertion must end
 #    the run at once with the failure code and a full report.
+# 4. test=stdin/: readers block on stdin until tests/kernel/feed.py types
+#    a line on the serial port and then on the PS/2 keyboard.
 # Serial logs are kept in build/results/kernel-*.log.
 set -u
 image=$1
@@ -27,18 +29,22 @@ boot() { # name cmdline -> log file, sets $status
     status=$?
 }
 
+cases() { # repeat the kernel's TAP lines in $log as ours; sets $ran
+    ran=0
+    while IFS= read -r line; do
+        case "$line" in
+        "ok "*) ran=$((ran + 1)); ok "kernel: ${line#ok * - }" ;;
+        "not ok "*) ran=$((ran + 1)); not_ok "kernel: ${line#not ok * - }" ;;
+        esac
+    done <<EOF_LOG
+$(tr -d '\r' <"$log")
+EOF_LOG
+}
+
 # 1. All suites.
 boot all ""
 planned=$(grep -m1 -E '^1\.\.[0-9]+' "$log" | tr -d '\r' | cut -d. -f3)
-ran=0
-while IFS= read -r line; do
-    case "$line" in
-    "ok "*) ran=$((ran + 1)); ok "kernel: ${line#ok * - }" ;;
-    "not ok "*) ran=$((ran + 1)); not_ok "kernel: ${line#not ok * - }" ;;
-    esac
-done <<EOF_LOG
-$(tr -d '\r' <"$log")
-EOF_LOG
+cases
 [ "$status" -eq 33 ]
 check $? "kernel suites exit through isa-debug-exit with success (status $status)"
 [ -n "$planned" ] && [ "$ran" -eq "$planned" ]
@@ -68,6 +74,16 @@ crash pf "EXCEPTION 14: #PF page fault" "CR2=00000000dead0000" \
     "<kernel_run+0x" "<process_start+0x"
 crash de "EXCEPTION 0: #DE divide error" "<fault_div0_ip+0x0>" "backtrace:"
 crash assert "PANIC: assertion failed" "ktest.c:" "backtrace:" "<panic_at+0x"
+
+# 4. Input typed by the runner wakes blocked readers.
+log="$logs/kernel-stdin.log"
+${PYTHON:-python3} tests/kernel/feed.py "$image" "test=stdin/" 60 \
+    "# waiting for serial input" 'serial:kairos reads serial\n' \
+    "# waiting for keys" "keys:k,b,d,ret" >"$log" 2>&1
+status=$?
+cases
+[ "$status" -eq 33 ] && [ "$ran" -eq 2 ]
+check $? "test=stdin/: both readers woken by typed input (status $status, $ran run)"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -1,8 +1,9 @@
 /*
  * The arch contract's contexts on the host: arch_context_init starts
- * entry(arg) on the given stack with interrupts on, and arch_context_switch
- * moves between contexts, each resuming where it left off with its own
- * locals intact.
+ * entry(arg) on the given stack with interrupts as the switch left them
+ * (off: the core switches with them off, and entry turns them on once it
+ * has released its lock), and arch_context_switch moves between contexts,
+ * each resuming where it left off with its own locals intact.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@ struct worker {
     char letter;
     struct arch_context *self, *next;
     void *stack_lo, *stack_hi; /* where its locals must live */
-    bool irq_on_entry;
+    bool irq_off_on_entry; /* entry ran with interrupts off */
     bool locals_on_own_stack;
 };
 
@@ -37,7 +38,8 @@ static void worker_entry(void *arg)
     struct worker *w = arg;
     volatile int counter = 0; /* must survive every switch away and back */
 
-    w->irq_on_entry = arch_irq_enabled();
+    w->irq_off_on_entry = !arch_irq_enabled();
+    arch_irq_enable(); /* entry's job, not the port's */
     w->locals_on_own_stack =
         (void *)&counter >= w->stack_lo && (void *)&counter < w->stack_hi;
     for (int i = 0; i < ROUNDS; i++) {
@@ -86,7 +88,7 @@ static void test_two_contexts_alternate(void **state)
     for (size_t i = 0; i < ntrace; i++) {
         assert_int_equal(trace[i], i % 2 == 0 ? 'a' : 'b');
     }
-    assert_true(wa.irq_on_entry && wb.irq_on_entry);
+    assert_true(wa.irq_off_on_entry && wb.irq_off_on_entry);
     assert_true(wa.locals_on_own_stack && wb.locals_on_own_stack);
     free(sa);
     free(sb);

@@ -1,0 +1,63 @@
+/*
+ * host_init: a machine for programs linked against the host library
+ * (host.h).  Memory comes from aligned_alloc, the console goes to stdout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "boot.h"
+#include "console.h"
+#include "driver.h"
+#include "frame.h"
+#include "heap.h"
+#include "host.h"
+#include "kerrno.h"
+#include "param.h"
+#include "proc.h"
+
+#define HOST_MEMORY_MIN (1UL << 20)
+
+static void *arena; /* the machine's memory, from the last host_init */
+
+static void stdout_sink(const char *buf, size_t len)
+{
+    fwrite(buf, 1, len, stdout);
+}
+
+/* Forget the previous machine: processes and devices first, then memory. */
+static void forget_machine(void)
+{
+    process_reset();
+    driver_reset();
+    heap_reset();
+    free(arena);
+    arena = NULL;
+}
+
+int host_init(size_t bytes)
+{
+    static bool sink_added;
+    struct mem_range r;
+
+    if (bytes < HOST_MEMORY_MIN) {
+        return -EINVAL;
+    }
+    if (arena != NULL) {
+        forget_machine();
+    }
+    host_reset();
+    bytes &= ~(PAGE_SIZE - 1);
+    arena = aligned_alloc(PAGE_SIZE, bytes);
+    if (arena == NULL) {
+        return -ENOMEM;
+    }
+    r = (struct mem_range){(uintptr_t)arena, bytes, MEM_USABLE};
+    if (frame_init(&r, 1, NULL, 0) != 0) {
+        return -ENOMEM;
+    }
+    heap_reset();
+    if (!sink_added && console_add_sink(stdout_sink) == 0) {
+        sink_added = true;
+    }
+    return console_devices_init(NULL, 0);
+}

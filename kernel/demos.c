@@ -1,0 +1,286 @@
+/*
+ * The shell's demos: spin, pingpong, tree and yield.
+ *
+ * Each is a process body (and sometimes the bodies of its children) that
+ * prints what it did through fdprintf(1, ...) and returns its exit code.
+ * The shell spawns them as its children and reaps them; see docs/shell.md.
+ * Every loop here ends: spinners after their CPU budget, players after n
+ * rounds, the tree at its leaves, the yielder after n yields.
+ */
+#include "demos.h"
+
+#include "kerrno.h"
+#include "kstring.h"
+#include "param.h"
+#include "spinlock.h"
+#include "timer.h"
+#include "usys.h"
+
+#define STDOUT 1
+
+/* ---- spin: CPU-bound, never yields ------------------------------------ */
+
+#define SPIN_CHECK_EVERY 4096 /* loop iterations between slice checks */
+
+/* Ticks charged to process pid so far; UINT64_MAX if it cannot be read. */
+static uint64_t slices_of(pid_t pid)
+{
+    struct process_info pi;
+
+    if (get_process(pid, &pi) != 0) {
+        return UINT64_MAX;
+    }
+    return pi.slices;
+}
+
+/*
+ * Burn CPU without yielding until SPIN_CPU_SECONDS of ticks have been charged
+ * to this process: only the timer's preemption lets anything else run.
+ */
+static int spin_main(void *arg)
+{
+    pid_t me = sys_getpid();
+    uint64_t budget = (uint64_t)SPIN_CPU_SECONDS * timer_hz();
+    uint64_t start = timer_ticks();
+    uint64_t used = 0;
+    volatile unsigned long work = 0;
+
+    (void)arg;
+    while (used < budget) {
+        for (unsigned i = 0; i < SPIN_CHECK_EVERY; i++) {
+            work++;
+        }
+        used = slices_of(me);
+    }
+    fdprintf(STDOUT,
+             "spin: pid %d used %lu slices of CPU in %lu ticks without "
+             "yielding; exiting\n",
+             me, (unsigned long)used, (unsigned long)(timer_ticks() - start));
+    return 0;
+}
+
+/* ---- pingpong: two processes block and wake each other --------------- */
+
+struct pingpong;
+
+struct pp_player {
+    struct pingpong *game;
+    int side; /* 0 ping, 1 pong */
+};
+
+struct pingpong {
+    struct spinlock lock;    /* guards every field below */
+    int turn;                /* the side that moves next */
+    bool stop;               /* a player could not start: both give up */
+    unsigned long n;         /* rounds to play */
+    unsigned long rounds;    /* rounds completed (a round: ping, then pong) */
+    unsigned long blocks[2]; /* times each side blocked waiting its turn */
+    struct pp_player players[2];
+};
+
+/* Wait for my turn, take it, hand the turn over: n times. */
+static int pp_player_main(void *arg)
+{
+    struct pp_player *p = arg;
+    struct pingpong *g = p->game;
+    wait_channel_t chan = (wait_channel_t)&g->turn;
+
+    for (unsigned long i = 0; i < g->n; i++) {
+        spin_lock(&g->lock);
+        while (g->turn != p->side && !g->stop) {
+            g->blocks[p->side]++;
+            block_current_locked(chan, &g->lock);
+        }
+        if (g->stop) {
+            spin_unlock(&g->lock);
+            return 1;
+        }
+        g->turn = !p->side;
+        g->rounds += p->side; /* pong's move ends a round */
+        spin_unlock(&g->lock);
+        wake_channel(chan);
+    }
+    return 0;
+}
+
+/* Start both players; on failure stop the one already started.  0 or -errno. */
+static int pp_start(struct pingpong *g, pid_t pids[2])
+{
+    static const char *const names[2] = {"ping", "pong"};
+
+    for (int side = 0; side < 2; side++) {
+        g->players[side] = (struct pp_player){.game = g, .side = side};
+        pids[side] = spawn_kernel_process(names[side], pp_player_main,
+                                          &g->players[side]);
+        if (pids[side] < 0) {
+            spin_lock(&g->lock);
+            g->stop = true;
+            spin_unlock(&g->lock);
+            wake_channel((wait_channel_t)&g->turn);
+            return pids[side];
+        }
+    }
+    return 0;
+}
+
+/*
+ * The game lives on this process's stack: it waits for both players before
+ * returning, so the stack outlives them.
+ */
+static int pingpong_main(void *arg)
+{
+    struct pingpong g = {.lock = SPINLOCK_INIT("pingpong"),
+                         .n = (unsigned long)(uintptr_t)arg};
+    pid_t pids[2] = {-1, -1};
+    int err = pp_start(&g, pids);
+    int code;
+
+    for (int side = 0; side < 2; side++) {
+        if (pids[side] > 0) {
+            wait_for_child(pids[side], &code);
+        }
+    }
+    if (err != 0) {
+        fdprintf(STDOUT, "pingpong: cannot start a player: %s\n",
+                 errno_name(err));
+        return 1;
+    }
+    fdprintf(STDOUT,
+             "pingpong: %lu rounds of %lu (ping %d blocked %lu times, pong "
+             "%d blocked %lu times)\n",
+             g.rounds, g.n, pids[0], g.blocks[0], pids[1], g.blocks[1]);
+    return g.rounds == g.n ? 0 : 1;
+}
+
+/* ---- tree: nested children, orphans adopted and reaped by init ---------- */
+
+#define TREE_FANOUT 2 /* a binary tree: the counts printed below assume it */
+
+/* Spawn up to TREE_FANOUT children at this level; returns how many started. */
+static int tree_spawn(process_entry_t entry, unsigned level,
+                      pid_t kids[TREE_FANOUT])
+{
+    int n = 0;
+
+    for (int i = 0; i < TREE_FANOUT; i++) {
+        pid_t pid =
+            spawn_kernel_process("tree", entry, (void *)(uintptr_t)level);
+
+        if (pid < 0) {
+            fdprintf(STDOUT, "tree: cannot spawn: %s\n", errno_name(pid));
+            continue;
+        }
+        kids[n++] = pid;
+    }
+    return n;
+}
+
+/*
+ * An inner node or leaf at this level (1 = leaf): start children and exit
+ * without waiting for them, so they become orphans that init adopts.
+ */
+static int tree_node_main(void *arg)
+{
+    unsigned level = (unsigned)(uintptr_t)arg;
+    pid_t kids[TREE_FANOUT];
+    int n = 0;
+
+    if (level > 1) {
+        n = tree_spawn(tree_node_main, level - 1, kids);
+    }
+    if (n == TREE_FANOUT) {
+        fdprintf(STDOUT,
+                 "tree: %d (level %u) started %d and %d; exits without "
+                 "waiting\n",
+                 sys_getpid(), level, kids[0], kids[1]);
+    } else if (level == 1) {
+        fdprintf(STDOUT, "tree: %d leaf, parent %d\n", sys_getpid(),
+                 sys_getppid());
+    } else {
+        fdprintf(STDOUT, "tree: %d (level %u) started %d of %d children\n",
+                 sys_getpid(), level, n, TREE_FANOUT);
+    }
+    return 0;
+}
+
+/*
+ * The root, depth levels deep (1 = a lone leaf): it waits for its own
+ * children; everything below them is left to init.
+ */
+static int tree_main(void *arg)
+{
+    unsigned depth = (unsigned)(uintptr_t)arg;
+    pid_t kids[TREE_FANOUT];
+    int n = depth > 1 ? tree_spawn(tree_node_main, depth - 1, kids) : 0;
+    unsigned long nodes = (1UL << depth) - 1;
+    unsigned long orphans = depth > 1 ? nodes - 1 - TREE_FANOUT : 0;
+    int code;
+
+    fdprintf(STDOUT,
+             "tree: root %d, depth %u: %lu processes, %lu of them "
+             "orphans for init\n",
+             sys_getpid(), depth, nodes, orphans);
+    for (int i = 0; i < n; i++) {
+        pid_t pid = wait_for_child(kids[i], &code);
+
+        fdprintf(STDOUT, "tree: root reaped %d (code %d)\n", pid, code);
+    }
+    fdprintf(STDOUT, "tree: root %d done\n", sys_getpid());
+    return n == (depth > 1 ? TREE_FANOUT : 0) ? 0 : 1;
+}
+
+/* ---- yield: give the CPU away n times --------------------------------- */
+
+static int yield_main(void *arg)
+{
+    unsigned long n = (unsigned long)(uintptr_t)arg;
+    struct scheduler_stats before = scheduler_stats();
+    uint64_t start = timer_ticks();
+    struct scheduler_stats after;
+
+    for (unsigned long i = 0; i < n; i++) {
+        sys_sched_yield();
+    }
+    after = scheduler_stats();
+    fdprintf(STDOUT,
+             "yield: pid %d yielded %lu times in %lu ticks; %lu context "
+             "switches meanwhile\n",
+             sys_getpid(), n, (unsigned long)(timer_ticks() - start),
+             (unsigned long)(after.switches - before.switches));
+    return 0;
+}
+
+/* ---- The table --------------------------------------------------------- */
+
+static const struct demo demos[] = {
+    {"spin", "processes", "CPU-bound, never yield: preemption shares the CPU",
+     1, 64, true, spin_main},
+    {"pingpong", "rounds", "two processes block and wake each other n times",
+     1000, 100000, false, pingpong_main},
+    {"tree", "levels", "nested children exit; init adopts and reaps orphans", 3,
+     6, false, tree_main},
+    {"yield", "yields", "yield the CPU n times and count the switches", 1000,
+     1000000, false, yield_main},
+};
+
+#define NDEMOS (sizeof(demos) / sizeof(demos[0]))
+
+size_t demo_count(void)
+{
+    return NDEMOS;
+}
+
+const struct demo *demo_at(size_t i)
+{
+    return i < NDEMOS ? &demos[i] : NULL;
+}
+
+const struct demo *demo_find(const char *name)
+{
+    for (size_t i = 0; i < NDEMOS; i++) {
+        if (strcmp(demos[i].name, name) == 0) {
+            return &demos[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,103 @@
+/*
+ * System call wrappers for kernel processes (usys.h).  They hold no state
+ * and take no lock: everything happens in the system call.
+ */
+#include <stdarg.h>
+
+#include "usys.h"
+
+#include "arch.h"
+#include "kerrno.h"
+#include "panic.h"
+#include "printf.h"
+#include "syscall.h"
+
+long sys_read(int fd, void *buf, size_t len)
+{
+    return arch_syscall(SYS_read, fd, (long)buf, (long)len, 0, 0, 0);
+}
+
+long sys_write(int fd, const void *buf, size_t len)
+{
+    return arch_syscall(SYS_write, fd, (long)buf, (long)len, 0, 0, 0);
+}
+
+long sys_sched_yield(void)
+{
+    return arch_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
+pid_t sys_getpid(void)
+{
+    return (pid_t)arch_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
+
+pid_t sys_getppid(void)
+{
+    return (pid_t)arch_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0);
+}
+
+_Noreturn void sys_exit(int code)
+{
+    arch_syscall(SYS_exit, code, 0, 0, 0, 0, 0);
+    panic("sys_exit: exit returned");
+}
+
+_Noreturn void sys_exit_group(int code)
+{
+    arch_syscall(SYS_exit_group, code, 0, 0, 0, 0, 0);
+    panic("sys_exit_group: exit_group returned");
+}
+
+pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage)
+{
+    return (pid_t)arch_syscall(SYS_wait4, pid, (long)status, options,
+                               (long)rusage, 0, 0);
+}
+
+/* fdprintf collects output here and writes it in chunks. */
+struct fdprintf_buf {
+    int fd;
+    char data[128];
+    size_t len;
+    long err; /* first error from sys_write, or 0 */
+};
+
+static void fdprintf_flush(struct fdprintf_buf *b)
+{
+    size_t done = 0;
+
+    while (b->err == 0 && done < b->len) {
+        long n = sys_write(b->fd, b->data + done, b->len - done);
+
+        if (n <= 0) {
+            b->err = n < 0 ? n : -EIO; /* a device that takes nothing */
+            break;
+        }
+        done += (size_t)n;
+    }
+    b->len = 0;
+}
+
+static void fdprintf_putc(char c, void *ctx)
+{
+    struct fdprintf_buf *b = ctx;
+
+    b->data[b->len++] = c;
+    if (b->len == sizeof(b->data)) {
+        fdprintf_flush(b);
+    }
+}
+
+int fdprintf(int fd, const char *fmt, ...)
+{
+    struct fdprintf_buf b = {.fd = fd, .len = 0, .err = 0};
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = kvformat(fdprintf_putc, &b, fmt, ap);
+    va_end(ap);
+    fdprintf_flush(&b);
+    return b.err != 0 ? (int)b.err : n;
+}

@@ -1,0 +1,40 @@
+/*
+ * System calls for kernel processes: each wrapper goes through the arch
+ * port's real trap path (arch_syscall, int $0x80 on x86_64) into
+ * syscall_dispatch, exactly as a user program's call will.  Results and
+ * errors are the system call's own (negative errno); docs/syscalls.md.
+ */
+#ifndef KAIROS_USYS_H
+#define KAIROS_USYS_H
+
+#include <stddef.h>
+
+#include "process.h"
+
+/* read(2): bytes read, blocking until input arrives; or -errno. */
+long sys_read(int fd, void *buf, size_t len);
+/* write(2): bytes written, or -errno. */
+long sys_write(int fd, const void *buf, size_t len);
+/* sched_yield(2): let the next ready process run; 0. */
+long sys_sched_yield(void);
+/* getpid(2), getppid(2). */
+pid_t sys_getpid(void);
+pid_t sys_getppid(void);
+/* exit(2), exit_group(2): end the caller with this code. */
+_Noreturn void sys_exit(int code);
+_Noreturn void sys_exit_group(int code);
+/*
+ * wait4(2): reap child pid (-1: any) and store its status as Linux encodes
+ * a normal exit ((code & 0xff) << 8; status may be NULL).  options must be
+ * 0 and rusage NULL.  The child's pid, or -ECHILD, -EINVAL, -EFAULT.
+ */
+pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage);
+
+/*
+ * printf to descriptor fd through sys_write (kernel/lib/printf.h formats).
+ * Returns the characters written, or the first error from sys_write.
+ */
+int fdprintf(int fd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

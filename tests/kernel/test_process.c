@@ -1,0 +1,537 @@
+/*
+ * The process core with real interrupts and stacks: spawn, exit and wait,
+ * orphans, round robin, blocking and waking, preemption of spinners,
+ * descriptors, statistics, the memory baseline and dumps.
+ *
+ * The suites run in init (pid 1), so what a case spawns is init's child.
+ * Every case reaps what it spawns, so the next one starts with no children.
+ */
+#include "driver.h"
+#include "frame.h"
+#include "heap.h"
+#include "kerrno.h"
+#include "kproc.h"
+#include "kstring.h"
+#include "ktest.h"
+#include "param.h"
+#include "printf.h"
+#include "proc.h"
+
+static struct gate gate;            /* children wait here */
+static volatile pid_t grandchild;   /* spawned by a child, for the parent */
+static char chan_a, chan_b, chan_c; /* wait channels: their addresses */
+
+static int return_arg(void *arg)
+{
+    return (int)(intptr_t)arg;
+}
+
+static int exit_with_arg(void *arg)
+{
+    exit_current((int)(intptr_t)arg);
+}
+
+static int pass_gate(void *arg)
+{
+    gate_pass(&gate);
+    return (int)(intptr_t)arg;
+}
+
+static int block_on(void *chan)
+{
+    return block_current((wait_channel_t)chan);
+}
+
+static void reset_gate(void)
+{
+    gate = (struct gate)GATE_INIT("test gate");
+}
+
+static unsigned saved_slice; /* the slice in force before slices_off */
+
+/* Slices long enough that no timer preemption lands inside a case; the
+ * yield starts the caller on a fresh one.  slices_on restores the old. */
+static void slices_off(void)
+{
+    saved_slice = sched_slice();
+    sched_set_slice(SLICE_MAX);
+    yield_now();
+}
+
+static void slices_on(void)
+{
+    sched_set_slice(saved_slice);
+}
+
+static void runs_in_init(void)
+{
+    struct process_info info;
+
+    KT_EQ(current_pid(), 1);
+    KT_EQ(get_process(1, &info), 0);
+    KT_EQ(info.ppid, 0);
+    KT_EQ(info.state, PROCESS_RUNNING);
+    KT_ASSERT(!info.idle);
+    KT_EQ(get_process(0, &info), 0);
+    KT_ASSERT(info.idle);
+    KT_EQ(info.state, PROCESS_READY);
+}
+
+static void spawn_exit_wait_pid(void)
+{
+    struct process_info info;
+    pid_t pid = spawn_kernel_process("ret42", return_arg, (void *)42);
+    int code = -1;
+
+    KT_ASSERT(pid > 1);
+    KT_EQ(get_process(pid, &info), 0);
+    KT_EQ(info.ppid, 1);
+    KT_ASSERT(strcmp(info.name, "ret42") == 0);
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(code, 42);
+    KT_EQ(get_process(pid, &info), -ESRCH); /* reaped: record gone */
+}
+
+static void exit_current_code(void)
+{
+    pid_t pid = spawn_kernel_process("exit-7", exit_with_arg, (void *)-7);
+    int code = 0;
+
+    KT_ASSERT(pid > 1);
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(code, -7);
+}
+
+static void wait_any(void)
+{
+    pid_t pids[3];
+    unsigned seen = 0;
+    int code;
+
+    for (int i = 0; i < 3; i++) {
+        pids[i] = spawn_kernel_process("any", return_arg, (void *)(intptr_t)i);
+        KT_ASSERT(pids[i] > 1);
+    }
+    for (int k = 0; k < 3; k++) {
+        pid_t pid = wait_for_child(-1, &code);
+        int i = 0;
+
+        while (i < 3 && pids[i] != pid) {
+            i++;
+        }
+        KT_ASSERT(i < 3);
+        KT_EQ(code, i);
+        KT_ASSERT(!(seen & (1u << i)));
+        seen |= 1u << i;
+    }
+    KT_EQ(wait_for_child(-1, &code), -ECHILD); /* all reaped */
+}
+
+static void wait_errors(void)
+{
+    int code;
+
+    KT_EQ(wait_for_child(-1, &code), -ECHILD); /* no children at all */
+    KT_EQ(wait_for_child(99999, &code), -ECHILD);
+    KT_EQ(wait_for_child(1, &code), -ECHILD); /* itself */
+    KT_EQ(wait_for_child(0, &code), -EINVAL);
+    KT_EQ(wait_for_child(-2, &code), -EINVAL);
+}
+
+static void second_wait_fails(void)
+{
+    pid_t pid = spawn_kernel_process("once", return_arg, (void *)3);
+    int code;
+
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(wait_for_child(pid, &code), -ECHILD);
+}
+
+/* Spawn a gated grandchild and wait for it. */
+static int parent_of_gated(void *arg)
+{
+    int code = -1;
+    pid_t pid = spawn_kernel_process("gated", pass_gate, arg);
+
+    grandchild = pid;
+    if (pid < 0) {
+        return -100;
+    }
+    return wait_for_child(pid, &code) == pid ? code : -101;
+}
+
+static void wait_for_grandchild_fails(void)
+{
+    pid_t a;
+    int code;
+
+    reset_gate();
+    grandchild = 0;
+    a = spawn_kernel_process("parent", parent_of_gated, (void *)5);
+    KT_ASSERT(wait_state(a, PROCESS_BLOCKED, 100)); /* waiting for it */
+    KT_ASSERT(grandchild > 1);
+    KT_EQ(wait_for_child(grandchild, &code), -ECHILD);
+    gate_open(&gate);
+    KT_EQ(wait_for_child(a, &code), a);
+    KT_EQ(code, 5);
+}
+
+/* Spawn a gated grandchild, then leave it an orphan. */
+static int parent_leaves(void *arg)
+{
+    grandchild = spawn_kernel_process("orphan", pass_gate, arg);
+    return 0;
+}
+
+static void orphan_adopted_by_init(void)
+{
+    struct process_info info;
+    pid_t a, b;
+    int code;
+
+    reset_gate();
+    grandchild = 0;
+    a = spawn_kernel_process("parent", parent_leaves, (void *)9);
+    KT_EQ(wait_for_child(a, &code), a);
+    b = grandchild;
+    KT_ASSERT(b > 1);
+    KT_EQ(get_process(b, &info), 0);
+    KT_EQ(info.ppid, 1);
+    gate_open(&gate);
+    KT_EQ(wait_for_child(b, &code), b);
+    KT_EQ(code, 9);
+}
+
+/* Spawn a child, let it become a zombie, and leave without reaping it. */
+static int parent_leaves_zombie(void *arg)
+{
+    grandchild = spawn_kernel_process("zombie", return_arg, arg);
+    return wait_state(grandchild, PROCESS_ZOMBIE, 100) ? 0 : 1;
+}
+
+static void zombie_orphan_reaped_by_init(void)
+{
+    struct process_info info;
+    pid_t a;
+    int code;
+
+    grandchild = 0;
+    a = spawn_kernel_process("parent", parent_leaves_zombie, (void *)11);
+    KT_EQ(wait_for_child(a, &code), a);
+    KT_EQ(code, 0);
+    KT_EQ(get_process(grandchild, &info), 0);
+    KT_EQ(info.state, PROCESS_ZOMBIE);
+    KT_EQ(info.ppid, 1);
+    KT_EQ(wait_for_child(-1, &code), grandchild);
+    KT_EQ(code, 11);
+}
+
+#define RR_WORKERS 3
+#define RR_ROUNDS  5
+
+static int rr_log[RR_WORKERS * RR_ROUNDS];
+static volatile int rr_len;
+
+static int rr_worker(void *arg)
+{
+    for (int i = 0; i < RR_ROUNDS; i++) {
+        rr_log[rr_len++] = (int)(intptr_t)arg;
+        yield_now();
+    }
+    return 0;
+}
+
+/* Workers that yield after each step take strict turns. */
+static void round_robin(void)
+{
+    pid_t pids[RR_WORKERS];
+    int code, reaped = 0;
+
+    rr_len = 0;
+    slices_off();
+    for (int w = 0; w < RR_WORKERS; w++) {
+        pids[w] = spawn_kernel_process("rr", rr_worker, (void *)(intptr_t)w);
+    }
+    for (int w = 0; w < RR_WORKERS; w++) {
+        reaped += wait_for_child(pids[w], &code) == pids[w];
+    }
+    slices_on();
+    KT_EQ(reaped, RR_WORKERS);
+    KT_EQ(rr_len, RR_WORKERS * RR_ROUNDS);
+    for (int i = 0; i < rr_len; i++) {
+        KT_EQ(rr_log[i], i % RR_WORKERS);
+    }
+}
+
+static void block_and_wake_counts(void)
+{
+    void *chans[4] = {&chan_a, &chan_a, &chan_a, &chan_b};
+    struct process_info info;
+    pid_t pids[4];
+    int code;
+
+    for (int i = 0; i < 4; i++) {
+        pids[i] = spawn_kernel_process("blocker", block_on, chans[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        KT_ASSERT(wait_state(pids[i], PROCESS_BLOCKED, 100));
+        KT_EQ(get_process(pids[i], &info), 0);
+        KT_EQ(info.wait_channel, (wait_channel_t)chans[i]);
+    }
+    KT_EQ(wake_channel((wait_channel_t)&chan_c), 0); /* nobody there */
+    KT_EQ(wake_channel((wait_channel_t)&chan_a), 3);
+    KT_EQ(wake_channel((wait_channel_t)&chan_a), 0); /* already woken */
+    KT_EQ(get_process(pids[3], &info), 0);
+    KT_EQ(info.state, PROCESS_BLOCKED); /* other channel: untouched */
+    KT_EQ(wake_channel((wait_channel_t)&chan_b), 1);
+    for (int i = 0; i < 4; i++) {
+        KT_EQ(wait_for_child(pids[i], &code), pids[i]);
+        KT_EQ(code, 0); /* block_current returned 0 */
+    }
+}
+
+/* Processes counted by looking each pid up. */
+static size_t count_processes(void)
+{
+    struct process_info info;
+    size_t n = 0;
+
+    for (pid_t pid = 0; pid <= proc_max_pid(); pid++) {
+        n += get_process(pid, &info) == 0;
+    }
+    return n;
+}
+
+static void stats_add_up(void)
+{
+    struct scheduler_stats before = scheduler_stats(), st;
+    pid_t z, b, r;
+    size_t sum = 0, counted;
+    int code;
+
+    slices_off();
+    z = spawn_kernel_process("zombie", return_arg, NULL);
+    b = spawn_kernel_process("blocked", block_on, &chan_c);
+    KT_ASSERT(wait_state(z, PROCESS_ZOMBIE, 100));
+    KT_ASSERT(wait_state(b, PROCESS_BLOCKED, 100));
+    r = spawn_kernel_process("ready", return_arg, NULL);
+    st = scheduler_stats();
+    counted = count_processes();
+    slices_on();
+    for (int s = 0; s < PROCESS_NSTATES; s++) {
+        sum += st.by_state[s];
+    }
+    KT_EQ(sum, st.processes);
+    KT_EQ(counted, st.processes);
+    KT_EQ(st.processes, before.processes + 3);
+    KT_EQ(st.by_state[PROCESS_RUNNING], 1);
+    KT_ASSERT(st.by_state[PROCESS_READY] >= 2); /* r and idle */
+    KT_ASSERT(st.by_state[PROCESS_BLOCKED] >= 1);
+    KT_ASSERT(st.by_state[PROCESS_ZOMBIE] >= 1);
+    KT_ASSERT(st.switches >= before.switches + 2);
+    KT_EQ(sched_check(), 0);
+    KT_EQ(wake_channel((wait_channel_t)&chan_c), 1);
+    KT_EQ(wait_for_child(z, &code) + wait_for_child(b, &code) +
+              wait_for_child(r, &code),
+          z + b + r);
+    KT_EQ(scheduler_stats().processes, before.processes);
+    KT_EQ(sched_check(), 0);
+}
+
+static volatile bool spin_stop;
+static volatile uint64_t spin_count[2];
+
+/* CPU-bound: never yields, never blocks; only the timer takes the CPU. */
+static int spinner(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+
+    while (!spin_stop) {
+        spin_count[i]++;
+    }
+    return 0;
+}
+
+static uint64_t slices_of(pid_t pid)
+{
+    struct process_info info;
+
+    return get_process(pid, &info) == 0 ? info.slices : 0;
+}
+
+/*
+ * Two spinners and init share the CPU only through preemption: each time
+ * init yields, both spinners must run a slice before init runs again.
+ * After enough rounds each spinner holds at least two slices.
+ */
+static void spinners_both_progress(void)
+{
+    struct scheduler_stats before = scheduler_stats();
+    uint64_t want = 2 * (uint64_t)sched_slice();
+    uint64_t counts[2];
+    pid_t a, b;
+    int rounds = 0, code;
+
+    spin_stop = false;
+    spin_count[0] = spin_count[1] = 0;
+    a = spawn_kernel_process("spin-a", spinner, (void *)0);
+    b = spawn_kernel_process("spin-b", spinner, (void *)1);
+    while (rounds < 200 && (slices_of(a) < want || slices_of(b) < want)) {
+        yield_now();
+        rounds++;
+    }
+    counts[0] = spin_count[0];
+    counts[1] = spin_count[1];
+    yield_now(); /* one more round: both must still move */
+    spin_stop = true;
+    KT_EQ(wait_for_child(a, &code), a);
+    KT_EQ(wait_for_child(b, &code), b);
+    KT_ASSERT(rounds < 200);
+    KT_ASSERT(counts[0] > 0 && counts[1] > 0);
+    KT_ASSERT(spin_count[0] > counts[0]);
+    KT_ASSERT(spin_count[1] > counts[1]);
+    KT_ASSERT(scheduler_stats().preemptions >= before.preemptions + 4);
+}
+
+static void default_descriptors(void)
+{
+    struct file_descriptor f;
+    pid_t pid;
+    int code;
+
+    reset_gate();
+    pid = spawn_kernel_process("fds", pass_gate, NULL);
+    KT_EQ(process_descriptor(pid, 0, &f), 0);
+    KT_EQ(f.kind, FD_CHAR);
+    KT_ASSERT(strcmp(f.dev->name, "keyboard") == 0);
+    for (int fd = 1; fd <= 2; fd++) {
+        KT_EQ(process_descriptor(pid, fd, &f), 0);
+        KT_ASSERT(strcmp(f.dev->name, "console") == 0);
+    }
+    KT_EQ(process_descriptor(pid, 3, &f), -EBADF);
+    KT_EQ(process_descriptor(pid, -1, &f), -EBADF);
+    KT_EQ(process_descriptor(pid, MAX_FDS, &f), -EBADF);
+    KT_EQ(process_descriptor(99999, 0, &f), -ESRCH);
+    gate_open(&gate);
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(process_descriptor(pid, 0, &f), -ESRCH);
+}
+
+/* Allocate regions of every kind, free one, leave the rest to exit. */
+static int region_user(void *arg)
+{
+    char *heap = proc_alloc(100, REGION_HEAP);
+    char *other = proc_alloc(3000, REGION_OTHER);
+    char *freed = proc_alloc(64, REGION_HEAP);
+
+    if (heap == NULL || other == NULL || freed == NULL) {
+        return -1;
+    }
+    memset(heap, 1, 100);
+    memset(other, 2, 3000);
+    if (proc_free(freed) != 0 || proc_free(freed) != -EINVAL) {
+        return -2;
+    }
+    return (int)(intptr_t)arg;
+}
+
+static bool spawn_cycle(int i)
+{
+    pid_t pid = spawn_kernel_process("cycle", region_user, (void *)(intptr_t)i);
+    int code = -1;
+
+    return pid > 1 && wait_for_child(pid, &code) == pid && code == i;
+}
+
+static void memory_baseline_after_1000_cycles(void)
+{
+    struct heap_stats h0, h1;
+    struct frame_stats f0, f1;
+    int ok = 0;
+
+    KT_ASSERT(spawn_cycle(0)); /* warm up: the heap may grow once */
+    h0 = heap_stats();
+    f0 = frame_stats();
+    for (int i = 0; i < 1000; i++) {
+        ok += spawn_cycle(i & 0x7f);
+    }
+    h1 = heap_stats();
+    f1 = frame_stats();
+    KT_EQ(ok, 1000);
+    KT_EQ(h1.bytes_in_use, h0.bytes_in_use);
+    KT_EQ(h1.live_allocs, h0.live_allocs);
+    KT_EQ(h1.pool_bytes, h0.pool_bytes);
+    KT_EQ(h1.bad_frees, h0.bad_frees);
+    KT_EQ(f1.free, f0.free);
+    KT_EQ(heap_check(), 0);
+}
+
+static int dump_target(void *arg)
+{
+    (void)arg;
+    if (proc_alloc(777, REGION_HEAP) == NULL) {
+        return 1;
+    }
+    gate_pass(&gate);
+    return 0;
+}
+
+static void dump_holds_fields(void)
+{
+    static const char *const fields[] = {
+        "saved context:",
+        "rip=",
+        "stack: [0x",
+        "high-water",
+        "canary intact",
+        "fds: 0=keyboard 1=console 2=console",
+        "regions: ",
+        "heap 777 bytes at 0x",
+        "stack 16384 bytes at 0x",
+    };
+    char line[96];
+    pid_t pid;
+    int code;
+
+    reset_gate();
+    pid = spawn_kernel_process("dumpme", dump_target, NULL);
+    KT_ASSERT(wait_state(pid, PROCESS_BLOCKED, 100));
+    dump_process(pid);
+    ksnprintf(line, sizeof(line),
+              "pid %d ppid 1 name dumpme state blocked channel 0x%lx slices ",
+              pid, (unsigned long)&gate);
+    KT_ASSERT(ktest_log_contains(line, 2048));
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        KT_ASSERT(ktest_log_contains(fields[i], 2048));
+    }
+    dump_process(99999);
+    KT_ASSERT(ktest_log_contains("dump: no process 99999", 64));
+    dump_all_processes();
+    KT_ASSERT(ktest_log_contains("scheduler: ", 4096));
+    KT_ASSERT(
+        ktest_log_contains("pid 0 ppid 0 name idle state ready (idle)", 4096));
+    KT_ASSERT(ktest_log_contains("pid 1 ppid 0 name init state running", 4096));
+    gate_open(&gate);
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(code, 0);
+}
+
+static const struct ktest_case process_cases[] = {
+    {"runs_in_init", runs_in_init},
+    {"spawn_exit_wait_pid", spawn_exit_wait_pid},
+    {"exit_current_code", exit_current_code},
+    {"wait_any", wait_any},
+    {"wait_errors", wait_errors},
+    {"second_wait_fails", second_wait_fails},
+    {"wait_for_grandchild_fails", wait_for_grandchild_fails},
+    {"orphan_adopted_by_init", orphan_adopted_by_init},
+    {"zombie_orphan_reaped_by_init", zombie_orphan_reaped_by_init},
+    {"round_robin", round_robin},
+    {"block_and_wake_counts", block_and_wake_counts},
+    {"stats_add_up", stats_add_up},
+    {"spinners_both_progress", spinners_both_progress},
+    {"default_descriptors", default_descriptors},
+    {"memory_baseline_after_1000_cycles", memory_baseline_after_1000_cycles},
+    {"dump_holds_fields", dump_holds_fields},
+};
+KTEST_SUITE(suite_process, "process", process_cases);

@@ -1,0 +1,511 @@
+/*
+ * System calls through the real trap path (int $0x80): results, every
+ * error for bad arguments, registers and interrupt state across the trap,
+ * and (suite "stdin", run only when the runner feeds input) reads that
+ * block until the serial port or the PS/2 keyboard brings a line.
+ */
+#include <limits.h>
+
+#include "arch.h"
+#include "console.h"
+#include "driver.h"
+#include "kerrno.h"
+#include "kproc.h"
+#include "kstring.h"
+#include "ktest.h"
+#include "layout.h"
+#include "proc.h"
+#include "syscall.h"
+#include "timer.h"
+#include "usys.h"
+#include "x86.h"
+
+long syscall_clobbers(long nr);
+
+static struct gate gate;
+static volatile pid_t seen_pid, seen_ppid;
+
+static void reset_gate(void)
+{
+    gate = (struct gate)GATE_INIT("syscall gate");
+}
+
+static int pass_gate(void *arg)
+{
+    gate_pass(&gate);
+    return (int)(intptr_t)arg;
+}
+
+static int report_ids(void *arg)
+{
+    (void)arg;
+    seen_pid = sys_getpid();
+    seen_ppid = sys_getppid();
+    return 0;
+}
+
+static void getpid_and_getppid(void)
+{
+    pid_t pid;
+    int code;
+
+    KT_EQ(sys_getpid(), 1); /* init */
+    KT_EQ(sys_getppid(), 0);
+    seen_pid = seen_ppid = -1;
+    pid = spawn_kernel_process("ids", report_ids, NULL);
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(seen_pid, pid);
+    KT_EQ(seen_ppid, 1);
+}
+
+static void write_reaches_console(void)
+{
+    static const char out[] = "syscall: write to fd 1 reaches the console\n";
+    char err[] = "syscall: write to fd 2 from the stack\n";
+
+    KT_EQ(sys_write(1, out, sizeof(out) - 1), sizeof(out) - 1);
+    KT_ASSERT(ktest_log_contains("write to fd 1 reaches the console", 256));
+    KT_EQ(sys_write(2, err, sizeof(err) - 1), sizeof(err) - 1);
+    KT_ASSERT(ktest_log_contains("write to fd 2 from the stack", 256));
+    KT_EQ(fdprintf(1, "syscall: fdprintf %d %s\n", 42, "ok"), 24);
+    KT_ASSERT(ktest_log_contains("syscall: fdprintf 42 ok", 256));
+}
+
+/* Long output goes out in chunks, all of it. */
+static void fdprintf_long_output(void)
+{
+    char pad[301];
+
+    memset(pad, 'x', sizeof(pad) - 1);
+    pad[sizeof(pad) - 1] = '\0';
+    KT_EQ(fdprintf(1, "<%s>\n", pad), 303);
+    KT_ASSERT(ktest_log_contains("xxxxxxxxxx>\n", 64));
+    KT_EQ(fdprintf(3, "nowhere"), -EBADF);
+}
+
+static void bad_descriptors(void)
+{
+    static const int fds[] = {-1, 3, 15, MAX_FDS, 1000, INT_MIN, INT_MAX};
+    char buf[8];
+
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+        KT_EQ(sys_write(fds[i], "bad fd\n", 7), -EBADF);
+        KT_EQ(sys_read(fds[i], buf, sizeof(buf)), -EBADF);
+        KT_EQ(sys_write(fds[i], NULL, 0), -EBADF); /* fd checked first */
+    }
+    KT_EQ(sys_read(1, buf, sizeof(buf)), -EINVAL); /* console: write-only */
+}
+
+static void bad_buffers(void)
+{
+    static const struct {
+        uintptr_t addr;
+        size_t len;
+    } bad[] = {
+        {0, 8},                          /* NULL */
+        {0x8000000000000000UL, 8},       /* non-canonical */
+        {0x0000800000000000UL, 8},       /* first non-canonical */
+        {0x00007ffffffffffcUL, 8},       /* runs off the lower half */
+        {0xdead0000UL, 8},               /* canonical, not mapped */
+        {PHYSMAP_BASE + (1UL << 36), 8}, /* past the end of RAM */
+        {0xfffffffffffffff0UL, 32},      /* wraps around */
+    };
+    long tail = (long)((uintptr_t)_image_end - 4); /* 16 bytes run past */
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        long addr = (long)bad[i].addr, len = (long)bad[i].len;
+
+        KT_EQ(arch_syscall(SYS_write, 1, addr, len, 0, 0, 0), -EFAULT);
+        KT_EQ(arch_syscall(SYS_read, 0, addr, len, 0, 0, 0), -EFAULT);
+    }
+    KT_EQ(arch_syscall(SYS_write, 1, tail, 16, 0, 0, 0), -EFAULT);
+    KT_EQ(arch_syscall(SYS_read, 0, tail, 16, 0, 0, 0), -EFAULT);
+}
+
+static void bad_lengths(void)
+{
+    char buf[8];
+
+    KT_EQ(sys_write(1, "x", SYSCALL_IO_MAX + 1), -EINVAL);
+    KT_EQ(sys_write(1, "x", (size_t)-1), -EINVAL); /* negative as ssize_t */
+    KT_EQ(sys_write(1, "x", (size_t)LONG_MAX + 1), -EINVAL);
+    KT_EQ(sys_read(0, buf, SYSCALL_IO_MAX + 1), -EINVAL);
+    KT_EQ(sys_read(0, buf, (size_t)-8), -EINVAL);
+    KT_EQ(sys_write(1, NULL, 0), 0);
+    KT_EQ(sys_read(0, NULL, 0), 0); /* returns at once: no block */
+}
+
+static void unknown_numbers(void)
+{
+    static const long nrs[] = {
+        -1,       LONG_MIN,
+        LONG_MAX, 2,
+        3,        23,
+        25,       35,
+        38,       40,
+        59,       62,
+        109,      111,
+        230,      232,
+        335,      1000,
+        0x80,     512,
+        1L << 32, 1L << 32 | 39,
+    };
+
+    for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
+        KT_EQ(arch_syscall(nrs[i], 1, 2, 3, 4, 5, 6), -ENOSYS);
+    }
+}
+
+static int return_arg(void *arg)
+{
+    return (int)(intptr_t)arg;
+}
+
+static void sched_yield_runs_others(void)
+{
+    struct process_info info;
+    pid_t pid;
+    int code;
+
+    KT_EQ(sys_sched_yield(), 0); /* nothing else ready: just returns */
+    pid = spawn_kernel_process("yielded-to", return_arg, (void *)4);
+    KT_EQ(sys_sched_yield(), 0);
+    KT_EQ(get_process(pid, &info), 0);
+    KT_EQ(info.state, PROCESS_ZOMBIE); /* it ran while we yielded */
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(code, 4);
+}
+
+static int exit_by_syscall(void *arg)
+{
+    sys_exit((int)(intptr_t)arg);
+}
+
+static int exit_group_by_syscall(void *arg)
+{
+    sys_exit_group((int)(intptr_t)arg);
+}
+
+/* Spawn entry(arg) and reap it with wait4; the status, or -1000 + error. */
+static int wait4_status(process_entry_t entry, int arg)
+{
+    pid_t pid = spawn_kernel_process("exiter", entry, (void *)(intptr_t)arg);
+    int status = -1;
+    pid_t got = sys_wait4(pid, &status, 0, NULL);
+
+    return got == pid ? status : -1000 + got;
+}
+
+static void wait4_status_encoding(void)
+{
+    pid_t pid;
+
+    KT_EQ(wait4_status(exit_by_syscall, 5), 5 << 8);
+    KT_EQ(wait4_status(exit_by_syscall, 300), (300 & 0xff) << 8);
+    KT_EQ(wait4_status(exit_group_by_syscall, -1), 0xff << 8);
+    KT_EQ(wait4_status(return_arg, 0), 0);
+    pid = spawn_kernel_process("nostatus", return_arg, (void *)1);
+    KT_EQ(sys_wait4(-1, NULL, 0, NULL), pid); /* NULL status allowed */
+    KT_EQ(sys_wait4(-1, NULL, 0, NULL), -ECHILD);
+    KT_EQ(sys_wait4(pid, NULL, 0, NULL), -ECHILD); /* second wait */
+}
+
+/* Bad wait4 calls fail before waiting: the child is still there after. */
+static void wait4_bad_arguments(void)
+{
+    long rusage[18];
+    int status = 0;
+    pid_t pid;
+
+    reset_gate();
+    pid = spawn_kernel_process("waited", pass_gate, (void *)7);
+    KT_EQ(sys_wait4(pid, &status, 1, NULL), -EINVAL); /* WNOHANG */
+    KT_EQ(sys_wait4(pid, &status, INT_MIN, NULL), -EINVAL);
+    KT_EQ(sys_wait4(pid, &status, 0, rusage), -EINVAL);
+    KT_EQ(sys_wait4(0, &status, 0, NULL), -EINVAL); /* process group */
+    KT_EQ(sys_wait4(-2, &status, 0, NULL), -EINVAL);
+    KT_EQ(sys_wait4(INT_MIN, &status, 0, NULL), -EINVAL);
+    KT_EQ(sys_wait4(pid, (int *)0x8000000000000000UL, 0, NULL), -EFAULT);
+    KT_EQ(sys_wait4(pid, (int *)0xdead0000UL, 0, NULL), -EFAULT);
+    KT_EQ(sys_wait4(99999, &status, 0, NULL), -ECHILD);
+    gate_open(&gate);
+    KT_EQ(sys_wait4(pid, &status, 0, NULL), pid);
+    KT_EQ(status, 7 << 8);
+}
+
+static int yield_loop(void *arg)
+{
+    for (int i = 0; i < (int)(intptr_t)arg; i++) {
+        yield_now();
+    }
+    return 0;
+}
+
+/* Only rax changes, even when the call switches to another process. */
+static void registers_preserved(void)
+{
+    pid_t pid;
+    int code;
+
+    for (int i = 0; i < 1000; i++) {
+        KT_EQ(syscall_clobbers(SYS_getpid), 0);
+    }
+    pid = spawn_kernel_process("yielder", yield_loop, (void *)100);
+    for (int i = 0; i < 100; i++) {
+        KT_EQ(syscall_clobbers(SYS_sched_yield), 0);
+    }
+    KT_EQ(wait_for_child(pid, &code), pid);
+}
+
+static void interrupt_state_preserved(void)
+{
+    arch_irqstate_t s = arch_irq_save();
+    pid_t pid = sys_getpid();
+
+    KT_ASSERT(!arch_irq_enabled());
+    arch_irq_restore(s);
+    KT_EQ(pid, 1);
+    KT_ASSERT(arch_irq_enabled());
+    KT_EQ(sys_getpid(), 1);
+    KT_ASSERT(arch_irq_enabled());
+}
+
+/* The gate's type byte: present, DPL in bits 5-6, 64-bit interrupt gate. */
+static uint8_t gate_type(unsigned vector)
+{
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) idtr;
+
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    return ((const uint8_t *)idtr.base)[vector * 16 + 5];
+}
+
+static void gate_allows_ring3(void)
+{
+    KT_EQ(gate_type(SYSCALL_VECTOR), 0xEE); /* DPL 3 */
+    KT_EQ(gate_type(SYSCALL_VECTOR + 1), 0x8E);
+    KT_EQ(gate_type(IRQ_BASE + IRQ_TIMER), 0x8E);
+}
+
+/* ---- A device the tests control ------------------------------------------ */
+
+static volatile bool probe_irq_on; /* interrupt state the last write saw */
+static volatile long probe_avail;  /* bytes read may return; < 0: error */
+static volatile int probe_reads;   /* read op calls */
+
+static long probe_read(struct chardev *dev, void *buf, size_t len)
+{
+    long n = probe_avail;
+
+    (void)dev;
+    probe_reads++;
+    if (n <= 0) {
+        return n;
+    }
+    n = (size_t)n < len ? n : (long)len;
+    memset(buf, 'p', (size_t)n);
+    probe_avail -= n;
+    return n;
+}
+
+static long probe_write(struct chardev *dev, const void *buf, size_t len)
+{
+    (void)dev;
+    (void)buf;
+    probe_irq_on = arch_irq_enabled();
+    return (long)len;
+}
+
+static const struct chardev_ops probe_ops = {probe_read, probe_write};
+
+/* Put the probe device on the caller's descriptor fd (FD_NONE: close). */
+static void set_fd(int fd, enum fd_kind kind)
+{
+    struct chardev *dev = driver_find("ktest-probe");
+
+    if (dev == NULL) {
+        driver_register("ktest-probe", &probe_ops, NULL);
+        dev = driver_find("ktest-probe");
+    }
+    proc_current()->fds[fd] = (struct file_descriptor){kind, dev};
+}
+
+/* Interrupts are on inside a call when the caller had them on. */
+static void interrupts_on_during_call(void)
+{
+    arch_irqstate_t s;
+    long on, off;
+    bool saw_on, saw_off;
+
+    set_fd(3, FD_CHAR);
+    on = sys_write(3, "x", 1);
+    saw_on = probe_irq_on;
+    s = arch_irq_save();
+    off = sys_write(3, "x", 1);
+    saw_off = probe_irq_on;
+    arch_irq_restore(s);
+    set_fd(3, FD_NONE);
+    KT_EQ(on, 1);
+    KT_EQ(off, 1);
+    KT_ASSERT(saw_on);
+    KT_ASSERT(!saw_off);
+}
+
+static char probe_buf[16];
+
+static int read_probe(void *arg)
+{
+    (void)arg;
+    set_fd(3, FD_CHAR);
+    return (int)sys_read(3, probe_buf, sizeof(probe_buf));
+}
+
+/*
+ * A read with nothing to read blocks; a wakeup with still nothing to read
+ * puts it back to sleep; the wakeup after data arrives returns the data.
+ */
+static void read_sleeps_until_data(void)
+{
+    struct process_info info;
+    pid_t pid;
+    int code, reads;
+
+    probe_avail = 0;
+    probe_reads = 0;
+    pid = spawn_kernel_process("probe-reader", read_probe, NULL);
+    KT_ASSERT(wait_state(pid, PROCESS_BLOCKED, 100));
+    KT_EQ(get_process(pid, &info), 0);
+    KT_EQ(info.wait_channel, WAIT_EVENT_INPUT);
+    reads = probe_reads;
+    console_input_ready(); /* a wakeup, but no data */
+    KT_ASSERT(wait_state(pid, PROCESS_BLOCKED, 100));
+    KT_EQ(probe_reads, reads + 1); /* it looked again, and slept again */
+    probe_avail = 5;
+    console_input_ready();
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(code, 5);
+    KT_ASSERT(memcmp(probe_buf, "ppppp", 5) == 0);
+    KT_EQ(probe_avail, 0);
+}
+
+/* Device errors come back as they are, without blocking. */
+static void read_error_returned(void)
+{
+    char buf[4];
+    long n;
+
+    probe_avail = -EIO;
+    set_fd(3, FD_CHAR);
+    n = sys_read(3, buf, sizeof(buf));
+    set_fd(3, FD_NONE);
+    probe_avail = 0;
+    KT_EQ(n, -EIO);
+}
+
+static const struct ktest_case syscall_cases[] = {
+    {"getpid_and_getppid", getpid_and_getppid},
+    {"write_reaches_console", write_reaches_console},
+    {"fdprintf_long_output", fdprintf_long_output},
+    {"bad_descriptors", bad_descriptors},
+    {"bad_buffers", bad_buffers},
+    {"bad_lengths", bad_lengths},
+    {"unknown_numbers", unknown_numbers},
+    {"sched_yield_runs_others", sched_yield_runs_others},
+    {"wait4_status_encoding", wait4_status_encoding},
+    {"wait4_bad_arguments", wait4_bad_arguments},
+    {"registers_preserved", registers_preserved},
+    {"interrupt_state_preserved", interrupt_state_preserved},
+    {"gate_allows_ring3", gate_allows_ring3},
+    {"interrupts_on_during_call", interrupts_on_during_call},
+    {"read_sleeps_until_data", read_sleeps_until_data},
+    {"read_error_returned", read_error_returned},
+};
+KTEST_SUITE(suite_syscall, "syscall", syscall_cases);
+
+/* ---- stdin: needs the runner to type (tests/kernel/feed.py) ------------- */
+
+static char line[64];
+static volatile int reads; /* sys_read calls that returned */
+
+/* Read stdin until a newline; 0, or what went wrong. */
+static int read_line(void *arg)
+{
+    size_t len = 0;
+
+    (void)arg;
+    while (len < sizeof(line) - 1) {
+        long n = sys_read(0, line + len, sizeof(line) - 1 - len);
+
+        reads++;
+        if (n <= 0) {
+            return n < 0 ? (int)n : 100;
+        }
+        len += (size_t)n;
+        if (line[len - 1] == '\n') {
+            break;
+        }
+    }
+    line[len] = '\0';
+    return 0;
+}
+
+/* Idle until n more ticks have passed; false if they never come. */
+static bool idle_ticks(uint64_t n)
+{
+    uint64_t end = timer_ticks() + n;
+
+    for (int wakeups = 0; wakeups < 10000 && timer_ticks() < end; wakeups++) {
+        arch_cpu_idle();
+    }
+    return timer_ticks() >= end;
+}
+
+/*
+ * Start a reader, check that it sleeps (blocked on input, no CPU used
+ * across timer ticks), print the marker the runner waits for, and check
+ * the line the runner then types.
+ */
+static void reader_woken_by(const char *marker, const char *expect)
+{
+    struct process_info info;
+    char junk[RX_RING_SIZE];
+    uint64_t slices;
+    pid_t pid;
+    int code;
+
+    KT_EQ(dev_read(driver_find("keyboard"), junk, sizeof(junk)), 0);
+    reads = 0;
+    pid = spawn_kernel_process("reader", read_line, NULL);
+    KT_ASSERT(wait_state(pid, PROCESS_BLOCKED, 100));
+    KT_EQ(get_process(pid, &info), 0);
+    KT_EQ(info.wait_channel, WAIT_EVENT_INPUT);
+    slices = info.slices;
+    KT_ASSERT(idle_ticks(3));
+    KT_EQ(get_process(pid, &info), 0);
+    KT_EQ(info.state, PROCESS_BLOCKED); /* ticks do not wake it */
+    KT_EQ(info.slices, slices);         /* and it does not poll */
+    KT_EQ(reads, 0);
+    kprintf("%s\n", marker);
+    KT_EQ(wait_for_child(pid, &code), pid);
+    KT_EQ(code, 0);
+    KT_ASSERT(reads >= 1);
+    KT_ASSERT(strcmp(line, expect) == 0);
+}
+
+static void serial_wakes_reader(void)
+{
+    reader_woken_by("# waiting for serial input", "kairos reads serial\n");
+}
+
+static void keyboard_wakes_reader(void)
+{
+    reader_woken_by("# waiting for keys", "kbd\n");
+}
+
+static const struct ktest_case stdin_cases[] = {
+    {"serial_wakes_reader", serial_wakes_reader},
+    {"keyboard_wakes_reader", keyboard_wakes_reader},
+};
+KTEST_SUITE(suite_stdin, "stdin", stdin_cases);

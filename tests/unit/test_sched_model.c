@@ -1,0 +1,857 @@
+/*
+ * The scheduler against a model, under random operations from fixed seeds.
+ *
+ * Worker processes run a small command interpreter: each has a mailbox of
+ * commands (yield, block, wake, spawn, exit, wait, tick) and blocks on the
+ * mailbox's address when it is empty.  The idle hook is the driver: it
+ * runs only when nothing is ready, fills mailboxes at random, wakes them,
+ * spawns workers and ticks.  Everything runs on one thread, so a seed
+ * gives one exact run.
+ *
+ * The model is a second, simple scheduler written from the documented
+ * behaviour: a FIFO run queue, blocked processes in the order they
+ * blocked, parents' lists of children and zombies, orphans to init (or
+ * idle after it), idle reaping its own zombies, slices and NEED_RESCHED.
+ * Before each call that can switch, the caller tells the model; the model
+ * predicts who runs next, following a woken waiter through the core's wait
+ * loop and idle through its loop.  Whoever runs next (a worker, the idle
+ * hook, or the test body) checks that it is the predicted process and that
+ * every process, every counter and sched_check() agree with the model.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "machine.h"
+
+#include "kerrno.h"
+#include "process.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MAX_SLOTS   4096 /* processes over one run, idle included */
+#define MAX_RECORDS 40   /* live and zombie at once, idle included */
+#define MBOX_SIZE   8    /* commands queued per worker */
+#define NCHAN       4    /* channels workers block on */
+#define STEPS       1500 /* idle hook calls before draining */
+#define RECENT_GONE 16   /* reaped pids checked each time */
+#define NO_CODE     12345 /* what a failed wait leaves in its code */
+
+enum op { OP_YIELD, OP_BLOCK, OP_WAKE, OP_SPAWN, OP_EXIT, OP_WAIT, OP_TICK,
+          OP_COUNT };
+
+struct cmd {
+    enum op op;
+    long arg; /* channel index, exit code, or wait target */
+};
+
+enum { GONE = -1 };                         /* a slot's state once reaped */
+enum why { W_MBOX, W_CHAN, W_WAIT };        /* what a blocked process waits for */
+enum resume { R_CODE, R_WAIT, R_LOOP, R_HOOK }; /* where it resumes */
+
+/* One process in the model; slot 0 is idle. */
+struct mproc {
+    pid_t pid;
+    int state; /* enum process_state, or GONE */
+    int parent; /* slot */
+    int exit_code;
+    enum why why;
+    wait_channel_t chan; /* while blocked */
+    uint64_t seq;        /* when it blocked: waking goes in this order */
+    enum resume resume;
+    pid_t wait_target; /* the wait it is blocked in */
+    long ret;          /* what its pending wait must return */
+    int code;          /* and the exit code it must store */
+    uint64_t slices;
+    unsigned slice_left;
+    int children[MAX_RECORDS], nchildren; /* slots, oldest first */
+    int zombies[MAX_RECORDS], nzombies;
+    bool exit_posted; /* the driver has queued its exit */
+    struct {
+        struct cmd q[MBOX_SIZE];
+        unsigned head, tail; /* q[head % MBOX_SIZE] is next */
+    } mbox;
+};
+
+static struct {
+    struct mproc p[MAX_SLOTS];
+    int nslots;
+    int slot_of[4 * MAX_SLOTS]; /* pid -> slot; pids stay below this */
+    int running;
+    int rq[MAX_SLOTS], rq_head, rq_tail; /* ring of slots */
+    int init; /* slot of init while it lives, else -1 */
+    bool need_resched;
+    uint64_t slices, switches, preemptions, seq;
+    unsigned slice;
+    pid_t gone[RECENT_GONE]; /* the last pids reaped */
+    unsigned ngone;
+    bool failed; /* desynchronised: stop modelling, just wind down */
+    int hook_calls;
+    uint64_t rng;
+    uint64_t did[OP_COUNT]; /* commands executed, by op */
+    uint64_t rewaits, adoptions, idle_reaps;
+} m;
+
+static int chans[NCHAN];
+
+static uint64_t rnd(void)
+{
+    m.rng ^= m.rng >> 12;
+    m.rng ^= m.rng << 25;
+    m.rng ^= m.rng >> 27;
+    return m.rng * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned below(unsigned n)
+{
+    return (unsigned)(rnd() % n);
+}
+
+/* ---- The model -------------------------------------------------------------------------- */
+
+static wait_channel_t mbox_chan(int s)
+{
+    return (wait_channel_t)&m.p[s].mbox;
+}
+
+/* A token for "blocked in wait": the core uses the record's address. */
+static wait_channel_t wait_token(int s)
+{
+    return (wait_channel_t)(0x8000000000000000ULL | (unsigned)s);
+}
+
+static void list_del(int *a, int *n, int v)
+{
+    for (int i = 0; i < *n; i++) {
+        if (a[i] == v) {
+            memmove(&a[i], &a[i + 1], (size_t)(*n - i - 1) * sizeof(int));
+            (*n)--;
+            return;
+        }
+    }
+    expect_fail_at(__FILE__, __LINE__, "model: list entry missing");
+}
+
+static void make_ready(int s)
+{
+    m.p[s].state = PROCESS_READY;
+    if (s != 0) {
+        m.rq[m.rq_tail++ % MAX_SLOTS] = s;
+    }
+}
+
+static void block(int s, enum why why, wait_channel_t chan)
+{
+    m.p[s].state = PROCESS_BLOCKED;
+    m.p[s].why = why;
+    m.p[s].chan = chan;
+    m.p[s].seq = ++m.seq;
+}
+
+/* wake_channel: every waiter on chan, in the order they blocked. */
+static size_t model_wake(wait_channel_t chan)
+{
+    size_t n = 0;
+
+    for (;;) {
+        int first = -1;
+
+        for (int s = 1; s < m.nslots; s++) {
+            if (m.p[s].state == PROCESS_BLOCKED && m.p[s].chan == chan &&
+                (first < 0 || m.p[s].seq < m.p[first].seq)) {
+                first = s;
+            }
+        }
+        if (first < 0) {
+            break;
+        }
+        make_ready(first);
+        n++;
+    }
+    if (n > 0 && m.running == 0) {
+        m.need_resched = true;
+    }
+    return n;
+}
+
+/* schedule_now_locked: the caller's state is already set. */
+static void pick(bool preempt)
+{
+    int prev = m.running, next = 0;
+
+    if (m.p[prev].state == PROCESS_RUNNING) {
+        make_ready(prev);
+    }
+    if (m.rq_head != m.rq_tail) {
+        next = m.rq[m.rq_head++ % MAX_SLOTS];
+    }
+    m.need_resched = false;
+    m.p[next].state = PROCESS_RUNNING;
+    m.p[next].slice_left = m.slice;
+    if (next != prev) {
+        m.preemptions += preempt;
+        m.switches++;
+        m.running = next;
+    }
+}
+
+static void reap(int parent, int z)
+{
+    list_del(m.p[parent].zombies, &m.p[parent].nzombies, z);
+    m.p[z].state = GONE;
+    m.gone[m.ngone++ % RECENT_GONE] = m.p[z].pid;
+}
+
+/* find_zombie_locked: 1 (*z set), 0 (none yet) or -ECHILD. */
+static int find_zombie(int s, pid_t target, int *z)
+{
+    int c;
+
+    if (target == -1) {
+        if (m.p[s].nzombies > 0) {
+            *z = m.p[s].zombies[0];
+            return 1;
+        }
+        return m.p[s].nchildren == 0 ? -ECHILD : 0;
+    }
+    if (target < 0 || target >= (pid_t)ARRAY_SIZE(m.slot_of) ||
+        (c = m.slot_of[target]) <= 0 || m.p[c].state == GONE ||
+        m.p[c].parent != s) {
+        return -ECHILD;
+    }
+    *z = c;
+    return m.p[c].state == PROCESS_ZOMBIE;
+}
+
+/* The wait loop of wait_child: true if it returns, false if it blocks. */
+static bool wait_step(int s)
+{
+    int z = 0, r = find_zombie(s, m.p[s].wait_target, &z);
+
+    if (r == 0) {
+        block(s, W_WAIT, wait_token(s));
+        m.p[s].resume = R_WAIT;
+        return false;
+    }
+    m.p[s].resume = R_CODE;
+    m.p[s].ret = r;
+    m.p[s].code = NO_CODE;
+    if (r == 1) {
+        m.p[s].ret = m.p[z].pid;
+        m.p[s].code = m.p[z].exit_code;
+        reap(s, z);
+    }
+    return true;
+}
+
+static void reap_idle_zombies(void)
+{
+    while (m.p[0].nzombies > 0) {
+        reap(0, m.p[0].zombies[0]);
+        m.idle_reaps++;
+    }
+}
+
+/* Switch, then follow the next process through code that is not ours. */
+static void model_switch(bool preempt)
+{
+    pick(preempt);
+    for (;;) {
+        struct mproc *x = &m.p[m.running];
+
+        if (x->resume == R_WAIT) {
+            m.rewaits++;
+            if (!wait_step(m.running)) {
+                pick(false);
+                continue;
+            }
+        } else if (m.running == 0 && x->resume == R_LOOP) {
+            reap_idle_zombies();
+        }
+        return;
+    }
+}
+
+static int records(void)
+{
+    int n = 0;
+
+    for (int s = 0; s < m.nslots; s++) {
+        n += m.p[s].state != GONE;
+    }
+    return n;
+}
+
+/* start_scheduler's loop, from its top: reap, end, run, or idle. */
+static void model_idle_loop(void)
+{
+    reap_idle_zombies();
+    if (records() > 1 && m.rq_head != m.rq_tail) {
+        m.p[0].resume = R_LOOP;
+        model_switch(false);
+    }
+}
+
+/* A tick in the running process, then the interrupt exit. */
+static void model_tick(void)
+{
+    struct mproc *x = &m.p[m.running];
+    bool waiting = m.rq_head != m.rq_tail;
+
+    x->slices++;
+    m.slices++;
+    if (x->slice_left > 1) {
+        x->slice_left--;
+    } else if (waiting) {
+        m.need_resched = true;
+    } else {
+        x->slice_left = m.slice;
+    }
+    if (m.running == 0 && waiting) {
+        m.need_resched = true;
+    }
+    if (m.need_resched) {
+        if (m.running == 0) {
+            m.p[0].resume = R_HOOK;
+        }
+        model_switch(true);
+    }
+}
+
+static int new_slot(pid_t pid, int parent)
+{
+    int s = m.nslots++;
+
+    m.p[s] = (struct mproc){.pid = pid, .parent = parent, .resume = R_CODE};
+    m.slot_of[pid] = s;
+    make_ready(s);
+    m.p[parent].children[m.p[parent].nchildren++] = s;
+    if (pid == 1) {
+        m.init = s;
+    }
+    return s;
+}
+
+static void model_exit(int s, int code)
+{
+    struct mproc *p = &m.p[s];
+    bool init_lives = m.init >= 0 && m.init != s;
+    int to = init_lives ? m.init : 0;
+    int parent = p->parent;
+
+    if (m.init == s) {
+        m.init = -1;
+    }
+    for (int i = 0; i < p->nchildren; i++) {
+        m.p[p->children[i]].parent = to;
+        m.p[to].children[m.p[to].nchildren++] = p->children[i];
+        m.adoptions++;
+    }
+    for (int i = 0; i < p->nzombies; i++) {
+        m.p[p->zombies[i]].parent = to;
+        m.p[to].zombies[m.p[to].nzombies++] = p->zombies[i];
+        m.adoptions++;
+    }
+    if (p->nzombies > 0) {
+        model_wake(wait_token(to));
+    }
+    p->nchildren = p->nzombies = 0;
+    p->exit_code = code;
+    list_del(m.p[parent].children, &m.p[parent].nchildren, s);
+    m.p[parent].zombies[m.p[parent].nzombies++] = s;
+    p->state = PROCESS_ZOMBIE;
+    model_wake(wait_token(parent));
+    model_switch(false);
+}
+
+/* ---- Checking the real scheduler against the model ----------------------------------------------- */
+
+static void desync(const char *what, pid_t pid, long got, long want)
+{
+    char msg[200];
+
+    snprintf(msg, sizeof(msg), "hook call %d: %s (pid %d): %ld, model %ld",
+             m.hook_calls, what, pid, got, want);
+    expect_fail_at(__FILE__, __LINE__, msg);
+    m.failed = true;
+}
+
+#define AGREE(what, pid, got, want)                            \
+    do {                                                       \
+        if ((long)(got) != (long)(want)) {                     \
+            desync(what, pid, (long)(got), (long)(want));      \
+            return;                                            \
+        }                                                      \
+    } while (0)
+
+static void verify_process(int s)
+{
+    const struct mproc *p = &m.p[s];
+    struct process_info info;
+
+    AGREE("get_process", p->pid, get_process(p->pid, &info), 0);
+    AGREE("state", p->pid, info.state, p->state);
+    AGREE("ppid", p->pid, info.ppid, m.p[p->parent].pid);
+    AGREE("slices", p->pid, info.slices, p->slices);
+    if (p->state == PROCESS_ZOMBIE) {
+        AGREE("exit code", p->pid, info.exit_code, p->exit_code);
+    }
+    if (p->state == PROCESS_BLOCKED && p->why != W_WAIT) {
+        AGREE("wait channel", p->pid, info.wait_channel, p->chan);
+    }
+}
+
+static void verify_stats(void)
+{
+    struct scheduler_stats st = scheduler_stats();
+    size_t by_state[PROCESS_NSTATES] = {0};
+
+    for (int s = 0; s < m.nslots; s++) {
+        if (m.p[s].state != GONE) {
+            by_state[m.p[s].state]++;
+        }
+    }
+    for (int s = 0; s < PROCESS_NSTATES; s++) {
+        AGREE(proc_state_name(s), 0, st.by_state[s], by_state[s]);
+    }
+    AGREE("processes", 0, st.processes, records());
+    AGREE("slices total", 0, st.slices, m.slices);
+    AGREE("switches", 0, st.switches, m.switches);
+    AGREE("preemptions", 0, st.preemptions, m.preemptions);
+    AGREE("reschedule pending", 0, st.reschedule_pending, m.need_resched);
+}
+
+/* Whoever runs checks it is the model's choice, then everything else. */
+static void verify(int self)
+{
+    struct process_info info;
+
+    if (m.failed) {
+        return;
+    }
+    AGREE("running", current_pid(), current_pid(), m.p[m.running].pid);
+    AGREE("who resumed", m.p[self].pid, self, m.running);
+    for (int s = 0; s < m.nslots && !m.failed; s++) {
+        if (m.p[s].state != GONE) {
+            verify_process(s);
+        }
+    }
+    for (unsigned i = 0; i < RECENT_GONE && i < m.ngone && !m.failed; i++) {
+        AGREE("reaped", m.gone[i], get_process(m.gone[i], &info), -ESRCH);
+    }
+    if (!m.failed) {
+        verify_stats();
+    }
+    if (!m.failed) {
+        AGREE("sched_check", 0, sched_check(), 0);
+    }
+}
+
+/* ---- Workers ------------------------------------------------------------------------------------------- */
+
+static int worker(void *arg);
+
+static bool mbox_pop(int s, struct cmd *c)
+{
+    struct mproc *p = &m.p[s];
+
+    if (p->mbox.head == p->mbox.tail) {
+        return false;
+    }
+    *c = p->mbox.q[p->mbox.head++ % MBOX_SIZE];
+    return true;
+}
+
+static bool mbox_push(int s, enum op op, long arg)
+{
+    struct mproc *p = &m.p[s];
+
+    if (p->mbox.tail - p->mbox.head == MBOX_SIZE) {
+        return false;
+    }
+    p->mbox.q[p->mbox.tail++ % MBOX_SIZE] = (struct cmd){op, arg};
+    p->exit_posted |= op == OP_EXIT;
+    return true;
+}
+
+/* Spawn a worker from the running process (a worker or idle). */
+static void do_spawn(void)
+{
+    pid_t pid;
+
+    if (m.nslots >= MAX_SLOTS || records() >= MAX_RECORDS) {
+        return;
+    }
+    /* The worker's argument is the slot new_slot is about to fill. */
+    pid = spawn_kernel_process("worker", worker, (void *)(intptr_t)m.nslots);
+    if (pid < 0 || pid >= (pid_t)ARRAY_SIZE(m.slot_of)) {
+        desync("spawn", pid, pid, 0);
+        return;
+    }
+    new_slot(pid, m.running); /* even out of sync: it owns a mailbox */
+}
+
+static void do_wait(int s, pid_t target)
+{
+    int code = NO_CODE;
+    pid_t ret;
+
+    if (!m.failed) {
+        m.p[s].wait_target = target;
+        if (target == 0 || target < -1) {
+            m.p[s].ret = -EINVAL;
+            m.p[s].code = NO_CODE;
+        } else if (!wait_step(s)) {
+            model_switch(false);
+        }
+    }
+    ret = wait_for_child(target, &code);
+    verify(s);
+    if (!m.failed) {
+        AGREE("wait result", m.p[s].pid, ret, m.p[s].ret);
+        AGREE("wait code", m.p[s].pid, code, m.p[s].code);
+    }
+}
+
+static void do_wake(long c)
+{
+    size_t want = m.failed ? 0 : model_wake((wait_channel_t)&chans[c]);
+    size_t n = wake_channel((wait_channel_t)&chans[c]);
+
+    if (!m.failed && n != want) {
+        desync("woken", current_pid(), (long)n, (long)want);
+    }
+}
+
+/* Run one command (not exit: the worker does that itself). */
+static void run_cmd(int s, const struct cmd *c)
+{
+    m.did[c->op]++;
+    switch (c->op) {
+    case OP_YIELD:
+        if (!m.failed) {
+            model_switch(false);
+        }
+        yield_now();
+        break;
+    case OP_BLOCK:
+        if (!m.failed) {
+            block(s, W_CHAN, (wait_channel_t)&chans[c->arg]);
+            model_switch(false);
+        }
+        block_current((wait_channel_t)&chans[c->arg]);
+        break;
+    case OP_WAKE:
+        do_wake(c->arg);
+        break;
+    case OP_SPAWN:
+        do_spawn();
+        break;
+    case OP_WAIT:
+        do_wait(s, (pid_t)c->arg);
+        break;
+    case OP_TICK:
+        if (!m.failed) {
+            model_tick();
+        }
+        host_tick();
+        break;
+    default:
+        break;
+    }
+    verify(s);
+}
+
+static int worker(void *arg)
+{
+    int s = (int)(intptr_t)arg;
+    struct cmd c;
+
+    verify(s);
+    for (;;) {
+        while (!mbox_pop(s, &c)) {
+            if (!m.failed) {
+                block(s, W_MBOX, mbox_chan(s));
+                model_switch(false);
+            }
+            block_current(mbox_chan(s));
+            verify(s);
+        }
+        if (c.op == OP_EXIT) {
+            m.did[OP_EXIT]++;
+            if (!m.failed) {
+                model_exit(s, (int)c.arg);
+            }
+            if (c.arg % 2 == 0) {
+                return (int)c.arg; /* through the trampoline */
+            }
+            exit_current((int)c.arg);
+        }
+        run_cmd(s, &c);
+    }
+}
+
+/* ---- The driver: the idle hook ------------------------------------------------------------------------ */
+
+static bool alive(int s)
+{
+    return m.p[s].state != GONE && m.p[s].state != PROCESS_ZOMBIE;
+}
+
+/* A random live worker, or -1. */
+static int any_worker(void)
+{
+    int n = 0, pick_s = -1;
+
+    for (int s = 1; s < m.nslots; s++) {
+        if (alive(s) && below((unsigned)++n) == 0) {
+            pick_s = s;
+        }
+    }
+    return pick_s;
+}
+
+/* Someone to wait for: a child, any, or a pid that is not a child. */
+static long wait_target(int s)
+{
+    switch (below(6)) {
+    case 0:
+    case 1:
+        return -1;
+    case 2:
+        return m.p[s].nchildren > 0
+                   ? m.p[m.p[s].children[below((unsigned)m.p[s].nchildren)]].pid
+                   : -1;
+    case 3:
+        return m.p[s].nzombies > 0
+                   ? m.p[m.p[s].zombies[below((unsigned)m.p[s].nzombies)]].pid
+                   : -1;
+    case 4:
+        return m.p[below((unsigned)m.nslots)].pid; /* often not a child */
+    default:
+        return below(3) == 0 ? 0 : -2;
+    }
+}
+
+static void post_random(int s)
+{
+    static const enum op ops[] = {OP_YIELD, OP_YIELD, OP_BLOCK, OP_WAKE,
+                                  OP_WAKE,  OP_SPAWN, OP_EXIT,  OP_WAIT,
+                                  OP_WAIT,  OP_TICK,  OP_TICK};
+    enum op op = ops[below(ARRAY_SIZE(ops))];
+    long arg = 0;
+
+    if (op == OP_EXIT && (m.p[s].exit_posted || records() < 4)) {
+        op = OP_YIELD;
+    }
+    if (op == OP_BLOCK || op == OP_WAKE) {
+        arg = below(NCHAN);
+    } else if (op == OP_EXIT) {
+        arg = (long)below(200) - 100;
+    } else if (op == OP_WAIT) {
+        arg = wait_target(s);
+    }
+    if (!m.p[s].exit_posted) {
+        mbox_push(s, op, arg);
+    }
+}
+
+static void hook_wake_mbox(int s)
+{
+    size_t want = model_wake(mbox_chan(s));
+    size_t n = wake_channel(mbox_chan(s));
+
+    if (n != want) {
+        desync("mailbox woken", m.p[s].pid, (long)n, (long)want);
+    }
+}
+
+/* One random action of the driver. */
+static void hook_action(void)
+{
+    int s = any_worker();
+
+    switch (below(6)) {
+    case 0:
+    case 1:
+        if (s > 0) {
+            for (unsigned k = below(3) + 1; k > 0; k--) {
+                post_random(s);
+            }
+            hook_wake_mbox(s);
+        }
+        break;
+    case 2:
+        do_wake(below(NCHAN));
+        break;
+    case 3:
+        do_spawn();
+        break;
+    case 4:
+        if (!m.failed) {
+            model_tick();
+        }
+        host_tick(); /* may run others before returning here */
+        verify(0);
+        break;
+    default:
+        if (s > 0) {
+            hook_wake_mbox(s);
+        }
+        break;
+    }
+}
+
+/* Drain: every worker exits once it gets to its mailbox. */
+static void hook_drain(void)
+{
+    for (int s = 1; s < m.nslots; s++) {
+        if (alive(s) && !m.p[s].exit_posted) {
+            mbox_push(s, OP_EXIT, s % 7);
+        }
+    }
+    for (int s = 1; s < m.nslots && !m.failed; s++) {
+        if (alive(s)) {
+            hook_wake_mbox(s);
+        }
+    }
+    for (int c = 0; c < NCHAN && !m.failed; c++) {
+        do_wake(c);
+    }
+}
+
+/* Out of sync: wind the real processes down without the model. */
+static bool hook_give_up(void)
+{
+    size_t woken = 0;
+
+    for (int s = 1; s < m.nslots; s++) {
+        if (!m.p[s].exit_posted && mbox_push(s, OP_EXIT, 0)) {
+            m.p[s].exit_posted = true;
+        }
+        woken += wake_channel(mbox_chan(s));
+    }
+    for (int c = 0; c < NCHAN; c++) {
+        woken += wake_channel((wait_channel_t)&chans[c]);
+    }
+    return woken > 0;
+}
+
+/*
+ * The idle hook: check, act, and tell the idle loop whether anything may
+ * have become ready (in drain, only if something did: a process the core
+ * lost then ends the run as a deadlock instead of looping forever).
+ */
+static bool driver(void)
+{
+    m.hook_calls++;
+    verify(0);
+    if (m.failed) {
+        return hook_give_up();
+    }
+    if (m.rq_head != m.rq_tail) {
+        desync("idle ran with processes ready", 0, 1, 0);
+        return hook_give_up();
+    }
+    if (m.hook_calls > STEPS) {
+        hook_drain();
+    } else {
+        for (unsigned k = below(4) + 1; k > 0 && !m.failed; k--) {
+            hook_action();
+        }
+    }
+    if (m.failed) {
+        return hook_give_up();
+    }
+    /* In drain, nothing left to wake means the core lost a process. */
+    if (m.hook_calls > STEPS && m.rq_head == m.rq_tail) {
+        return false;
+    }
+    model_idle_loop();
+    return true;
+}
+
+/* ---- The tests ----------------------------------------------------------------------------------------- */
+
+static void model_boot(uint64_t seed, unsigned slice)
+{
+    assert_int_equal(machine_boot(MACHINE_BYTES, true), 0);
+    memset(&m, 0, sizeof(m));
+    m.rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    m.slice = slice;
+    m.init = -1;
+    m.nslots = 1; /* idle */
+    m.p[0] = (struct mproc){.pid = 0, .state = PROCESS_RUNNING,
+                            .resume = R_LOOP};
+    sched_set_slice(slice);
+    host_set_idle_hook(driver);
+}
+
+static void run_seed(uint64_t seed, unsigned slice)
+{
+    model_boot(seed, slice);
+    while (!m.failed && (m.hook_calls <= STEPS || records() > 1)) {
+        for (int k = 0; k < 3; k++) {
+            do_spawn(); /* from the body, which is idle */
+        }
+        model_idle_loop();
+        start_scheduler();
+        verify(0);
+        if (sched_deadlocked()) {
+            desync("deadlock", 0, 1, 0);
+        }
+    }
+    machine_expect_none();
+    assert_int_equal(scheduler_stats().processes, 1);
+    assert_int_equal(sched_check(), 0);
+}
+
+static void test_model_seeds(void **state)
+{
+    static const struct {
+        uint64_t seed;
+        unsigned slice;
+    } seeds[] = {{1, 1}, {2, 2}, {3, 3}, {42, 1}, {1234, 5}, {99, 2}};
+    uint64_t did[OP_COUNT] = {0}, rewaits = 0, adoptions = 0, reaps = 0;
+    uint64_t preemptions = 0;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(seeds); i++) {
+        run_seed(seeds[i].seed, seeds[i].slice);
+        for (int op = 0; op < OP_COUNT; op++) {
+            did[op] += m.did[op];
+        }
+        rewaits += m.rewaits;
+        adoptions += m.adoptions;
+        reaps += m.idle_reaps;
+        preemptions += m.preemptions;
+    }
+    /* The runs reached every kind of step (else the model proves little). */
+    for (int op = 0; op < OP_COUNT; op++) {
+        if (did[op] == 0) {
+            fail_msg("no command %d was ever run", op);
+        }
+    }
+    assert_true(rewaits > 0);
+    assert_true(adoptions > 0);
+    assert_true(reaps > 0);
+    assert_true(preemptions > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_model_seeds, machine_setup,
+                                        machine_teardown),
+    };
+
+    if (machine_alloc() != 0) {
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
