@@ -122,6 +122,45 @@ build/host/tests/%: tests/unit/%.c $(HOST_LIB) $(wildcard tests/unit/*.h)
 .PHONY: unit-build
 unit-build: $(UNIT_BINS)
 
+# ---- Host library: the core for programs outside the tree ------------------
+#
+# build/host/libkairos.a is the same core and host port as the unit tests,
+# built without sanitizers at -O2 (switch.S is the switch itself here), and
+# build/host/include/ holds the public header and the host port's controls.
+# docs/host.md shows how to use them; examples/hello is a program that does.
+
+HOSTLIB := build/host/libkairos.a
+HOSTLIB_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer \
+	-Wall -Wextra -Werror -Ikernel -Ikernel/lib -Iarch -Iarch/host -MMD -MP
+HOSTLIB_OBJS := $(patsubst %,build/host/lib/%.o,$(HOST_SRCS))
+HOSTLIB_HEADERS := build/host/include/process.h build/host/include/host.h
+
+build/host/lib/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(say) HOSTCC $@
+	$(Q)$(HOST_CC) $(HOSTLIB_CFLAGS) -c $< -o $@
+
+build/host/lib/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(say) HOSTAS $@
+	$(Q)$(HOST_CC) -c $< -o $@
+
+$(HOSTLIB): $(HOSTLIB_OBJS)
+	@rm -f $@
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
+
+build/host/include/%.h: kernel/%.h
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+build/host/include/%.h: arch/host/%.h
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+.PHONY: host-lib
+host-lib: $(HOSTLIB) $(HOSTLIB_HEADERS) ## The core as a static library and headers (build/host)
+
 # ---- Tests -----------------------------------------------------------------
 
 RESULTS := build/results
@@ -153,12 +192,13 @@ build-check: ## The kernel and test kernel build with clang too
 	@mkdir -p $(RESULTS)
 	@tools/run-layer.sh $(RESULTS)/build.tap tools/build-check.sh
 
-test-unit: $(UNIT_BINS) ## Host unit tests (cmocka, ASan + UBSan)
+test-unit: $(UNIT_BINS) host-lib ## Host unit tests (cmocka, ASan + UBSan)
 	@mkdir -p $(RESULTS)
 	@for t in $(UNIT_BINS); do \
 		tools/run-layer.sh $(RESULTS)/unit-$$(basename $$t).tap \
 			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
 	done
+	@tools/run-layer.sh $(RESULTS)/unit-hostlib.tap tests/unit/hostlib.sh
 
 test-kernel-run: $(KTEST) $(KERNEL) ## In-kernel suites in QEMU (TAP over serial)
 	@mkdir -p $(RESULTS)

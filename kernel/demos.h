@@ -12,7 +12,6 @@
 
 #include "process.h"
 
-
 struct demo {
     const char *name;      /* what `spawn` takes; also the process name */
     const char *n_means;   /* what n counts, for help: "processes", ... */

@@ -36,16 +36,16 @@
 #define DRIVER_TABLE_INITIAL 4  /* driver registry slots before it grows */
 #define DRIVER_NAME_MAX      16 /* bytes in a device name, with the NUL */
 
-#define SLICE_DEFAULT 5      /* ticks per time slice; command line: slice= */
-#define SLICE_MAX 1000
+#define SLICE_DEFAULT      5 /* ticks per time slice; command line: slice= */
+#define SLICE_MAX          1000
 #define PROC_TABLE_INITIAL 64 /* process table slots before it first grows */
-#define PROC_TABLE_MAX (1UL << 20) /* slots it may grow to; beyond: -EAGAIN */
+#define PROC_TABLE_MAX     (1UL << 20) /* slots it may grow to; beyond: -EAGAIN */
 
 #define SYSCALL_IO_MAX (1L << 20) /* largest read or write; more is -EINVAL */
 
-#define SHELL_MAX_CHILDREN 64 /* demo processes one shell tracks at once */
-#define SPIN_CPU_SECONDS 2    /* CPU time each spin demo uses, then exits */
-#define SHELL_LINE_MAX 128 /* longest shell line */
+#define SHELL_MAX_CHILDREN 64  /* demo processes one shell tracks at once */
+#define SPIN_CPU_SECONDS   2   /* CPU time each spin demo uses, then exits */
+#define SHELL_LINE_MAX     128 /* longest shell line */
 
 #define BACKTRACE_MAX 16 /* frames a backtrace walks */
 

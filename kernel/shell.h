@@ -6,7 +6,7 @@
 #ifndef KAIROS_SHELL_H
 #define KAIROS_SHELL_H
 
-#define SHELL_EXIT_MAX     255 /* largest code `exit` takes */
+#define SHELL_EXIT_MAX 255 /* largest code `exit` takes */
 
 /*
  * The shell process (spawn it with spawn_kernel_process("sh", shell_main,

@@ -238,8 +238,7 @@ void arch_context_print(const struct arch_context *ctx)
  * turns the flag off, the call runs with the caller's flag, then the flag
  * goes off for the interrupt exit and iretq restores the caller's.
  */
-long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
-                  long a6)
+long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     bool was;
     long ret;

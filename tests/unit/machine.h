@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <sanitizer/asan_interface.h>
 
@@ -26,20 +27,22 @@
 #include "param.h"
 #include "proc.h"
 
-#define MACHINE_BYTES (256UL << 20) /* 10,000 processes x 16 KiB, and more */
+#define MACHINE_BYTES  (256UL << 20) /* 10,000 processes x 16 KiB, and more */
+#define TEST_TIMEOUT_S 300 /* alarm(): a hung scheduler kills the binary */
 
-static uint8_t *machine_mem; /* allocated once, handed to frame_init each test */
+static uint8_t
+    *machine_mem; /* allocated once, handed to frame_init each test */
 
 static struct {
-    int failures;     /* EXPECTs that failed */
-    char first[512];  /* the first one, with where it happened */
+    int failures;    /* EXPECTs that failed */
+    char first[512]; /* the first one, with where it happened */
 } expect_log;
 
 static inline void expect_fail_at(const char *file, int line, const char *what)
 {
     if (expect_log.failures++ == 0) {
-        snprintf(expect_log.first, sizeof(expect_log.first), "%s:%d: %s",
-                 file, line, what);
+        snprintf(expect_log.first, sizeof(expect_log.first), "%s:%d: %s", file,
+                 line, what);
     }
 }
 
@@ -65,17 +68,17 @@ static inline bool expect_eq_at(long a, long b, const char *what,
 }
 
 /* Check in a process or the idle hook; true when it held. */
-#define EXPECT(c)       expect_at((c), #c, __FILE__, __LINE__)
-#define EXPECT_EQ(a, b) expect_eq_at((long)(a), (long)(b), #a " == " #b, \
-                                     __FILE__, __LINE__)
+#define EXPECT(c) expect_at((c), #c, __FILE__, __LINE__)
+#define EXPECT_EQ(a, b) \
+    expect_eq_at((long)(a), (long)(b), #a " == " #b, __FILE__, __LINE__)
 
 /* In the test body: fail with the first EXPECT that failed, if any. */
-#define machine_expect_none()                                            \
-    do {                                                                 \
-        if (expect_log.failures > 0) {                                   \
-            fail_msg("%d failed expectations; first: %s",                \
-                     expect_log.failures, expect_log.first);             \
-        }                                                                \
+#define machine_expect_none()                                                  \
+    do {                                                                       \
+        if (expect_log.failures > 0) {                                         \
+            fail_msg("%d failed expectations; first: %s", expect_log.failures, \
+                     expect_log.first);                                        \
+        }                                                                      \
     } while (0)
 
 /*

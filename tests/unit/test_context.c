@@ -27,7 +27,7 @@ struct worker {
     char letter;
     struct arch_context *self, *next;
     void *stack_lo, *stack_hi; /* where its locals must live */
-    bool irq_off_on_entry; /* entry ran with interrupts off */
+    bool irq_off_on_entry;     /* entry ran with interrupts off */
     bool locals_on_own_stack;
 };
 

@@ -34,30 +34,38 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define MAX_SLOTS   4096 /* processes over one run, idle included */
-#define MAX_RECORDS 40   /* live and zombie at once, idle included */
-#define MBOX_SIZE   8    /* commands queued per worker */
-#define NCHAN       4    /* channels workers block on */
-#define STEPS       1500 /* idle hook calls before draining */
-#define RECENT_GONE 16   /* reaped pids checked each time */
+#define MAX_SLOTS   4096  /* processes over one run, idle included */
+#define MAX_RECORDS 40    /* live and zombie at once, idle included */
+#define MBOX_SIZE   8     /* commands queued per worker */
+#define NCHAN       4     /* channels workers block on */
+#define STEPS       1500  /* idle hook calls before draining */
+#define RECENT_GONE 16    /* reaped pids checked each time */
 #define NO_CODE     12345 /* what a failed wait leaves in its code */
 
-enum op { OP_YIELD, OP_BLOCK, OP_WAKE, OP_SPAWN, OP_EXIT, OP_WAIT, OP_TICK,
-          OP_COUNT };
+enum op {
+    OP_YIELD,
+    OP_BLOCK,
+    OP_WAKE,
+    OP_SPAWN,
+    OP_EXIT,
+    OP_WAIT,
+    OP_TICK,
+    OP_COUNT
+};
 
 struct cmd {
     enum op op;
     long arg; /* channel index, exit code, or wait target */
 };
 
-enum { GONE = -1 };                         /* a slot's state once reaped */
-enum why { W_MBOX, W_CHAN, W_WAIT };        /* what a blocked process waits for */
+enum { GONE = -1 };                  /* a slot's state once reaped */
+enum why { W_MBOX, W_CHAN, W_WAIT }; /* what a blocked process waits for */
 enum resume { R_CODE, R_WAIT, R_LOOP, R_HOOK }; /* where it resumes */
 
 /* One process in the model; slot 0 is idle. */
 struct mproc {
     pid_t pid;
-    int state; /* enum process_state, or GONE */
+    int state;  /* enum process_state, or GONE */
     int parent; /* slot */
     int exit_code;
     enum why why;
@@ -381,12 +389,12 @@ static void desync(const char *what, pid_t pid, long got, long want)
     m.failed = true;
 }
 
-#define AGREE(what, pid, got, want)                            \
-    do {                                                       \
-        if ((long)(got) != (long)(want)) {                     \
-            desync(what, pid, (long)(got), (long)(want));      \
-            return;                                            \
-        }                                                      \
+#define AGREE(what, pid, got, want)                       \
+    do {                                                  \
+        if ((long)(got) != (long)(want)) {                \
+            desync(what, pid, (long)(got), (long)(want)); \
+            return;                                       \
+        }                                                 \
     } while (0)
 
 static void verify_process(int s)
@@ -786,8 +794,8 @@ static void model_boot(uint64_t seed, unsigned slice)
     m.slice = slice;
     m.init = -1;
     m.nslots = 1; /* idle */
-    m.p[0] = (struct mproc){.pid = 0, .state = PROCESS_RUNNING,
-                            .resume = R_LOOP};
+    m.p[0] =
+        (struct mproc){.pid = 0, .state = PROCESS_RUNNING, .resume = R_LOOP};
     sched_set_slice(slice);
     host_set_idle_hook(driver);
 }
@@ -811,47 +819,70 @@ static void run_seed(uint64_t seed, unsigned slice)
     assert_int_equal(sched_check(), 0);
 }
 
-static void test_model_seeds(void **state)
-{
-    static const struct {
-        uint64_t seed;
-        unsigned slice;
-    } seeds[] = {{1, 1}, {2, 2}, {3, 3}, {42, 1}, {1234, 5}, {99, 2}};
-    uint64_t did[OP_COUNT] = {0}, rewaits = 0, adoptions = 0, reaps = 0;
-    uint64_t preemptions = 0;
+/* One named case per seed; slices differ so preemption varies too. */
+static const struct seed_case {
+    const char *name;
+    uint64_t seed;
+    unsigned slice;
+} seeds[] = {
+    {"seed 1, slice 1", 1, 1},       {"seed 2, slice 2", 2, 2},
+    {"seed 3, slice 3", 3, 3},       {"seed 42, slice 1", 42, 1},
+    {"seed 1234, slice 5", 1234, 5}, {"seed 99, slice 2", 99, 2},
+};
 
-    (void)state;
-    for (size_t i = 0; i < ARRAY_SIZE(seeds); i++) {
-        run_seed(seeds[i].seed, seeds[i].slice);
-        for (int op = 0; op < OP_COUNT; op++) {
-            did[op] += m.did[op];
-        }
-        rewaits += m.rewaits;
-        adoptions += m.adoptions;
-        reaps += m.idle_reaps;
-        preemptions += m.preemptions;
-    }
-    /* The runs reached every kind of step (else the model proves little). */
+/* What the seeds reached, summed: the last test checks it. */
+static struct {
+    uint64_t did[OP_COUNT], rewaits, adoptions, idle_reaps, preemptions;
+} reached;
+
+static void test_model_seed(void **state)
+{
+    const struct seed_case *c = *state;
+
+    run_seed(c->seed, c->slice);
     for (int op = 0; op < OP_COUNT; op++) {
-        if (did[op] == 0) {
+        reached.did[op] += m.did[op];
+    }
+    reached.rewaits += m.rewaits;
+    reached.adoptions += m.adoptions;
+    reached.idle_reaps += m.idle_reaps;
+    reached.preemptions += m.preemptions;
+}
+
+/* The runs reached every kind of step, else the model proves little. */
+static void test_seeds_reach_every_step(void **state)
+{
+    (void)state;
+    for (int op = 0; op < OP_COUNT; op++) {
+        if (reached.did[op] == 0) {
             fail_msg("no command %d was ever run", op);
         }
     }
-    assert_true(rewaits > 0);
-    assert_true(adoptions > 0);
-    assert_true(reaps > 0);
-    assert_true(preemptions > 0);
+    assert_true(reached.rewaits > 0);     /* a woken waiter looked again */
+    assert_true(reached.adoptions > 0);   /* orphans went to init or idle */
+    assert_true(reached.idle_reaps > 0);  /* idle reaped its own */
+    assert_true(reached.preemptions > 0); /* ticks took the CPU */
 }
 
+/* The seeds as named tests, then the coverage check. */
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_model_seeds, machine_setup,
-                                        machine_teardown),
-    };
+    struct CMUnitTest tests[ARRAY_SIZE(seeds) + 1];
 
+    for (size_t i = 0; i < ARRAY_SIZE(seeds); i++) {
+        tests[i] = (struct CMUnitTest){
+            .name = seeds[i].name,
+            .test_func = test_model_seed,
+            .setup_func = machine_setup,
+            .teardown_func = machine_teardown,
+            .initial_state = (void *)&seeds[i],
+        };
+    }
+    tests[ARRAY_SIZE(seeds)] =
+        (struct CMUnitTest)cmocka_unit_test(test_seeds_reach_every_step);
     if (machine_alloc() != 0) {
         return 1;
     }
+    alarm(TEST_TIMEOUT_S); /* a scheduler bug may hang: fail instead */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

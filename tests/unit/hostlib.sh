@@ -1,0 +1,53 @@
+#!/bin/sh
+# The host library used from outside the tree: copy examples/hello to a
+# temporary directory, compile it with plain gcc against build/host/include
+# and build/host/libkairos.a (make host-lib), run it and check what it
+# prints.  Prints TAP.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+inc=$root/build/host/include
+lib=$root/build/host/libkairos.a
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+
+check() { # description, then a command that succeeds if it holds
+    desc=$1
+    shift
+    n=$((n + 1))
+    if "$@" >"$tmp/check.log" 2>&1; then
+        echo "ok $n - hostlib: $desc"
+    else
+        echo "not ok $n - hostlib: $desc"
+        sed 's/^/# /' "$tmp/check.log" | tail -n 20
+        fails=$((fails + 1))
+    fi
+}
+
+says() { # a line the program must print
+    grep -qxF "$1" "$tmp/out" || { echo "missing: $1"; cat "$tmp/out"; false; }
+}
+
+echo "1..9"
+cp -r "$root/examples/hello" "$tmp/hello"
+check "the include directory holds only the public headers" \
+    test "$(ls "$inc" | tr '\n' ' ')" = "host.h process.h "
+check "the library is built without sanitizers" \
+    sh -c "! nm '$lib' | grep -q __asan_"
+check "examples/hello builds with plain gcc against it" \
+    gcc -std=gnu11 -Wall -Wextra -Werror -I"$inc" "$tmp/hello/hello.c" \
+    "$lib" -o "$tmp/hello/hello"
+check "hello runs to the end" \
+    sh -c "cd '$tmp' && timeout 20 ./hello/hello >'$tmp/out' 2>&1"
+check "round robin: three takers interleave" says "trace: abcabcabc"
+check "init reaps the waiter with its exit code" \
+    says "init: pid 5 exited with 7"
+check "a spinner that never yields is preempted" \
+    says "preemption: 1 process(es) left, 0 blocked, 1 preemption(s)"
+check "a process nobody wakes ends in a reported deadlock" \
+    sh -c "grep -q 'scheduler: deadlock' '$tmp/out' &&
+           grep -qF 'deadlock: 2 process(es) left, 1 blocked' '$tmp/out'"
+check "the idle hook wakes it and the run completes" \
+    sh -c "grep -qF 'idle hook: 1 process(es) left, 0 blocked' '$tmp/out'"
+[ "$fails" -eq 0 ]
