@@ -133,7 +133,9 @@ HOSTLIB := build/host/libkairos.a
 HOSTLIB_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -Ikernel -Ikernel/lib -Iarch -Iarch/host -MMD -MP
 HOSTLIB_OBJS := $(patsubst %,build/host/lib/%.o,$(HOST_SRCS))
-HOSTLIB_HEADERS := build/host/include/process.h build/host/include/host.h
+# process.h, plus what block_current_locked's struct spinlock needs.
+HOSTLIB_HEADERS := $(addprefix build/host/include/,process.h host.h \
+	spinlock.h arch.h arch_types.h)
 
 build/host/lib/%.c.o: %.c
 	@mkdir -p $(@D)
@@ -155,6 +157,10 @@ build/host/include/%.h: kernel/%.h
 	$(Q)cp $< $@
 
 build/host/include/%.h: arch/host/%.h
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+build/host/include/%.h: arch/%.h
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 

@@ -81,10 +81,11 @@ void arch_context_print(const struct arch_context *ctx);
 long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
                   long a6);
 /*
- * True when [p, p + len) is memory a system call may read or write for the
- * caller: non-NULL, canonical, not wrapping, mapped.  len 0 is allowed.
+ * True when [p, p + len) is memory a system call may read (write false) or
+ * write (write true) for the caller: non-NULL, canonical, not wrapping,
+ * mapped, and writable when write is true.  len 0 is allowed.
  */
-bool arch_access_ok(const void *p, size_t len);
+bool arch_access_ok(const void *p, size_t len, bool write);
 
 /* ---- Time -------------------------------------------------------------- */
 

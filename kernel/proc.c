@@ -386,8 +386,11 @@ _Noreturn void exit_current(int code)
     regions_release(p, REGION_OTHER);
     spin_lock(&sched_lock);
     if (p == init_proc) {
-        kprintf("init (pid 1) exited with code %d; idle reaps orphans now\n",
-                code);
+        if (!list_empty(&p->children) || !list_empty(&p->zombies)) {
+            kprintf("init (pid 1) exited with code %d; idle reaps its "
+                    "orphans now\n",
+                    code);
+        }
         init_proc = NULL;
     }
     reparent_children_locked(p);

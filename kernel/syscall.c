@@ -31,7 +31,7 @@ typedef long (*syscall_fn)(const long arg[6]);
  * to move, 0 for a zero-byte transfer, or -EBADF, -EINVAL, -EFAULT in
  * that order.
  */
-static long check_io(int fd, const void *buf, size_t len,
+static long check_io(int fd, const void *buf, size_t len, bool write,
                      struct file_descriptor *f)
 {
     int err = process_descriptor(current_pid(), fd, f);
@@ -45,7 +45,7 @@ static long check_io(int fd, const void *buf, size_t len,
     if (len == 0) {
         return 0;
     }
-    if (!arch_access_ok(buf, len)) {
+    if (!arch_access_ok(buf, len, write)) {
         return -EFAULT;
     }
     return 1;
@@ -82,7 +82,7 @@ static long do_read(const long arg[6])
     struct file_descriptor f;
     void *buf = (void *)arg[1];
     size_t len = (size_t)arg[2];
-    long ok = check_io((int)arg[0], buf, len, &f);
+    long ok = check_io((int)arg[0], buf, len, true, &f);
 
     if (ok <= 0) {
         return ok;
@@ -95,7 +95,7 @@ static long do_write(const long arg[6])
     struct file_descriptor f;
     const void *buf = (const void *)arg[1];
     size_t len = (size_t)arg[2];
-    long ok = check_io((int)arg[0], buf, len, &f);
+    long ok = check_io((int)arg[0], buf, len, false, &f);
 
     if (ok <= 0) {
         return ok;
@@ -150,7 +150,7 @@ static long do_wait4(const long arg[6])
     if (target == 0 || target < -1) {
         return -EINVAL;
     }
-    if (status != NULL && !arch_access_ok(status, sizeof(*status))) {
+    if (status != NULL && !arch_access_ok(status, sizeof(*status), true)) {
         return -EFAULT;
     }
     pid = wait_for_child(target, &code);

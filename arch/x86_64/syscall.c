@@ -34,12 +34,19 @@ static bool canonical(uintptr_t va)
     return top == 0 || top == (UINTPTR_MAX >> 47);
 }
 
+/* True when [va, va + len) touches the image's read-only text or rodata. */
+static bool overlaps_read_only(uintptr_t va, size_t len)
+{
+    return va < (uintptr_t)_rodata_end && va + len > (uintptr_t)_text_start;
+}
+
 /*
  * Kernel processes pass kernel buffers, so "mapped" means the kernel image
- * or the physical-memory map (arch_kernel_mapped).  A zero-length range
- * needs only a plausible pointer.
+ * or the physical-memory map (arch_kernel_mapped); a write must also stay
+ * out of text and rodata.  A zero-length range needs only a plausible
+ * pointer.
  */
-bool arch_access_ok(const void *p, size_t len)
+bool arch_access_ok(const void *p, size_t len, bool write)
 {
     uintptr_t va = (uintptr_t)p;
 
@@ -51,6 +58,9 @@ bool arch_access_ok(const void *p, size_t len)
     }
     if (va + len - 1 < va || !canonical(va + len - 1)) {
         return false; /* wraps, or runs off the canonical half */
+    }
+    if (write && overlaps_read_only(va, len)) {
+        return false;
     }
     return arch_kernel_mapped(va, len);
 }

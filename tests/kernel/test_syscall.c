@@ -122,6 +122,22 @@ static void bad_buffers(void)
     KT_EQ(arch_syscall(SYS_read, 0, tail, 16, 0, 0, 0), -EFAULT);
 }
 
+/* Text and rodata may be written from, never read into (they are mapped
+ * read-only: the kernel would fault). */
+static void read_only_buffers(void)
+{
+    static const char constant[16] = "read-only";
+    char *text = (char *)(uintptr_t)bad_buffers;
+
+    KT_EQ(sys_read(0, (char *)(uintptr_t)constant, 4), -EFAULT);
+    KT_EQ(sys_read(0, text, 4), -EFAULT);
+    KT_EQ(sys_wait4(-1, (int *)(uintptr_t)constant, 0, NULL), -EFAULT);
+    KT_EQ(sys_write(1, constant, 0), 0);
+    KT_ASSERT(arch_access_ok(constant, sizeof(constant), false));
+    KT_ASSERT(!arch_access_ok(constant, sizeof(constant), true));
+    KT_EQ(strcmp(constant, "read-only"), 0);
+}
+
 static void bad_lengths(void)
 {
     char buf[8];
@@ -410,6 +426,7 @@ static const struct ktest_case syscall_cases[] = {
     {"fdprintf_long_output", fdprintf_long_output},
     {"bad_descriptors", bad_descriptors},
     {"bad_buffers", bad_buffers},
+    {"read_only_buffers", read_only_buffers},
     {"bad_lengths", bad_lengths},
     {"unknown_numbers", unknown_numbers},
     {"sched_yield_runs_others", sched_yield_runs_others},

@@ -31,8 +31,8 @@ says() { # a line the program must print
 
 echo "1..9"
 cp -r "$root/examples/hello" "$tmp/hello"
-check "the include directory holds only the public headers" \
-    test "$(ls "$inc" | tr '\n' ' ')" = "host.h process.h "
+check "the include directory holds the public headers and their dependencies" \
+    test "$(ls "$inc" | tr '\n' ' ')" = "arch.h arch_types.h host.h process.h spinlock.h "
 check "the library is built without sanitizers" \
     sh -c "! nm '$lib' | grep -q __asan_"
 check "examples/hello builds with plain gcc against it" \

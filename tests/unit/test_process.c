@@ -261,8 +261,10 @@ static void test_access_ok(void **state)
 
     (void)state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        if (arch_access_ok((const void *)cases[i].p, cases[i].len) !=
-            cases[i].ok) {
+        if (arch_access_ok((const void *)cases[i].p, cases[i].len, false) !=
+                cases[i].ok ||
+            arch_access_ok((const void *)cases[i].p, cases[i].len, true) !=
+                cases[i].ok) {
             fail_msg("%s: want %d", cases[i].name, cases[i].ok);
         }
     }
