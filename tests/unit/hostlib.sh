@@ -29,7 +29,7 @@ says() { # a line the program must print
     grep -qxF "$1" "$tmp/out" || { echo "missing: $1"; cat "$tmp/out"; false; }
 }
 
-echo "1..9"
+echo "1..10"
 cp -r "$root/examples/hello" "$tmp/hello"
 check "the include directory holds the public headers and their dependencies" \
     test "$(ls "$inc" | tr '\n' ' ')" = "arch.h arch_types.h host.h process.h spinlock.h "
@@ -50,4 +50,53 @@ check "a process nobody wakes ends in a reported deadlock" \
            grep -qF 'deadlock: 2 process(es) left, 1 blocked' '$tmp/out'"
 check "the idle hook wakes it and the run completes" \
     sh -c "grep -qF 'idle hook: 1 process(es) left, 0 blocked' '$tmp/out'"
+cat >"$tmp/sleep.c" <<'EOF_C'
+/* block_current_locked from outside the tree: xv6's sleep(chan, lk). */
+#include <stdio.h>
+
+#include "host.h"
+#include "process.h"
+#include "spinlock.h"
+
+static struct spinlock lk = SPINLOCK_INIT("flag");
+static int flag;
+
+static int waiter(void *arg)
+{
+    (void)arg;
+    spin_lock(&lk);
+    while (!flag) {
+        block_current_locked((wait_channel_t)&flag, &lk);
+    }
+    spin_unlock(&lk);
+    puts("waiter saw the flag");
+    return 0;
+}
+
+static int setter(void *arg)
+{
+    (void)arg;
+    spin_lock(&lk);
+    flag = 1;
+    spin_unlock(&lk);
+    printf("woke %zu\n", wake_channel((wait_channel_t)&flag));
+    return 0;
+}
+
+int main(void)
+{
+    if (host_init(16 << 20) != 0 || process_init() != 0) {
+        return 1;
+    }
+    spawn_kernel_process("waiter", waiter, NULL);
+    spawn_kernel_process("setter", setter, NULL);
+    start_scheduler();
+    return 0;
+}
+EOF_C
+check "block_current_locked with a spinlock works from outside the tree" \
+    sh -c "gcc -std=gnu11 -Wall -Wextra -Werror -I'$inc' '$tmp/sleep.c' \
+           '$lib' -o '$tmp/sleep' && '$tmp/sleep' >'$tmp/out' &&
+           grep -qxF 'woke 1' '$tmp/out' &&
+           grep -qxF 'waiter saw the flag' '$tmp/out'"
 [ "$fails" -eq 0 ]
