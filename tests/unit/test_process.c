@@ -17,11 +17,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "machine.h"
 
+#include "console.h"
 #include "kerrno.h"
 #include "process.h"
 #include "syscall.h"
@@ -1055,6 +1059,45 @@ static void test_idle_cannot_block_or_wait(void **state)
     run_expect_done();
 }
 
+/*
+ * Idle cannot exit: exit_current from idle is a broken invariant, so it
+ * panics.  Death test: a forked child tries it; the parent checks that it
+ * aborted with the panic message on its stdout.
+ */
+static void fd1_sink(const char *buf, size_t len)
+{
+    if (write(STDOUT_FILENO, buf, len) < 0) {
+        _exit(2);
+    }
+}
+
+static void test_idle_exit_panics(void **state)
+{
+    int fds[2], status;
+    char out[512] = "";
+    ssize_t n;
+    pid_t child;
+
+    (void)state;
+    assert_int_equal(pipe(fds), 0);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        dup2(fds[1], STDERR_FILENO);
+        console_add_sink(fd1_sink);
+        exit_current(3); /* from idle: must never return */
+        _exit(0);
+    }
+    close(fds[1]);
+    n = read(fds[0], out, sizeof(out) - 1);
+    close(fds[0]);
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    assert_true(n > 0);
+    assert_non_null(strstr(out, "the idle task cannot exit"));
+}
+
 /* ---- Preemption --------------------------------------------------------------------------------- */
 
 static struct {
@@ -1723,6 +1766,7 @@ int main(void)
         T(test_orphans_go_to_init_which_reaps_them),
         T(test_adopted_zombie_wakes_init),
         T(test_after_init_exits_idle_adopts_and_reaps),
+        T(test_idle_exit_panics),
         T(test_idle_cannot_block_or_wait),
         T(test_spinner_is_preempted_after_its_slice),
         T(test_two_spinners_both_progress),
