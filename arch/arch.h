@@ -96,6 +96,11 @@ bool arch_access_ok(const void *p, size_t len, bool write);
 void arch_timer_start(unsigned hz);
 /* Nanoseconds elapsed within the current tick, for sub-tick uptime. */
 uint64_t arch_timer_subtick_ns(void);
+/*
+ * A free-running cycle counter (x86_64: the TSC, which counts from reset;
+ * under QEMU's -icount it counts instructions).  For benchmarks only.
+ */
+uint64_t arch_cycles(void);
 
 /* ---- Memory ------------------------------------------------------------ */
 

@@ -287,6 +287,11 @@ uint64_t arch_timer_subtick_ns(void)
     return 0;
 }
 
+uint64_t arch_cycles(void)
+{
+    return __builtin_ia32_rdtsc();
+}
+
 void *arch_phys_to_virt(uintptr_t pa)
 {
     return (void *)pa;

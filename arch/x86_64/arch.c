@@ -126,6 +126,11 @@ uint64_t arch_timer_subtick_ns(void)
     return pit_subtick_ns();
 }
 
+uint64_t arch_cycles(void)
+{
+    return rdtsc();
+}
+
 /* A frame pointer worth following: aligned and inside mapped kernel memory. */
 static bool frame_ok(uintptr_t fp)
 {
