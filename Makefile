@@ -135,7 +135,7 @@ HOSTLIB_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer \
 HOSTLIB_OBJS := $(patsubst %,build/host/lib/%.o,$(HOST_SRCS))
 # process.h, plus what block_current_locked's struct spinlock needs.
 HOSTLIB_HEADERS := $(addprefix build/host/include/,process.h host.h \
-	spinlock.h arch.h arch_types.h)
+	spinlock.h param.h arch.h arch_types.h)
 
 build/host/lib/%.c.o: %.c
 	@mkdir -p $(@D)
@@ -166,6 +166,19 @@ build/host/include/%.h: arch/%.h
 
 .PHONY: host-lib
 host-lib: $(HOSTLIB) $(HOSTLIB_HEADERS) ## The core as a static library and headers (build/host)
+
+# ---- Kernel benchmarks -------------------------------------------------------
+#
+# build/kairos-bench.bin: the core and the port with bench/kernel/*.c in
+# place of kernel/run.c, built the way the test image is.  Its init measures
+# instructions per operation under QEMU -icount; bench/kernel/run.sh boots
+# it (and build/kairos.bin, for boot-to-prompt) and prints the CSV lines.
+# docs/bench-kernel.md.
+
+KBENCH_SRCS := $(wildcard bench/kernel/*.c)
+KBENCH_OBJS := $(call kobj,$(CORE_SRCS) $(ARCH_SRCS) $(KBENCH_SRCS))
+
+$(BUILD)/kairos-bench.elf: $(KBENCH_OBJS)
 
 # ---- Tests -----------------------------------------------------------------
 

@@ -39,8 +39,11 @@ bool arch_irq_enabled(void);
 bool arch_cpu_idle(void);
 /* Spin-wait hint (x86 PAUSE); no other effect. */
 void arch_cpu_relax(void);
-/* Index of the running CPU, 0 .. MAX_CPUS-1 (always 0 while Kairos is UP). */
-unsigned arch_cpu_id(void);
+/*
+ * unsigned arch_cpu_id(void): index of the running CPU, 0 .. MAX_CPUS-1
+ * (always 0 while Kairos is uniprocessor).  On every hot path, so each
+ * port defines it inline in arch_types.h.
+ */
 /* Stop this CPU for good with interrupts off; used after a panic. */
 _Noreturn void arch_halt(void);
 /*

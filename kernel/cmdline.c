@@ -35,6 +35,7 @@ static const struct known_key known[] = {
     {"slice", "scheduler time slice, in timer ticks"},
     {"test", "test kernel: run only the suites whose name starts with this"},
     {"crash", "test kernel: fault on purpose (pf, de or assert)"},
+    {"bootcount", "1: the shell prints the TSC before its first prompt"},
 };
 
 #define NKNOWN (sizeof(known) / sizeof(known[0]))

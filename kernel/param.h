@@ -9,6 +9,8 @@
 
 #define KAIROS_VERSION "0.1.0"
 
+#define MAX_CPUS 1 /* Kairos is uniprocessor for now */
+
 #define PAGE_SIZE  4096UL /* frame and page size */
 #define PAGE_SHIFT 12
 
@@ -39,6 +41,7 @@
 #define SLICE_DEFAULT      5 /* ticks per time slice; command line: slice= */
 #define SLICE_MAX          1000
 #define PROC_TABLE_INITIAL 64 /* process table slots before it first grows */
+#define PROC_CACHE_MAX     16 /* reaped records kept for reuse until idle */
 #define PROC_TABLE_MAX     (1UL << 20) /* slots it may grow to; beyond: -EAGAIN */
 
 #define SYSCALL_IO_MAX (1L << 20) /* largest read or write; more is -EINVAL */

@@ -22,9 +22,8 @@
 #include "kstring.h"
 #include "panic.h"
 #include "param.h"
+#include "proc_mem.h"
 #include "sched.h"
-
-#define STACK_CANARY 0x57ACC0DE57ACC0DEULL /* bottom words of every stack */
 
 /* sched_lock guards these: */
 static struct process **table;    /* capacity slots, NULL when free */
@@ -126,99 +125,7 @@ static void table_remove_locked(struct process *p)
     nrecords--;
 }
 
-/* ---- Memory regions ------------------------------------------------------ */
-
-/* Regions carry their header in front; 32 bytes keeps the memory 16-aligned. */
-#define REGION_HDR ((sizeof(struct region) + 15) & ~(size_t)15)
-
-static void *region_alloc(struct process *p, size_t size, enum region_kind kind)
-{
-    struct region *r;
-
-    if (size == 0 || size > HEAP_ALLOC_MAX - REGION_HDR) {
-        return NULL;
-    }
-    r = kmalloc(REGION_HDR + size);
-    if (r == NULL) {
-        return NULL;
-    }
-    r->size = size;
-    r->kind = kind;
-    list_push_front(&p->regions, &r->link);
-    p->region_bytes += size;
-    return (char *)r + REGION_HDR;
-}
-
-static void region_free(struct process *p, struct region *r)
-{
-    list_remove(&r->link);
-    p->region_bytes -= r->size;
-    kfree(r);
-}
-
-/* Free every region of p of the given kind, or of every kind (kind < 0). */
-static void regions_release(struct process *p, int kind)
-{
-    struct list *l = p->regions.next;
-
-    while (l != &p->regions) {
-        struct region *r = list_entry(l, struct region, link);
-
-        l = l->next;
-        if (kind < 0 || r->kind == (enum region_kind)kind) {
-            region_free(p, r);
-        }
-    }
-}
-
-void *proc_alloc(size_t size, enum region_kind kind)
-{
-    struct process *p = proc_current();
-
-    if (p == NULL || p->idle || kind == REGION_STACK ||
-        (unsigned)kind >= REGION_NKINDS) {
-        return NULL;
-    }
-    return region_alloc(p, size, kind);
-}
-
-int proc_free(void *ptr)
-{
-    struct process *p = proc_current();
-    struct list *l;
-
-    if (p == NULL || ptr == NULL) {
-        return -EINVAL;
-    }
-    list_for_each(l, &p->regions)
-    {
-        struct region *r = list_entry(l, struct region, link);
-
-        if ((char *)r + REGION_HDR == ptr && r->kind != REGION_STACK) {
-            region_free(p, r);
-            return 0;
-        }
-    }
-    return -EINVAL;
-}
-
 /* ---- Creation -------------------------------------------------------------- */
-
-static struct process *record_new(const char *name)
-{
-    struct process *p = kcalloc(1, sizeof(*p));
-
-    if (p == NULL) {
-        return NULL;
-    }
-    kstrlcpy(p->name, name, sizeof(p->name));
-    list_init(&p->queue_link);
-    list_init(&p->children);
-    list_init(&p->zombies);
-    list_init(&p->sibling);
-    list_init(&p->regions);
-    return p;
-}
 
 int process_init(void)
 {
@@ -228,7 +135,7 @@ int process_init(void)
     if (proc_current() != NULL) {
         return 0;
     }
-    idle = record_new("idle");
+    idle = proc_record_new("idle");
     table = kcalloc(PROC_TABLE_INITIAL, sizeof(*table));
     buckets = kcalloc(PROC_TABLE_INITIAL, sizeof(*buckets));
     if (idle == NULL || table == NULL || buckets == NULL) {
@@ -272,37 +179,6 @@ static void default_descriptors(struct process *p)
     p->fds[2] = p->fds[1];
 }
 
-/* A new record with its stack and context, not yet in the table. */
-static struct process *process_new(const char *name, process_entry_t entry,
-                                   void *arg)
-{
-    struct process *p = record_new(name);
-
-    if (p == NULL) {
-        return NULL;
-    }
-    p->stack = region_alloc(p, PROC_STACK_SIZE, REGION_STACK);
-    if (p->stack == NULL) {
-        kfree(p);
-        return NULL;
-    }
-    memset(p->stack, PROC_STACK_FILL, PROC_STACK_SIZE);
-    for (int i = 0; i < PROC_STACK_CANARY_WORDS; i++) {
-        ((uint64_t *)p->stack)[i] = STACK_CANARY;
-    }
-    p->entry = entry;
-    p->arg = arg;
-    default_descriptors(p);
-    arch_context_init(&p->context, p->stack, PROC_STACK_SIZE, process_start, p);
-    return p;
-}
-
-static void process_destroy(struct process *p)
-{
-    regions_release(p, -1);
-    kfree(p);
-}
-
 static bool name_ok(const char *name)
 {
     return name != NULL && name[0] != '\0' &&
@@ -317,15 +193,19 @@ pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
     if (proc_current() == NULL || entry == NULL || !name_ok(name)) {
         return -EINVAL;
     }
-    p = process_new(name, entry, arg);
+    p = proc_record_get(name);
     if (p == NULL) {
         return -ENOMEM;
     }
+    p->entry = entry;
+    p->arg = arg;
+    default_descriptors(p);
+    arch_context_init(&p->context, p->stack, PROC_STACK_SIZE, process_start, p);
     spin_lock(&sched_lock);
     pid = alloc_pid_locked();
     if (pid < 0) {
         spin_unlock(&sched_lock);
-        process_destroy(p);
+        proc_record_destroy(p);
         return pid;
     }
     p->pid = pid;
@@ -382,8 +262,7 @@ _Noreturn void exit_current(int code)
     }
     /* What only p uses goes now; its stack must wait for the reaper. */
     memset(p->fds, 0, sizeof(p->fds));
-    regions_release(p, REGION_HEAP);
-    regions_release(p, REGION_OTHER);
+    proc_release_regions(p);
     spin_lock(&sched_lock);
     if (p == init_proc) {
         if (!list_empty(&p->children) || !list_empty(&p->zombies)) {
@@ -415,7 +294,7 @@ static pid_t reap_locked(struct process *z, int *exit_code)
     list_remove(&z->sibling);
     table_remove_locked(z);
     sched_forget_locked(z);
-    process_destroy(z); /* heap_lock nests inside sched_lock */
+    proc_record_put_locked(z);
     return pid;
 }
 
@@ -518,19 +397,6 @@ int process_descriptor(pid_t pid, int fd, struct file_descriptor *out)
     return err;
 }
 
-bool proc_stack_intact(const struct process *p)
-{
-    if (p->stack == NULL) {
-        return true; /* idle runs on the boot stack */
-    }
-    for (int i = 0; i < PROC_STACK_CANARY_WORDS; i++) {
-        if (((const uint64_t *)p->stack)[i] != STACK_CANARY) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void report_blocked(struct process *p, void *ctx)
 {
     (void)ctx;
@@ -558,9 +424,10 @@ void process_reset(void)
     spin_lock(&sched_lock);
     for (size_t i = 0; i < capacity; i++) {
         if (table[i] != NULL) {
-            process_destroy(table[i]);
+            proc_record_destroy(table[i]);
         }
     }
+    proc_cache_trim_locked();
     kfree(table);
     kfree(sched_reset_locked());
     table = NULL;

@@ -21,6 +21,7 @@
 #define PROC_STACK_SIZE         (16 * 1024) /* kernel stack per process */
 #define PROC_STACK_FILL         0xCD /* never-used stack bytes hold this */
 #define PROC_STACK_CANARY_WORDS 8    /* words at the stack's bottom, checked */
+#define PROC_STACK_CANARY       0x57ACC0DE57ACC0DEULL /* their value */
 
 enum region_kind {
     REGION_STACK, /* the kernel stack */
@@ -115,6 +116,9 @@ unsigned sched_slice(void);
  * 0, or -EINVAL after printing the first violation.  Takes sched_lock.
  */
 int sched_check(void);
+/* Free the records kept for reuse by spawn (the idle loop does this
+ * whenever the CPU has nothing to do).  Takes sched_lock. */
+void proc_cache_trim(void);
 /* Host tests: forget every process and free everything (no process may be
  * running; call from outside start_scheduler). */
 void process_reset(void);

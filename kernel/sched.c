@@ -26,6 +26,7 @@
 #include "kstring.h"
 #include "panic.h"
 #include "param.h"
+#include "proc_mem.h"
 #include "runqueue.h"
 #include "waitq.h"
 
@@ -167,12 +168,24 @@ void sched_zombie_locked(struct process *p)
     count_state_locked(p, PROCESS_ZOMBIE);
 }
 
+/*
+ * The canary word an overflow reaches first (the highest of them), checked
+ * at every switch; dumps check them all.
+ */
+static bool stack_canary_ok(const struct process *p)
+{
+    const uint64_t *bottom = (const uint64_t *)p->stack;
+
+    return bottom == NULL ||
+           bottom[PROC_STACK_CANARY_WORDS - 1] == PROC_STACK_CANARY;
+}
+
 /* Switch from prev to next; returns when something switches back to prev. */
 static void switch_locked(struct process *prev, struct process *next)
 {
     bool intena;
 
-    if (!proc_stack_intact(prev)) {
+    if (!stack_canary_ok(prev)) {
         panic("kernel stack overflow in pid %d (%s)", prev->pid, prev->name);
     }
     sched.current = next;
@@ -367,6 +380,9 @@ void start_scheduler(void)
 
         spin_lock(&sched_lock);
         proc_reap_idle_children_locked();
+        if (sched.rq.count == 0) {
+            proc_cache_trim_locked(); /* nothing to do: memory to baseline */
+        }
         if (sched.processes == 1) {
             spin_unlock(&sched_lock);
             arch_irq_restore(s);

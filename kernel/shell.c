@@ -579,6 +579,9 @@ int shell_main(void *arg)
     if (fdprintf(STDOUT, "Type 'help' for commands.\n") < 0) {
         return -EIO;
     }
+    if (cmdline_get_ulong("bootcount", 0, 0, 1) != 0) { /* bench/kernel */
+        fdprintf(STDOUT, "bootcount: tsc=%lu\n", (unsigned long)arch_cycles());
+    }
     while (!sh.exiting) {
         int err;
 

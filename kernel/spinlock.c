@@ -8,14 +8,7 @@
 
 #include "panic.h"
 
-#define MAX_CPUS 1
-
-struct cpu_irq {
-    int depth;   /* push_irq_off nesting on this CPU */
-    bool was_on; /* interrupts were enabled before the outermost push */
-};
-
-static struct cpu_irq cpu_irq[MAX_CPUS];
+struct cpu_irq cpu_irq[MAX_CPUS];
 
 void spin_init(struct spinlock *lk, const char *name)
 {
@@ -45,26 +38,6 @@ void pop_irq_off(void)
     if (c->depth == 0 && c->was_on) {
         arch_irq_enable();
     }
-}
-
-int irq_off_depth(void)
-{
-    return cpu_irq[arch_cpu_id()].depth;
-}
-
-bool cpu_intena(void)
-{
-    return cpu_irq[arch_cpu_id()].was_on;
-}
-
-void cpu_set_intena(bool on)
-{
-    cpu_irq[arch_cpu_id()].was_on = on;
-}
-
-bool holding(const struct spinlock *lk)
-{
-    return lk->locked && lk->cpu == (int)arch_cpu_id();
 }
 
 bool spin_trylock(struct spinlock *lk)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "arch.h"
+#include "param.h"
 
 struct spinlock {
     volatile int locked; /* 0 free, 1 held (changed atomically) */
@@ -31,8 +32,19 @@ void spin_init(struct spinlock *lk, const char *name);
 void spin_lock(struct spinlock *lk);
 /* Release lk and restore interrupts if this was the outermost lock held. */
 void spin_unlock(struct spinlock *lk);
+/* Per-CPU interrupt nesting (xv6's noff and intena); only spinlock.c and
+ * the inline accessors below touch it. */
+struct cpu_irq {
+    int depth;   /* push_irq_off nesting on this CPU */
+    bool was_on; /* interrupts were enabled before the outermost push */
+};
+extern struct cpu_irq cpu_irq[MAX_CPUS];
+
 /* True if this CPU holds lk. */
-bool holding(const struct spinlock *lk);
+static inline bool holding(const struct spinlock *lk)
+{
+    return lk->locked && lk->cpu == (int)arch_cpu_id();
+}
 /* Try once to take lk; true on success (interrupts stay off only then). */
 bool spin_trylock(struct spinlock *lk);
 
@@ -43,13 +55,23 @@ bool spin_trylock(struct spinlock *lk);
 void push_irq_off(void);
 void pop_irq_off(void);
 /* Depth of push_irq_off on this CPU (locks held plus explicit pushes). */
-int irq_off_depth(void);
+static inline int irq_off_depth(void)
+{
+    return cpu_irq[arch_cpu_id()].depth;
+}
 /*
  * Whether interrupts were on before the outermost push (xv6's intena).  It
  * belongs to the code running, not the CPU, so the scheduler saves it
  * around a context switch and restores it after.
  */
-bool cpu_intena(void);
-void cpu_set_intena(bool on);
+static inline bool cpu_intena(void)
+{
+    return cpu_irq[arch_cpu_id()].was_on;
+}
+
+static inline void cpu_set_intena(bool on)
+{
+    cpu_irq[arch_cpu_id()].was_on = on;
+}
 
 #endif

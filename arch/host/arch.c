@@ -180,11 +180,6 @@ void arch_cpu_relax(void)
     __builtin_ia32_pause();
 }
 
-unsigned arch_cpu_id(void)
-{
-    return 0;
-}
-
 _Noreturn void arch_halt(void)
 {
     fflush(stdout);

@@ -26,4 +26,10 @@ typedef bool arch_irqstate_t;
 
 #define ARCH_NAME "host"
 
+/* The running CPU (arch.h); Kairos is uniprocessor for now. */
+static inline unsigned arch_cpu_id(void)
+{
+    return 0;
+}
+
 #endif

@@ -53,11 +53,6 @@ void arch_cpu_relax(void)
     __asm__ volatile("pause");
 }
 
-unsigned arch_cpu_id(void)
-{
-    return 0;
-}
-
 _Noreturn void arch_halt(void)
 {
     for (;;) {

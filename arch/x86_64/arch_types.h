@@ -20,4 +20,10 @@ typedef uint64_t arch_irqstate_t;
 
 #define ARCH_NAME "x86_64"
 
+/* The running CPU (arch.h); Kairos is uniprocessor for now. */
+static inline unsigned arch_cpu_id(void)
+{
+    return 0;
+}
+
 #endif

@@ -1,0 +1,138 @@
+/*
+ * The benchmark image's kernel_run (in place of kernel/run.c): check that
+ * the TSC counts instructions, run every measurement in bench.h, print one
+ * "name,median,instructions" line each on the console, and leave QEMU
+ * through isa-debug-exit: BENCH_EXIT_PASS, or BENCH_EXIT_FAIL when a check
+ * or a measurement failed (QEMU's exit status is then 33 or 35).  A panic
+ * also exits with the failure code.  bench/kernel/run.sh boots it.
+ */
+#include "bench.h"
+
+#include "arch.h"
+#include "boot.h"
+#include "console.h"
+#include "panic.h"
+#include "timer.h"
+#include "x86.h"
+
+#define BENCH_EXIT_PASS 0x10
+#define BENCH_EXIT_FAIL 0x11
+
+static const struct {
+    const char *name; /* the CSV line's first field */
+    bench_fn fn;
+    size_t want; /* samples */
+    const char *what;
+} benches[] = {
+    {"kernel_null_syscall", bench_null_syscall, BENCH_SAMPLES,
+     "sys_getpid() through int 0x80, call to return"},
+    {"kernel_yield_switch", bench_yield_switch, BENCH_SAMPLES,
+     "yield_now() from one process to the other's return"},
+    {"kernel_yield_switch_syscall", bench_yield_switch_syscall, BENCH_SAMPLES,
+     "sys_sched_yield() from one process to the other's return"},
+    {"kernel_tick", bench_tick, BENCH_TICK_SAMPLES,
+     "timer interrupt that does not switch, delivery to iretq"},
+    {"kernel_spawn_exit_wait", bench_spawn_exit_wait, BENCH_SAMPLES,
+     "spawn_kernel_process + child returns 0 + wait_for_child"},
+};
+
+#define NBENCHES (sizeof(benches) / sizeof(benches[0]))
+
+static struct samples samples; /* one measurement's, reused */
+
+void samples_init(struct samples *s, size_t want)
+{
+    s->want = want < BENCH_SAMPLES ? want : BENCH_SAMPLES;
+    s->n = 0;
+    s->skipped = 0;
+}
+
+bool samples_add(struct samples *s, uint64_t v)
+{
+    if (s->skipped < BENCH_WARMUP) {
+        s->skipped++;
+    } else if (s->n < s->want) {
+        s->v[s->n++] = v;
+    }
+    return s->n < s->want;
+}
+
+uint64_t samples_median(struct samples *s)
+{
+    for (size_t i = 1; i < s->n; i++) { /* insertion sort: n is small */
+        uint64_t v = s->v[i];
+        size_t j = i;
+
+        for (; j > 0 && s->v[j - 1] > v; j--) {
+            s->v[j] = s->v[j - 1];
+        }
+        s->v[j] = v;
+    }
+    return s->n > 0 ? s->v[s->n / 2] : 0;
+}
+
+/* Two back-to-back reads, shaped like every "t0; op; t1" sample. */
+__attribute__((noinline)) static uint64_t cycles_pair(void)
+{
+    uint64_t t0 = arch_cycles();
+
+    return arch_cycles() - t0;
+}
+
+uint64_t bench_overhead(void)
+{
+    uint64_t best = UINT64_MAX;
+
+    for (int i = 0; i < 16; i++) { /* the least: a tick only adds */
+        uint64_t d = cycles_pair();
+
+        best = d < best ? d : best;
+    }
+    return best;
+}
+
+/* Run one measurement and print its line; false if it failed. */
+static bool run_one(size_t i)
+{
+    struct samples *s = &samples;
+    uint64_t median;
+    int err;
+
+    samples_init(s, benches[i].want);
+    err = benches[i].fn(s);
+    if (err != 0 || s->n < s->want) {
+        kprintf("# %s: failed (%d, %lu of %lu samples)\n", benches[i].name, err,
+                (unsigned long)s->n, (unsigned long)s->want);
+        return false;
+    }
+    median = samples_median(s);
+    kprintf("# %s: %s; %lu samples, min %lu, median %lu, max %lu\n",
+            benches[i].name, benches[i].what, (unsigned long)s->n,
+            (unsigned long)s->v[0], (unsigned long)median,
+            (unsigned long)s->v[s->n - 1]);
+    kprintf("%s,%lu,instructions\n", benches[i].name, (unsigned long)median);
+    return true;
+}
+
+static void exit_fail(void)
+{
+    qemu_debug_exit(BENCH_EXIT_FAIL);
+}
+
+int kernel_run(void *arg)
+{
+    bool ok;
+
+    (void)arg;
+    panic_set_hook(exit_fail);
+    kprintf("# kernel benchmarks: timer %u Hz, overhead of a TSC read pair "
+            "%lu instructions (subtracted)\n",
+            timer_hz(), (unsigned long)bench_overhead());
+    ok = bench_icount_check();
+    for (size_t i = 0; ok && i < NBENCHES; i++) {
+        ok = run_one(i);
+    }
+    kprintf("# kernel benchmarks: %s\n", ok ? "done" : "FAILED");
+    qemu_debug_exit(ok ? BENCH_EXIT_PASS : BENCH_EXIT_FAIL);
+    return ok ? 0 : 1;
+}

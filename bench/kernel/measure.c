@@ -1,0 +1,209 @@
+/*
+ * The kernel measurements (bench.h).  Each sample is a TSC delta, which
+ * under -icount is an instruction count, less bench_overhead() where the
+ * sample brackets the operation with two arch_cycles() calls.  The bench
+ * process is init (pid 1); while these run it is the only process besides
+ * idle and the children a measurement spawns, so no other code runs in a
+ * sample except a timer tick, which the median discards.
+ */
+#include "bench.h"
+
+#include "arch.h"
+#include "console.h"
+#include "heap.h"
+#include "kerrno.h"
+#include "process.h"
+#include "timer.h"
+#include "usys.h"
+
+/* ---- Null system call ------------------------------------------------------ */
+
+__attribute__((noinline)) static uint64_t time_getpid(void)
+{
+    uint64_t t0 = arch_cycles();
+
+    sys_getpid();
+    return arch_cycles() - t0;
+}
+
+int bench_null_syscall(struct samples *s)
+{
+    uint64_t o = bench_overhead();
+
+    while (samples_add(s, time_getpid() - o)) {
+    }
+    return 0;
+}
+
+/* ---- Yield switch ---------------------------------------------------------- */
+
+/* Two partners yield to each other; written by whichever runs. */
+static struct {
+    struct samples *s;
+    void (*yield)(void);
+    uint64_t overhead;
+    uint64_t stamp; /* TSC just before the last yield; 0 before the first */
+    bool done;      /* enough samples: both partners return */
+} yb;
+
+/*
+ * Each pass: the time since the other partner's stamp is one switch (its
+ * yield call, the switch, and our return from our own yield), then stamp
+ * and yield back.  The first samples (a partner's first run starts in
+ * process_start, not in a yield) fall in the warm-up.
+ */
+static int yield_partner(void *arg)
+{
+    (void)arg;
+    while (!yb.done) {
+        uint64_t now = arch_cycles();
+
+        if (yb.stamp != 0 && !samples_add(yb.s, now - yb.stamp - yb.overhead)) {
+            yb.done = true;
+        }
+        yb.stamp = arch_cycles();
+        yb.yield();
+    }
+    return 0;
+}
+
+static int run_partners(struct samples *s, void (*yield)(void))
+{
+    pid_t a, b;
+    int code;
+
+    yb.s = s;
+    yb.yield = yield;
+    yb.overhead = bench_overhead();
+    yb.stamp = 0;
+    yb.done = false;
+    a = spawn_kernel_process("yield-a", yield_partner, NULL);
+    b = spawn_kernel_process("yield-b", yield_partner, NULL);
+    if (a < 0 || b < 0) {
+        kprintf("# yield: cannot spawn the partners (%d, %d)\n", a, b);
+        return a < 0 ? a : b;
+    }
+    wait_for_child(a, &code);
+    wait_for_child(b, &code);
+    return 0;
+}
+
+static void yield_syscall(void)
+{
+    sys_sched_yield();
+}
+
+int bench_yield_switch(struct samples *s)
+{
+    return run_partners(s, yield_now);
+}
+
+int bench_yield_switch_syscall(struct samples *s)
+{
+    return run_partners(s, yield_syscall);
+}
+
+/* ---- Timer tick ------------------------------------------------------------- */
+
+#define TICK_WINDOW (1u << 18) /* TSC gaps recorded per window */
+
+/*
+ * Read the TSC n times in a loop of fixed length, storing the gaps.  A
+ * gap is the loop's own length, or that plus a whole interrupt; all but
+ * gaps[0], which starts before the loop.
+ */
+__attribute__((noinline)) static void record_gaps(uint32_t *gaps, size_t n)
+{
+    uint64_t prev = arch_cycles();
+
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = arch_cycles();
+
+        gaps[i] = (uint32_t)(t - prev);
+        prev = t;
+    }
+}
+
+/*
+ * One window: every gap longer than the loop's (the shortest) is a tick,
+ * and must be one of the ticks the counter saw; less than that would mean
+ * another interrupt ran.  Returns 0, or -EIO for an unexplained gap.
+ */
+static int tick_window(struct samples *s, uint32_t *gaps)
+{
+    uint64_t ticks = timer_ticks();
+    uint32_t loop = UINT32_MAX;
+    unsigned long seen = 0;
+
+    record_gaps(gaps, TICK_WINDOW);
+    ticks = timer_ticks() - ticks;
+    for (size_t i = 1; i < TICK_WINDOW; i++) {
+        loop = gaps[i] < loop ? gaps[i] : loop;
+    }
+    for (size_t i = 1; i < TICK_WINDOW; i++) {
+        if (gaps[i] != loop) {
+            seen++;
+            samples_add(s, gaps[i] - loop);
+        }
+    }
+    if (seen > ticks) {
+        kprintf("# tick: %lu long gaps but %lu ticks in a window\n", seen,
+                (unsigned long)ticks);
+        return -EIO;
+    }
+    return 0;
+}
+
+int bench_tick(struct samples *s)
+{
+    uint32_t *gaps = kmalloc(TICK_WINDOW * sizeof(*gaps));
+    int err = 0;
+
+    if (gaps == NULL) {
+        return -ENOMEM;
+    }
+    while (err == 0 && s->n < s->want) {
+        err = tick_window(s, gaps);
+    }
+    kfree(gaps);
+    return err;
+}
+
+/* ---- Spawn, exit, wait ------------------------------------------------------ */
+
+static int child_exit(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* One cycle; the child's pid goes to *pid (negative: spawn failed). */
+__attribute__((noinline)) static uint64_t time_spawn_cycle(pid_t *pid)
+{
+    uint64_t t0 = arch_cycles();
+    int code;
+
+    *pid = spawn_kernel_process("child", child_exit, NULL);
+    if (*pid > 0) {
+        *pid = wait_for_child(*pid, &code);
+    }
+    return arch_cycles() - t0;
+}
+
+int bench_spawn_exit_wait(struct samples *s)
+{
+    uint64_t o = bench_overhead();
+    bool more = true;
+
+    while (more) {
+        pid_t pid;
+        uint64_t d = time_spawn_cycle(&pid);
+
+        if (pid < 0) {
+            kprintf("# spawn: %d\n", pid);
+            return pid;
+        }
+        more = samples_add(s, d - o);
+    }
+    return 0;
+}

@@ -1,0 +1,252 @@
+/*
+ * Process memory: records, kernel stacks, regions, and the record cache.
+ *
+ * Every kernel stack is a REGION_STACK region of PROC_STACK_SIZE bytes. A
+ * fresh one is filled with PROC_STACK_FILL, so a dump can tell how deep the
+ * stack ever went (the high-water mark), and its lowest words hold a canary
+ * that every switch away from the process checks (sched.c).
+ *
+ * Reaped records keep their stack and wait in a small cache (sched_lock
+ * guards it) for the next spawn, which then costs no allocation and no
+ * 16 KiB fill: only the part of the stack the last owner used is filled
+ * again.  That part is found by looking at one word per 1 KiB band, from the
+ * bottom up: the first band whose word was written, and everything above
+ * it, is refilled, with one band of margin below for writes that skipped a
+ * band's first word.  The idle loop empties the cache whenever the CPU has
+ * nothing to do (proc_cache_trim), so at rest every byte is back on the heap.
+ */
+#include "proc_mem.h"
+
+#include "heap.h"
+#include "kerrno.h"
+#include "kstring.h"
+#include "param.h"
+
+#define STACK_FILL_WORD  (0x0101010101010101ULL * PROC_STACK_FILL)
+#define STACK_BAND       1024 /* refill granularity */
+#define STACK_FIRST_FILL (PROC_STACK_CANARY_WORDS * sizeof(uint64_t))
+
+/* Regions carry their header in front; 32 bytes keeps the memory 16-aligned. */
+#define REGION_HDR ((sizeof(struct region) + 15) & ~(size_t)15)
+
+/* sched_lock guards these: */
+static struct list cache = LIST_INIT(cache); /* records, by sibling */
+static size_t ncached;
+
+/* ---- Regions ------------------------------------------------------------ */
+
+static void *region_alloc(struct process *p, size_t size, enum region_kind kind)
+{
+    struct region *r;
+
+    if (size == 0 || size > HEAP_ALLOC_MAX - REGION_HDR) {
+        return NULL;
+    }
+    r = kmalloc(REGION_HDR + size);
+    if (r == NULL) {
+        return NULL;
+    }
+    r->size = size;
+    r->kind = kind;
+    list_push_front(&p->regions, &r->link);
+    p->region_bytes += size;
+    return (char *)r + REGION_HDR;
+}
+
+static void region_free(struct process *p, struct region *r)
+{
+    list_remove(&r->link);
+    p->region_bytes -= r->size;
+    kfree(r);
+}
+
+/* Free every region of p except, when keep_stack, its stack. */
+static void regions_release(struct process *p, bool keep_stack)
+{
+    struct list *l = p->regions.next;
+
+    while (l != &p->regions) {
+        struct region *r = list_entry(l, struct region, link);
+
+        l = l->next;
+        if (!keep_stack || r->kind != REGION_STACK) {
+            region_free(p, r);
+        }
+    }
+}
+
+void proc_release_regions(struct process *p)
+{
+    regions_release(p, true);
+}
+
+void *proc_alloc(size_t size, enum region_kind kind)
+{
+    struct process *p = proc_current();
+
+    if (p == NULL || p->idle || kind == REGION_STACK ||
+        (unsigned)kind >= REGION_NKINDS) {
+        return NULL;
+    }
+    return region_alloc(p, size, kind);
+}
+
+int proc_free(void *ptr)
+{
+    struct process *p = proc_current();
+    struct list *l;
+
+    if (p == NULL || ptr == NULL) {
+        return -EINVAL;
+    }
+    list_for_each(l, &p->regions)
+    {
+        struct region *r = list_entry(l, struct region, link);
+
+        if ((char *)r + REGION_HDR == ptr && r->kind != REGION_STACK) {
+            region_free(p, r);
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* ---- Stacks -------------------------------------------------------------- */
+
+bool proc_stack_intact(const struct process *p)
+{
+    if (p->stack == NULL) {
+        return true; /* idle runs on the boot stack */
+    }
+    for (int i = 0; i < PROC_STACK_CANARY_WORDS; i++) {
+        if (((const uint64_t *)p->stack)[i] != PROC_STACK_CANARY) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void stack_fill(uint8_t *stack)
+{
+    memset(stack + STACK_FIRST_FILL, PROC_STACK_FILL,
+           PROC_STACK_SIZE - STACK_FIRST_FILL);
+    for (int i = 0; i < PROC_STACK_CANARY_WORDS; i++) {
+        ((uint64_t *)stack)[i] = PROC_STACK_CANARY;
+    }
+}
+
+/* Fill again what the last owner of a cached stack wrote (see the top). */
+static void stack_refill(uint8_t *stack)
+{
+    size_t b = STACK_BAND;
+
+    while (b < PROC_STACK_SIZE &&
+           *(const uint64_t *)(stack + b) == STACK_FILL_WORD) {
+        b += STACK_BAND;
+    }
+    b = b - STACK_BAND > STACK_FIRST_FILL ? b - STACK_BAND : STACK_FIRST_FILL;
+    memset(stack + b, PROC_STACK_FILL, PROC_STACK_SIZE - b);
+}
+
+/* ---- Records ---------------------------------------------------------------- */
+
+/* Zero p and make its lists empty; name it. */
+static void record_clear(struct process *p, const char *name)
+{
+    memset(p, 0, sizeof(*p));
+    kstrlcpy(p->name, name, sizeof(p->name));
+    list_init(&p->queue_link);
+    list_init(&p->children);
+    list_init(&p->zombies);
+    list_init(&p->sibling);
+    list_init(&p->regions);
+}
+
+struct process *proc_record_new(const char *name)
+{
+    struct process *p = kmalloc(sizeof(*p));
+
+    if (p != NULL) {
+        record_clear(p, name);
+    }
+    return p;
+}
+
+/* A cached record, reset but for its stack, or NULL. */
+static struct process *cache_take(const char *name)
+{
+    struct process *p = NULL;
+    struct list *l;
+    struct region *stack;
+
+    spin_lock(&sched_lock);
+    if ((l = list_pop_front(&cache)) != NULL) {
+        ncached--;
+        p = list_entry(l, struct process, sibling);
+    }
+    spin_unlock(&sched_lock);
+    if (p == NULL) {
+        return NULL;
+    }
+    stack = list_entry(p->regions.next, struct region, link);
+    stack_refill(p->stack);
+    record_clear(p, name);
+    p->stack = (uint8_t *)stack + REGION_HDR;
+    list_push_front(&p->regions, &stack->link);
+    p->region_bytes = stack->size;
+    return p;
+}
+
+struct process *proc_record_get(const char *name)
+{
+    struct process *p = cache_take(name);
+
+    if (p != NULL) {
+        return p;
+    }
+    p = proc_record_new(name);
+    if (p == NULL) {
+        return NULL;
+    }
+    p->stack = region_alloc(p, PROC_STACK_SIZE, REGION_STACK);
+    if (p->stack == NULL) {
+        kfree(p);
+        return NULL;
+    }
+    stack_fill(p->stack);
+    return p;
+}
+
+void proc_record_destroy(struct process *p)
+{
+    regions_release(p, false);
+    kfree(p);
+}
+
+void proc_record_put_locked(struct process *p)
+{
+    regions_release(p, true); /* normally none left: exit freed them */
+    if (ncached < PROC_CACHE_MAX && p->stack != NULL) {
+        list_push_front(&cache, &p->sibling);
+        ncached++;
+        return;
+    }
+    proc_record_destroy(p); /* heap_lock nests inside sched_lock */
+}
+
+void proc_cache_trim(void)
+{
+    spin_lock(&sched_lock);
+    proc_cache_trim_locked();
+    spin_unlock(&sched_lock);
+}
+
+void proc_cache_trim_locked(void)
+{
+    struct list *l;
+
+    while ((l = list_pop_front(&cache)) != NULL) {
+        proc_record_destroy(list_entry(l, struct process, sibling));
+    }
+    ncached = 0;
+}
