@@ -17,14 +17,19 @@
 
 /* ---- Interrupt state ------------------------------------------------- */
 
-/* Disable interrupts on this CPU and return the previous state. */
-arch_irqstate_t arch_irq_save(void);
-/* Restore a state returned by arch_irq_save (re-enables only if it was on). */
-void arch_irq_restore(arch_irqstate_t state);
-/* Enable interrupts on this CPU. */
-void arch_irq_enable(void);
-/* True when interrupts are enabled on this CPU. */
-bool arch_irq_enabled(void);
+/*
+ * These four are on every lock and switch, so each port declares or
+ * defines them (inline where it can) in arch_types.h:
+ *
+ * arch_irqstate_t arch_irq_save(void)
+ *     Disable interrupts on this CPU and return the previous state.
+ * void arch_irq_restore(arch_irqstate_t state)
+ *     Restore a state from arch_irq_save (re-enables only if it was on).
+ * void arch_irq_enable(void)
+ *     Enable interrupts on this CPU.
+ * bool arch_irq_enabled(void)
+ *     True when interrupts are enabled on this CPU.
+ */
 
 /* ---- CPU --------------------------------------------------------------- */
 
@@ -78,11 +83,12 @@ void arch_context_print(const struct arch_context *ctx);
 /* ---- System calls -------------------------------------------------------- */
 
 /*
- * Make system call nr through the port's real trap path (x86_64: int 0x80)
- * into syscall_dispatch (kernel/syscall.h); returns its result.
+ * long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+ *                   long a6)
+ *     Make system call nr through the port's real trap path (x86_64:
+ *     int 0x80) into syscall_dispatch (kernel/syscall.h); returns its
+ *     result.  Declared or defined inline by the port's arch_types.h.
  */
-long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
-                  long a6);
 /*
  * True when [p, p + len) is memory a system call may read (write false) or
  * write (write true) for the caller: non-NULL, canonical, not wrapping,

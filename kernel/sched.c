@@ -235,7 +235,7 @@ void yield_now(void)
         return;
     }
     spin_lock(&sched_lock);
-    schedule_locked();
+    schedule_now_locked(false);
     spin_unlock(&sched_lock);
 }
 

@@ -17,7 +17,8 @@ void spin_init(struct spinlock *lk, const char *name)
     lk->cpu = -1;
 }
 
-void push_irq_off(void)
+/* Inline bodies of push_irq_off/pop_irq_off, for the lock's fast path. */
+static inline __attribute__((always_inline)) void push_off(void)
 {
     arch_irqstate_t state = arch_irq_save();
     struct cpu_irq *c = &cpu_irq[arch_cpu_id()];
@@ -28,7 +29,7 @@ void push_irq_off(void)
     c->depth++;
 }
 
-void pop_irq_off(void)
+static inline __attribute__((always_inline)) void pop_off(void)
 {
     struct cpu_irq *c = &cpu_irq[arch_cpu_id()];
 
@@ -38,6 +39,16 @@ void pop_irq_off(void)
     if (c->depth == 0 && c->was_on) {
         arch_irq_enable();
     }
+}
+
+void push_irq_off(void)
+{
+    push_off();
+}
+
+void pop_irq_off(void)
+{
+    pop_off();
 }
 
 bool spin_trylock(struct spinlock *lk)
@@ -54,14 +65,22 @@ bool spin_trylock(struct spinlock *lk)
     return true;
 }
 
+/* The contended case, out of line so the common path saves no registers. */
+__attribute__((noinline, cold)) static void spin_wait(struct spinlock *lk)
+{
+    while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+        arch_cpu_relax();
+    }
+}
+
 void spin_lock(struct spinlock *lk)
 {
-    push_irq_off();
+    push_off();
     if (holding(lk)) {
         panic("spin_lock: already holding %s", lk->name);
     }
-    while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
-        arch_cpu_relax();
+    if (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+        spin_wait(lk);
     }
     lk->cpu = (int)arch_cpu_id();
 }
@@ -73,5 +92,5 @@ void spin_unlock(struct spinlock *lk)
     }
     lk->cpu = -1;
     __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
-    pop_irq_off();
+    pop_off();
 }

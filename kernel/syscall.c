@@ -173,13 +173,18 @@ static const syscall_fn syscalls[] = {
 
 #define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))
 
+long syscall_dispatch_args(long nr, const long arg[6])
+{
+    if ((unsigned long)nr >= NSYSCALLS || syscalls[nr] == NULL) {
+        return -ENOSYS;
+    }
+    return syscalls[nr](arg);
+}
+
 long syscall_dispatch(long nr, long a1, long a2, long a3, long a4, long a5,
                       long a6)
 {
     const long arg[6] = {a1, a2, a3, a4, a5, a6};
 
-    if ((unsigned long)nr >= NSYSCALLS || syscalls[nr] == NULL) {
-        return -ENOSYS;
-    }
-    return syscalls[nr](arg);
+    return syscall_dispatch_args(nr, arg);
 }

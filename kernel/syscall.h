@@ -27,5 +27,8 @@
  */
 long syscall_dispatch(long nr, long a1, long a2, long a3, long a4, long a5,
                       long a6);
+/* The same with the arguments in an array (rdi, rsi, rdx, r10, r8, r9), as
+ * an entry stub that saved them in that order has them. */
+long syscall_dispatch_args(long nr, const long arg[6]);
 
 #endif

@@ -32,4 +32,13 @@ static inline unsigned arch_cpu_id(void)
     return 0;
 }
 
+/* Out of line on the host (arch/host/arch.c): each call is a point where
+ * host_tick_every may deliver a simulated tick. */
+arch_irqstate_t arch_irq_save(void);
+void arch_irq_restore(arch_irqstate_t state);
+void arch_irq_enable(void);
+bool arch_irq_enabled(void);
+long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+                  long a6);
+
 #endif

@@ -10,31 +10,6 @@
 #include "layout.h"
 #include "x86.h"
 
-arch_irqstate_t arch_irq_save(void)
-{
-    uint64_t flags = read_rflags();
-
-    cli();
-    return flags & RFLAGS_IF;
-}
-
-void arch_irq_restore(arch_irqstate_t state)
-{
-    if (state & RFLAGS_IF) {
-        sti();
-    }
-}
-
-void arch_irq_enable(void)
-{
-    sti();
-}
-
-bool arch_irq_enabled(void)
-{
-    return (read_rflags() & RFLAGS_IF) != 0;
-}
-
 /* sti takes effect after the next instruction, so "sti; hlt" cannot lose
  * an interrupt that arrives between the two. */
 bool arch_cpu_idle(void)

@@ -4,6 +4,7 @@
 #ifndef KAIROS_ARCH_TYPES_H
 #define KAIROS_ARCH_TYPES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -24,6 +25,59 @@ typedef uint64_t arch_irqstate_t;
 static inline unsigned arch_cpu_id(void)
 {
     return 0;
+}
+
+#define ARCH_RFLAGS_IF 0x200UL
+
+/* Interrupt state (arch.h), inline: they are on every lock and switch. */
+static inline arch_irqstate_t arch_irq_save(void)
+{
+    uint64_t flags;
+
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+    return flags & ARCH_RFLAGS_IF;
+}
+
+static inline void arch_irq_restore(arch_irqstate_t state)
+{
+    if (state & ARCH_RFLAGS_IF) {
+        __asm__ volatile("sti" : : : "memory");
+    }
+}
+
+static inline void arch_irq_enable(void)
+{
+    __asm__ volatile("sti" : : : "memory");
+}
+
+static inline bool arch_irq_enabled(void)
+{
+    uint64_t flags;
+
+    __asm__ volatile("pushfq; popq %0" : "=r"(flags) : : "memory");
+    return (flags & ARCH_RFLAGS_IF) != 0;
+}
+
+/*
+ * System call through int 0x80 with Linux's registers: number in rax,
+ * arguments in rdi, rsi, rdx, r10, r8, r9, result in rax.  The entry stub
+ * preserves every other register.  Inline, so a call with constant
+ * arguments costs a few moves and the trap.
+ */
+static inline long arch_syscall(long nr, long a1, long a2, long a3, long a4,
+                                long a5, long a6)
+{
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    register long r9 __asm__("r9") = a6;
+    long ret;
+
+    __asm__ volatile("int $0x80"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8),
+                       "r"(r9)
+                     : "memory");
+    return ret;
 }
 
 #endif

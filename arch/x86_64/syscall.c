@@ -1,30 +1,15 @@
 /*
- * System call entry (x86_64): int $0x80 with Linux's registers.
+ * System call argument checks (x86_64): arch_access_ok.
  *
- * The caller puts the number in rax and the arguments in rdi, rsi, rdx,
- * r10, r8, r9; the result comes back in rax and every other register is
- * preserved (trap_common saves and restores them all).  Vector 0x80 is an
- * interrupt gate with DPL 3 (idt.c), so ring 3 may use it once user space
- * exists; trap.c turns interrupts back on for the call if the caller had
- * them on.
+ * The call itself is arch_syscall (inline in arch_types.h: int $0x80 with
+ * Linux's registers); vectors.S syscall_entry saves the nine scratch
+ * registers, C preserves the rest, and trap.c's syscall_trap turns
+ * interrupts back on for the call if the caller had them on.  Vector 0x80
+ * is an interrupt gate with DPL 3 (idt.c), so ring 3 may use it once user
+ * space exists.
  */
 #include "arch.h"
 #include "x86.h"
-
-long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-    register long r10 __asm__("r10") = a4;
-    register long r8 __asm__("r8") = a5;
-    register long r9 __asm__("r9") = a6;
-    long ret;
-
-    __asm__ volatile("int $0x80"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8),
-                       "r"(r9)
-                     : "memory");
-    return ret;
-}
 
 /* Bits 63..47 all equal: an address the CPU accepts at all. */
 static bool canonical(uintptr_t va)

@@ -170,20 +170,38 @@ static void handle_irq(unsigned irq)
 }
 
 /*
- * Linux's registers: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9,
- * result in rax.  The gate turned interrupts off; the call runs with them
- * as the caller had them, so a long or blocking call does not hold off the
- * timer.
+ * The IRQ entry (vectors.S irq_entry): the handler, the EOI, then the way
+ * out of the interrupt, where a pending preemption happens.
  */
-static void handle_syscall(struct trap_frame *tf)
+void irq_trap(uint64_t vector);
+
+void irq_trap(uint64_t vector)
 {
-    if (tf->rflags & RFLAGS_IF) {
+    handle_irq((unsigned)(vector - IRQ_BASE));
+    sched_irq_exit();
+}
+
+/*
+ * The system call entry (vectors.S syscall_entry), with Linux's registers.
+ * The gate turned interrupts off; the call runs with them as the caller had
+ * them, so a long or blocking call does not hold off the timer.  A caller
+ * with interrupts off keeps the CPU on the way out.
+ */
+void syscall_trap(struct syscall_frame *f);
+
+void syscall_trap(struct syscall_frame *f)
+{
+    bool irq_on = (f->rflags & RFLAGS_IF) != 0;
+
+    if (irq_on) {
         sti();
     }
-    tf->rax = (uint64_t)syscall_dispatch(
-        (long)tf->rax, (long)tf->rdi, (long)tf->rsi, (long)tf->rdx,
-        (long)tf->r10, (long)tf->r8, (long)tf->r9);
+    f->rax =
+        (uint64_t)syscall_dispatch_args((long)f->rax, (const long *)f->arg);
     cli();
+    if (irq_on) {
+        sched_irq_exit();
+    }
 }
 
 void trap_dispatch(struct trap_frame *tf);
@@ -192,15 +210,7 @@ void trap_dispatch(struct trap_frame *tf)
 {
     if (tf->vector < 32) {
         handle_exception(tf);
-    } else if (tf->vector < IRQ_BASE + NUM_IRQS) {
-        handle_irq(tf->vector - IRQ_BASE);
-        sched_irq_exit();
-    } else if (tf->vector == SYSCALL_VECTOR) {
-        handle_syscall(tf);
-        if (tf->rflags & RFLAGS_IF) {
-            sched_irq_exit(); /* a caller with interrupts off keeps the CPU */
-        }
-    } else {
+    } else { /* IRQs and system calls have their own entries */
         kprintf("trap: unexpected vector %lu ignored\n",
                 (unsigned long)tf->vector);
     }

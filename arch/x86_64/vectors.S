@@ -15,6 +15,15 @@
 .macro vector n
     .balign 16
 vector\n:
+    .if \n == 0x80
+    jmp syscall_entry
+    .exitm
+    .endif
+    .if (\n >= 32) && (\n < 48)
+    pushq $\n
+    jmp irq_entry
+    .exitm
+    .endif
     .if !((\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30))
     pushq $0
     .endif
@@ -68,6 +77,58 @@ trap_common:
     popq %rbx
     popq %rax
     addq $16, %rsp                   /* vector and error code */
+    iretq
+
+/*
+ * IRQs and system calls take a shorter path: they save only the nine
+ * registers the C ABI lets a callee clobber.  Everything they call is C,
+ * which preserves the other six, and a switch away from the process (on
+ * preemption) saves those in arch_context_switch.  Exceptions keep the full
+ * frame above, which their report prints.
+ */
+.macro save_scratch
+    pushq %r11
+    pushq %rcx
+    pushq %rax
+    pushq %r9
+    pushq %r8
+    pushq %r10
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    cld
+.endm
+
+.macro restore_scratch
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %r10
+    popq %r8
+    popq %r9
+    popq %rax
+    popq %rcx
+    popq %r11
+.endm
+
+/* IRQ: the CPU aligned rsp to 16 and pushed 5 words, the stub the vector;
+ * a pad word and the 9 registers make 16 words, so the call is aligned. */
+irq_entry:
+    subq $8, %rsp
+    save_scratch
+    movq 80(%rsp), %rdi              /* the vector */
+    call irq_trap
+    restore_scratch
+    addq $16, %rsp                   /* pad and vector */
+    iretq
+
+/* System call: the saved registers are struct syscall_frame (x86.h), the
+ * six arguments first in Linux's order; 5 + 9 words keep the call aligned. */
+syscall_entry:
+    save_scratch
+    movq %rsp, %rdi
+    call syscall_trap
+    restore_scratch
     iretq
 
     .section .rodata

@@ -19,6 +19,14 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
+/* Registers the system call entry saves (vectors.S), then the CPU's frame. */
+struct syscall_frame {
+    uint64_t arg[6]; /* rdi, rsi, rdx, r10, r8, r9: Linux's argument order */
+    uint64_t rax;    /* the number in, the result out */
+    uint64_t rcx, r11;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
 #define IST_DOUBLE_FAULT 1
 
 #define IRQ_BASE     32 /* PIC IRQ n arrives as vector IRQ_BASE + n */
