@@ -31,7 +31,12 @@ static size_t capacity;           /* a power of two */
 static pid_t next_pid = 1;        /* the next pid to try */
 static struct process *init_proc; /* pid 1 while it lives */
 static size_t nrecords;           /* records in the table */
-static volatile pid_t max_pid;    /* highest pid handed out */
+
+/* Descriptors 0 and 1 of every new process: "keyboard" and "console", looked
+ * up once by process_init (devices are registered before it; a registry
+ * record never moves).  Constant after process_init. */
+static struct file_descriptor std_fds[2];
+static volatile pid_t max_pid; /* highest pid handed out */
 
 pid_t proc_max_pid(void)
 {
@@ -127,6 +132,13 @@ static void table_remove_locked(struct process *p)
 
 /* ---- Creation -------------------------------------------------------------- */
 
+static struct file_descriptor device_fd(const char *name)
+{
+    struct chardev *dev = driver_find(name);
+
+    return (struct file_descriptor){dev != NULL ? FD_CHAR : FD_NONE, dev};
+}
+
 int process_init(void)
 {
     struct process *idle;
@@ -146,6 +158,8 @@ int process_init(void)
         return -ENOMEM;
     }
     capacity = PROC_TABLE_INITIAL;
+    std_fds[0] = device_fd("keyboard");
+    std_fds[1] = device_fd("console");
     idle->idle = true;
     idle->pid = 0;
     spin_lock(&sched_lock);
@@ -171,12 +185,9 @@ static void process_start(void *arg)
 
 static void default_descriptors(struct process *p)
 {
-    struct chardev *kbd = driver_find("keyboard");
-    struct chardev *con = driver_find("console");
-
-    p->fds[0] = (struct file_descriptor){kbd ? FD_CHAR : FD_NONE, kbd};
-    p->fds[1] = (struct file_descriptor){con ? FD_CHAR : FD_NONE, con};
-    p->fds[2] = p->fds[1];
+    p->fds[0] = std_fds[0];
+    p->fds[1] = std_fds[1];
+    p->fds[2] = std_fds[1];
 }
 
 static bool name_ok(const char *name)
