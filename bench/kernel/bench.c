@@ -121,13 +121,14 @@ static void exit_fail(void)
 
 int kernel_run(void *arg)
 {
+    uint64_t start = arch_cycles(); /* the first read of this boot */
     bool ok;
 
     (void)arg;
     panic_set_hook(exit_fail);
-    kprintf("# kernel benchmarks: timer %u Hz, overhead of a TSC read pair "
-            "%lu instructions (subtracted)\n",
-            timer_hz(), (unsigned long)bench_overhead());
+    kprintf("# kernel benchmarks: TSC %lu when init started, timer %u Hz, "
+            "overhead of a TSC read pair %lu instructions (subtracted)\n",
+            (unsigned long)start, timer_hz(), (unsigned long)bench_overhead());
     ok = bench_icount_check();
     for (size_t i = 0; ok && i < NBENCHES; i++) {
         ok = run_one(i);
