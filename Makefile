@@ -180,6 +180,40 @@ KBENCH_OBJS := $(call kobj,$(CORE_SRCS) $(ARCH_SRCS) $(KBENCH_SRCS))
 
 $(BUILD)/kairos-bench.elf: $(KBENCH_OBJS)
 
+# ---- Benchmarks ----------------------------------------------------------------
+#
+# bench/host/*.c: one program per host benchmark (B1-B6), each linked with
+# the harness and the host library (build/host/libkairos.a, -O2, no
+# sanitizers).  Kernel headers come in through -iquote only, so the
+# kernel's sched.h never hides the C library's <sched.h>; B3, B4 and B6
+# include internals (proc.h, runqueue.h, heap.h), as their comments say.
+# bench/run.py runs them, then each under callgrind, then
+# bench/kernel/run.sh, and writes build/bench/ and docs/bench/.
+
+BENCH_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra \
+	-Werror -iquote build/host/include -iquote bench/host -iquote kernel \
+	-iquote kernel/lib -iquote arch -iquote arch/host
+BENCH_SRCS := $(wildcard bench/host/b[0-9]_*.c)
+BENCH_BINS := $(patsubst bench/host/%.c,build/bench/bin/%,$(BENCH_SRCS))
+BENCH_IMAGES := $(KERNEL) $(BUILD)/kairos-bench.bin
+
+build/bench/bin/%: bench/host/%.c bench/host/harness.c bench/host/harness.h \
+		$(HOSTLIB) $(HOSTLIB_HEADERS)
+	@mkdir -p $(@D)
+	$(say) HOSTLD $@
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $< bench/host/harness.c $(HOSTLIB) \
+		-lboost_context -lpthread -o $@
+
+.PHONY: bench bench-smoke
+bench: ## Run every benchmark: one table, build/bench/ and docs/bench/ (minutes)
+	@tools/deps.sh bench
+	@$(MAKE) -s --no-print-directory $(BENCH_BINS) $(BENCH_IMAGES)
+	@$(PYTHON) bench/run.py
+
+bench-smoke: $(BENCH_BINS) $(BENCH_IMAGES) ## Every benchmark once, briefly (TAP)
+	@mkdir -p $(RESULTS)
+	@tools/run-layer.sh $(RESULTS)/bench.tap $(PYTHON) bench/run.py --smoke
+
 # ---- Tests -----------------------------------------------------------------
 
 RESULTS := build/results
@@ -202,6 +236,7 @@ test-layers:
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-kernel-run
 	-@$(MAKE) --no-print-directory test-e2e
+	-@$(MAKE) --no-print-directory bench-smoke
 
 format-check: ## Check formatting with clang-format
 	@mkdir -p $(RESULTS)

@@ -34,7 +34,7 @@ static const struct known_key known[] = {
                HZ_MAX) " (default " STR(HZ_DEFAULT) ")"},
     {"slice", "scheduler time slice, in timer ticks"},
     {"test", "test kernel: run only the suites whose name starts with this"},
-    {"crash", "test kernel: fault on purpose (pf, de or assert)"},
+    {"crash", "test kernel: fault on purpose (pf, de, assert or stack)"},
     {"bootcount", "1: the shell prints the TSC before its first prompt"},
 };
 

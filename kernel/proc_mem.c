@@ -20,6 +20,7 @@
 #include "heap.h"
 #include "kerrno.h"
 #include "kstring.h"
+#include "panic.h"
 #include "param.h"
 
 #define STACK_FILL_WORD  (0x0101010101010101ULL * PROC_STACK_FILL)
@@ -225,6 +226,10 @@ void proc_record_destroy(struct process *p)
 
 void proc_record_put_locked(struct process *p)
 {
+    if (!proc_stack_intact(p)) {
+        panic("kernel stack overflow in pid %d (%s), found at reaping", p->pid,
+              p->name);
+    }
     regions_release(p, true); /* normally none left: exit freed them */
     if (ncached < PROC_CACHE_MAX && p->stack != NULL) {
         list_push_front(&cache, &p->sibling);

@@ -25,6 +25,13 @@ iso() {
     want mformat mtools
 }
 
+# What bench-smoke (part of make test) needs; make bench adds gnuplot.
+bench_smoke() {
+    want python3 python3
+    want /usr/include/valgrind/callgrind.h valgrind
+    want /usr/include/boost/context/detail/fcontext.hpp libboost-context-dev
+}
+
 case "${1:-test}" in
 run)
     base
@@ -42,7 +49,9 @@ test)
     want clang clang
     want gdb gdb
     want timeout coreutils
+    bench_smoke
     ;;
+bench) base; bench_smoke; want gnuplot gnuplot-nox ;;
 *) echo "deps.sh: unknown target '$1'" >&2; exit 2 ;;
 esac
 

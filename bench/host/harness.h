@@ -26,6 +26,7 @@
  * the two dumps over the difference of ops, so fixed costs cancel.
  *
  * Output lines (CSV, first field says which):
+ *   compare,BENCH,CASES                   (a bench_compare starts)
  *   sample,BENCH,CASE,N,RUN,NS_PER_OP
  *   median,BENCH,CASE,N,NS_PER_OP,OPS_PER_RUN
  *   value,BENCH,CASE,N,METRIC,VALUE       (anything else, e.g. bytes)

@@ -19,6 +19,7 @@
 #include "ktest.h"
 #include "panic.h"
 #include "printf.h"
+#include "proc.h"
 #include "x86.h"
 
 #define KTEST_EXIT_PASS 0x10
@@ -132,6 +133,21 @@ static int run_suites(const char *prefix)
 void fault_read(uintptr_t addr);
 void fault_div0(void);
 
+/*
+ * What a stack overflow leaves behind: the canary at the bottom of this
+ * process's stack overwritten.  Then run until a tick looks at it (bounded
+ * by a number of wake-ups; the panic hook ends the run first).
+ */
+static void smash_own_stack_canary(void)
+{
+    struct process *p = proc_current();
+
+    ((volatile uint64_t *)p->stack)[PROC_STACK_CANARY_WORDS - 1] = 0;
+    for (int wakeups = 0; wakeups < 1000; wakeups++) {
+        arch_cpu_idle();
+    }
+}
+
 static void crash(const char *what)
 {
     kprintf("# crash=%s: provoking it now\n", what);
@@ -141,6 +157,8 @@ static void crash(const char *what)
         fault_div0();
     } else if (strcmp(what, "assert") == 0) {
         KASSERT(strcmp(what, "assert") != 0);
+    } else if (strcmp(what, "stack") == 0) {
+        smash_own_stack_canary();
     }
     kprintf("# crash=%s: unknown crash or it did not fault\n", what);
 }

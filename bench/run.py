@@ -1,0 +1,572 @@
+#!/usr/bin/env python3
+"""Run every Kairos benchmark and report (make bench, make bench-smoke).
+
+  bench/run.py            run the host benchmarks (timed, then counted under
+                          callgrind) and bench/kernel/run.sh if present; print
+                          one table; write build/bench/results.{csv,json},
+                          the raw lines and the charts; copy the results and
+                          charts to docs/bench/
+  bench/run.py --smoke    every benchmark once with few iterations; TAP, one
+                          line per benchmark: did it produce its numbers?
+
+The host programs are build/bench/bin/b*_* (bench/host/*.c, built by make);
+their output format is described in bench/host/harness.h.  Environment:
+BENCH_RUNS (default 11), BENCH_TARGET_MS (default 20), BENCH_CPU (default:
+the highest allowed CPU) are passed to them.
+"""
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bench", "bin")
+OUT = os.path.join(ROOT, "build", "bench")
+DOCS = os.path.join(ROOT, "docs", "bench")
+KERNEL_SCRIPT = os.path.join(ROOT, "bench", "kernel", "run.sh")
+
+# What each benchmark is, in the table's words: title, unit of one op.
+TITLES = {
+    "B1": ("B1 switch", "ns per switch, one direction"),
+    "B2": ("B2 round robin", "ns per switch, N runnable"),
+    "B3all": ("B3 pick-next, all N ready", "ns per pick + enqueue"),
+    "B3one": ("B3 pick-next, 1 of N ready", "ns per pick + enqueue"),
+    "B4": ("B4 wake, N blocked elsewhere", "ns per wake of one waiter"),
+    "B5": ("B5 spawn+exit+wait", "ns per cycle"),
+}
+# The smoke test expects these benchmarks (TAP line each).
+EXPECTED = ["B1", "B2", "B3all", "B3one", "B4", "B5", "B6"]
+B6_METRICS = {
+    "bytes": "heap bytes per live process",
+    "allocs": "heap allocations per live process",
+    "retained": "heap bytes held after reaping (grown table)",
+    "record": "sizeof(struct process)",
+    "stack": "kernel stack",
+}
+KERNEL_TARGETS = {  # name: most instructions (the issue's targets)
+    "kernel_null_syscall": 80,
+    "kernel_tick": 150,
+    "kernel_yield_switch": 150,
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---- Running the programs ---------------------------------------------------
+
+
+def programs():
+    progs = sorted(glob.glob(os.path.join(BIN, "b[0-9]_*")))
+    if not progs:
+        sys.exit("bench: no programs in %s (run make bench)" % BIN)
+    return progs
+
+
+def run_program(path, env, valgrind_out=None):
+    """Run one benchmark program; return its stdout lines."""
+    cmd = [path]
+    if valgrind_out is not None:
+        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+               "--callgrind-out-file=" + valgrind_out] + cmd
+    res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    if res.returncode != 0:
+        log("bench: %s failed (status %d):\n%s" %
+            (os.path.basename(path), res.returncode, res.stderr[-3000:]))
+        return None
+    return res.stdout.splitlines()
+
+
+class Results:
+    """Everything the programs printed, parsed."""
+
+    def __init__(self):
+        self.samples = {}  # (bench, impl, n) -> [ns per op, by run]
+        self.group = {}    # (bench, impl, n) -> which bench_compare call
+        self.median = {}   # (bench, impl, n) -> ns per op
+        self.ops = {}      # (bench, impl, n) -> ops per run
+        self.values = {}   # (bench, impl, n, metric) -> value
+        self.ir = {}       # (bench, impl, n) -> instructions per op
+        self.info = {}
+        self.raw = []
+        self.kernel = []   # (name, value, unit)
+        self.kernel_notes = []
+        self.failed = []   # programs that failed
+        self.ncompare = 0  # bench_compare calls seen
+
+    def parse(self, lines):
+        for line in lines:
+            self.raw.append(line)
+            f = line.split(",")
+            if f[0] == "compare":
+                self.ncompare += 1
+            elif f[0] == "sample":
+                key = (f[1], f[2], int(f[3]))
+                self.group[key] = self.ncompare
+                self.samples.setdefault(key, []).append(float(f[5]))
+            elif f[0] == "median":
+                key = (f[1], f[2], int(f[3]))
+                self.median[key] = float(f[4])
+                self.ops[key] = int(f[5])
+            elif f[0] == "value":
+                self.values[(f[1], f[2], int(f[3]), f[4])] = float(f[5])
+            elif f[0] == "info":
+                self.info.setdefault(f[1], []).append(",".join(f[2:]))
+
+    def paired(self, a, b):
+        """Median over runs of a/b, when measured interleaved; else the
+        ratio of the medians.  Returns (ratio, paired?)."""
+        sa, sb = self.samples.get(a), self.samples.get(b)
+        if not sa or not sb:
+            return None, False
+        if self.group.get(a) == self.group.get(b) and len(sa) == len(sb):
+            return statistics.median(x / y for x, y in zip(sa, sb)), True
+        return statistics.median(sa) / statistics.median(sb), False
+
+
+def parse_callgrind(res, files):
+    """Instructions per op: the difference of the two dumps of each case."""
+    dumps = {}
+    for path in files:
+        label = total = None
+        with open(path) as f:
+            for line in f:
+                prefix = "desc: Trigger: Client Request: "
+                if line.startswith(prefix):
+                    label = line[len(prefix):].strip()
+                elif line.startswith("totals:") or line.startswith("summary:"):
+                    total = int(line.split()[1])
+        if label and total is not None and label.count("|") == 3:
+            bench, impl, n, ops = label.split("|")
+            dumps.setdefault((bench, impl, int(n)), []).append(
+                (int(ops), total, path))
+    for key, d in dumps.items():
+        d.sort()
+        if len(d) >= 2 and d[-1][0] > d[0][0]:
+            res.ir[key] = (d[-1][1] - d[0][1]) / (d[-1][0] - d[0][0])
+    return dumps
+
+
+def run_kernel(res, smoke):
+    if not os.path.exists(KERNEL_SCRIPT):
+        return None
+    cmd = ["sh", KERNEL_SCRIPT] + (["--smoke"] if smoke else [])
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, cwd=ROOT)
+    for line in p.stdout.splitlines():
+        f = line.split(",")
+        if len(f) == 3 and re.match(r"^[0-9.]+$", f[1]):
+            res.kernel.append((f[0], float(f[1]), f[2]))
+        elif line.startswith("#"):
+            res.kernel_notes.append(line)
+    return p.returncode
+
+
+def machine():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+
+    def first_line(cmd):
+        try:
+            out = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True).stdout
+            return out.splitlines()[0] if out else "?"
+        except OSError:
+            return "?"
+
+    return {
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
+        "compiler": first_line(["gcc", "--version"]),
+        "valgrind": first_line(["valgrind", "--version"]),
+    }
+
+
+# ---- Smoke ----------------------------------------------------------------------
+
+
+def smoke():
+    env = dict(os.environ, BENCH_SMOKE="1")
+    res = Results()
+    tests = []
+    for prog in programs():
+        lines = run_program(prog, env)
+        if lines is None:
+            res.failed.append(os.path.basename(prog))
+        else:
+            res.parse(lines)
+    for bench in EXPECTED:
+        if bench == "B6":
+            vals = [v for k, v in res.values.items() if k[0] == "B6"
+                    and k[3] == "bytes"]
+            ok = bool(vals) and all(v > 0 for v in vals)
+            tests.append((ok, "B6 memory: %s bytes per process" %
+                          ("%.0f" % vals[-1] if vals else "no number")))
+            continue
+        meds = {k: v for k, v in res.median.items() if k[0] == bench}
+        ok = bool(meds) and all(v > 0 for v in meds.values())
+        desc = ", ".join("%s%s %.1f" % (k[1], " N=%d" % k[2] if k[2] else "",
+                                        v) for k, v in sorted(meds.items()))
+        tests.append((ok, "%s: %s ns" % (bench, desc or "no number")))
+    # The callgrind path, on the switch benchmark alone (valgrind is slow).
+    b1 = os.path.join(BIN, "b1_switch")
+    cgdir = os.path.join(OUT, "smoke-callgrind")
+    shutil.rmtree(cgdir, ignore_errors=True)
+    os.makedirs(cgdir)
+    ok = False
+    if shutil.which("valgrind") and os.path.exists(b1):
+        if run_program(b1, env, os.path.join(cgdir, "b1.%p.out")):
+            parse_callgrind(res, glob.glob(os.path.join(cgdir, "b1.*.out.*")))
+            ok = res.ir.get(("B1", "kairos", 0), 0) > 0
+    tests.append((ok, "callgrind: instructions per switch counted (B1: %s)" %
+                  ("%.0f" % res.ir[("B1", "kairos", 0)] if ok else "none")))
+    if os.path.exists(KERNEL_SCRIPT):
+        status = run_kernel(res, True)
+        ok = status == 0 and len(res.kernel) > 0
+        tests.append((ok, "kernel benchmarks (QEMU -icount): %s" %
+                      (", ".join("%s %.0f" % (n, v) for n, v, _ in res.kernel)
+                       or "no number")))
+    print("1..%d" % len(tests))
+    for i, (ok, desc) in enumerate(tests, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, desc))
+    for name in res.failed:
+        print("# %s failed" % name)
+    return 0 if all(ok for ok, _ in tests) else 1
+
+
+# ---- The full run -------------------------------------------------------------------
+
+
+def fmt_n(n):
+    if n >= 1000 and n % 1000 == 0:
+        return "%dk" % (n // 1000)
+    return str(n)
+
+
+def fmt_ns(v):
+    if v is None:
+        return "-"
+    if v >= 100:
+        return "%.0f" % v
+    return "%.1f" % v
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "-"
+    if r >= 100:
+        return "%.0fx" % r
+    if r >= 0.1:
+        return "%.2fx" % r
+    return "1/%.0fx" % (1 / r) if r > 0 else "0x"
+
+
+def build_rows(res):
+    """One row per (bench, n, impl): the table, CSV and JSON all use them."""
+    rows = []
+    for bench in TITLES:
+        # By N, then in the order the program measured them (Kairos first).
+        keys = sorted((k for k in res.median if k[0] == bench),
+                      key=lambda k: k[2])
+        if not keys:
+            continue
+        ns = sorted({k[2] for k in keys})
+        for key in keys:
+            _, impl, n = key
+            s = res.samples.get(key, [])
+            kairos = (bench, "kairos", n)
+            vs_kairos, paired_k = res.paired(kairos, key)
+            base = (bench, impl, ns[0])
+            vs_first, paired_f = res.paired(key, base)
+            rows.append({
+                "bench": bench, "workload": TITLES[bench][0],
+                "unit": TITLES[bench][1], "impl": impl, "n": n,
+                "ns_median": res.median[key],
+                "ns_min": min(s) if s else None,
+                "ns_max": max(s) if s else None,
+                "runs": len(s), "ops_per_run": res.ops.get(key),
+                "ir_per_op": res.ir.get(key),
+                "kairos_over_impl": vs_kairos if key != kairos else None,
+                "kairos_over_impl_paired": paired_k,
+                "over_smallest_n": vs_first if len(ns) > 1 else None,
+                "smallest_n": ns[0] if len(ns) > 1 else None,
+                "over_smallest_n_paired": paired_f,
+            })
+    return rows
+
+
+def targets(res):
+    """The issue's targets: (name, measured, limit text, met)."""
+    out = []
+
+    def ratio(a, b):
+        return res.paired(a, b)[0]
+
+    r = ratio(("B1", "kairos", 0), ("B1", "bare", 0))
+    if r is not None:
+        out.append(("B1 Kairos yield within 1.2x of the bare switch",
+                    "%.2fx" % r, "<= 1.2x", r <= 1.2))
+    r = ratio(("B1", "kairos", 0), ("B1", "fcontext", 0))
+    if r is not None:
+        out.append(("B1 Kairos yield no slower than fcontext",
+                     "%.2fx" % r, "<= 1.0x", r <= 1.0))
+    r = ratio(("B2", "kairos", 10000), ("B2", "kairos", 2))
+    if r is not None:
+        out.append(("B2 N=10k within 1.3x of N=2", "%.2fx" % r, "<= 1.3x",
+                    r <= 1.3))
+    for bench in ("B3all", "B3one", "B4"):
+        ns = sorted({k[2] for k in res.median if k[0] == bench})
+        if len(ns) < 2 or ns[-1] < 100000:
+            continue
+        worst = max(ratio((bench, "kairos", n), (bench, "kairos", ns[0]))
+                    for n in ns)
+        out.append(("%s Kairos flat from N=%s to %s" %
+                    (bench, fmt_n(ns[0]), fmt_n(ns[-1])),
+                    "worst %.2fx of N=%s" % (worst, fmt_n(ns[0])),
+                    "<= 1.10x", worst <= 1.10))
+        if bench != "B3all":
+            g = ratio((bench, "xv6-scan", 100000), (bench, "xv6-scan", 1000))
+            out.append(("%s xv6 scan grows linearly (100k vs 1k)" % bench,
+                        "%.0fx" % g, ">= 50x (linear: 100x)", g >= 50))
+    m = res.median.get(("B5", "kairos", 0))
+    if m is not None:
+        out.append(("B5 spawn+exit+wait cycle", "%.0f ns" % m, "<= 100 ns",
+                    m <= 100))
+    for name, value, unit in res.kernel:
+        if name in KERNEL_TARGETS:
+            out.append(("kernel %s" % name, "%.0f %s" % (value, unit),
+                        "<= %d" % KERNEL_TARGETS[name],
+                        value <= KERNEL_TARGETS[name]))
+    return out
+
+
+def print_table(res, rows, tg, mach, out=None):
+    out = out or sys.stdout
+
+    def say(*args):
+        print(*args, file=out)
+
+    cpu = ",".join(res.info.get("cpu", ["?"])[:1])
+    say("Kairos benchmarks: %s (%s CPUs; pinned to CPU %s), Linux %s" %
+        (mach["cpu"], mach["cpus"], cpu, mach["kernel"]))
+    say("%s; median of %s interleaved runs; Ir = instructions "
+        "(callgrind, user space only)" %
+        (mach["compiler"], res.info.get("runs", ["?"])[0]))
+    say()
+    hdr = ("workload", "N", "impl", "median ns", "min", "max", "Ir/op",
+           "Kairos ÷ impl", "÷ smallest N")
+    widths = (29, 5, 12, 10, 9, 9, 7, 14, 12)
+    line = "  ".join(h.ljust(w) if i < 3 else h.rjust(w)
+                     for i, (h, w) in enumerate(zip(hdr, widths)))
+    say(line)
+    say("-" * len(line))
+    last = None
+    for r in rows:
+        wl = r["workload"] if r["bench"] != last else ""
+        last = r["bench"]
+        ratio_k = fmt_ratio(r["kairos_over_impl"])
+        if r["kairos_over_impl"] is not None and \
+                not r["kairos_over_impl_paired"]:
+            ratio_k += "*"
+        ratio_n = fmt_ratio(r["over_smallest_n"])
+        if r["over_smallest_n"] is not None and \
+                not r["over_smallest_n_paired"]:
+            ratio_n += "*"
+        cells = (wl, fmt_n(r["n"]) if r["n"] else "", r["impl"],
+                 fmt_ns(r["ns_median"]), fmt_ns(r["ns_min"]),
+                 fmt_ns(r["ns_max"]),
+                 "%.0f" % r["ir_per_op"] if r["ir_per_op"] else "-",
+                 ratio_k, ratio_n)
+        say("  ".join(c.ljust(w) if i < 3 else c.rjust(w)
+                      for i, (c, w) in enumerate(zip(cells, widths))))
+    say()
+    say("Ratios are medians of per-run ratios (Kairos and the other case "
+        "measured in the same run);")
+    say("* marks a ratio of medians instead (B4 sizes are measured one "
+        "after another).  Units:")
+    for bench, (title, unit) in TITLES.items():
+        say("  %s: %s" % (title, unit))
+    b6 = sorted((k[2], v) for k, v in res.values.items()
+                if k[0] == "B6" and k[3] == "bytes")
+    if b6:
+        rec = res.values.get(("B6", "kairos", 0, "record"))
+        ret = res.values.get(("B6", "kairos", 1000, "retained"))
+        say()
+        say("B6 memory: kernel heap bytes per live process "
+            "(record %s B, 16 KiB stack, table share):" %
+            ("%.0f" % rec if rec else "?"))
+        say("  " + "  ".join("N=%s: %.0f" % (fmt_n(n), v) for n, v in b6))
+        if ret is not None:
+            say("  after 1,000 processes were reaped the heap held %.0f "
+                "bytes more than before (the grown process table and "
+                "wait-queue buckets)" % ret)
+    if res.kernel:
+        say()
+        say("Kernel (QEMU -icount, guest instructions per operation):")
+        for name, value, unit in res.kernel:
+            say("  %-28s %10.0f %s" % (name, value, unit))
+    say()
+    say("Targets (issue #4):")
+    for name, got, limit, met in tg:
+        say("  %-50s %-22s %-22s %s" % (name, got, limit,
+                                        "met" if met else "MISSED"))
+
+
+def write_outputs(res, rows, tg, mach, dumps):
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "raw.csv"), "w") as f:
+        f.write("\n".join(res.raw) + "\n")
+    cols = ["bench", "workload", "impl", "n", "ns_median", "ns_min", "ns_max",
+            "runs", "ops_per_run", "ir_per_op", "kairos_over_impl",
+            "over_smallest_n", "value", "value_unit"]
+
+    def cell(v):
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return str(int(v)) if v == int(v) else "%.4g" % v
+        return str(v)
+
+    with open(os.path.join(OUT, "results.csv"), "w") as f:
+        f.write(",".join(cols) + "\n")
+        for r in rows:
+            f.write(",".join(cell(r.get(c)) for c in cols) + "\n")
+        for (b, impl, n, metric), v in sorted(res.values.items()):
+            r = {"bench": b, "workload": "B6 memory: " +
+                 B6_METRICS.get(metric, metric), "impl": impl, "n": n,
+                 "value": v,
+                 "value_unit": "allocs" if metric == "allocs" else "bytes"}
+            f.write(",".join(cell(r.get(c)) for c in cols) + "\n")
+        for name, value, unit in res.kernel:
+            r = {"bench": "kernel", "workload": name, "impl": "kairos",
+                 "n": 0, "value": value, "value_unit": unit}
+            f.write(",".join(cell(r.get(c)) for c in cols) + "\n")
+    doc = {
+        "machine": mach,
+        "pinned_cpu": res.info.get("cpu", ["?"])[0],
+        "runs": res.info.get("runs", ["?"])[0],
+        "host": rows,
+        "memory": [{"bench": b, "impl": i, "n": n, "metric": m, "value": v}
+                   for (b, i, n, m), v in sorted(res.values.items())],
+        "kernel": [{"name": n, "value": v, "unit": u}
+                   for n, v, u in res.kernel],
+        "kernel_notes": res.kernel_notes,
+        "targets": [{"target": n, "measured": g, "limit": l, "met": m}
+                    for n, g, l, m in tg],
+        "command": "make bench",
+    }
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+    # The hot paths of Kairos, for whoever optimises the core.
+    for key, d in dumps.items():
+        if key[1] == "kairos":
+            name = "annotate-%s-%d.txt" % (key[0], key[2])
+            with open(os.path.join(OUT, "callgrind", name), "w") as f:
+                subprocess.run(["callgrind_annotate", "--threshold=100",
+                                d[-1][2]], stdout=f, stderr=subprocess.DEVNULL)
+
+
+def charts(res):
+    """The scaling curves as PNG, through bench/plot.gp."""
+    specs = [
+        ("b2_round_robin", "B2 round robin: one switch among N runnable",
+         "ns per switch", [("B2", "kairos", "Kairos")]),
+        ("b3_pick_next", "B3 pick-next: the run-queue operation alone",
+         "ns per pick + enqueue",
+         [("B3all", "kairos", "Kairos run queue, all N ready"),
+          ("B3all", "xv6-scan", "xv6 scan, all N ready"),
+          ("B3one", "kairos", "Kairos run queue, 1 of N ready"),
+          ("B3one", "xv6-scan", "xv6 scan, 1 of N ready")]),
+        ("b4_wake", "B4 wake one waiter, N blocked on other channels",
+         "ns per wake", [("B4", "kairos", "Kairos wake_channel"),
+                         ("B4", "xv6-scan", "xv6 full-scan wakeup")]),
+    ]
+    made = []
+    if not shutil.which("gnuplot"):
+        log("bench: gnuplot not found, no charts")
+        return made
+    for name, title, ylabel, series in specs:
+        ns = sorted({k[2] for k in res.median
+                     if any(k[0] == s[0] for s in series)})
+        if not ns:
+            continue
+        dat = os.path.join(OUT, name + ".dat")
+        with open(dat, "w") as f:
+            f.write("N " + " ".join('"%s"' % s[2] for s in series) + "\n")
+            for n in ns:
+                vals = [res.median.get((b, i, n)) for b, i, _ in series]
+                f.write("%d %s\n" % (n, " ".join(
+                    "NaN" if v is None else "%.4f" % v for v in vals)))
+        png = os.path.join(OUT, name + ".png")
+        subprocess.run(["gnuplot", "-e",
+                        "data='%s'; out='%s'; title='%s'; ylabel='%s'" %
+                        (dat, png, title, ylabel),
+                        os.path.join(ROOT, "bench", "plot.gp")], check=True)
+        made.append(png)
+    return made
+
+
+def full():
+    env = dict(os.environ)
+    res = Results()
+    mach = machine()
+    for prog in programs():
+        log("bench: timing %s" % os.path.basename(prog))
+        lines = run_program(prog, env)
+        if lines is None:
+            res.failed.append(os.path.basename(prog))
+        else:
+            res.parse(lines)
+    cgdir = os.path.join(OUT, "callgrind")
+    shutil.rmtree(cgdir, ignore_errors=True)
+    os.makedirs(cgdir)
+    dumps = {}
+    if shutil.which("valgrind"):
+        for prog in programs():
+            name = os.path.basename(prog)
+            log("bench: counting %s under callgrind" % name)
+            if run_program(prog, env, os.path.join(cgdir, name + ".%p.out")):
+                dumps.update(parse_callgrind(res, glob.glob(
+                    os.path.join(cgdir, name + ".*.out.*"))))
+    else:
+        log("bench: valgrind not found, no instruction counts")
+    if os.path.exists(KERNEL_SCRIPT):
+        log("bench: kernel benchmarks (bench/kernel/run.sh)")
+        if run_kernel(res, False) != 0:
+            res.failed.append("bench/kernel/run.sh")
+    rows = build_rows(res)
+    tg = targets(res)
+    print_table(res, rows, tg, mach)
+    write_outputs(res, rows, tg, mach, dumps)
+    pngs = charts(res)
+    os.makedirs(DOCS, exist_ok=True)
+    for f in ["results.csv", "results.json"] + [os.path.basename(p)
+                                                for p in pngs]:
+        shutil.copy(os.path.join(OUT, f), os.path.join(DOCS, f))
+    with open(os.path.join(DOCS, "results.txt"), "w") as f:
+        print_table(res, rows, tg, mach, f)
+    print()
+    print("Written: build/bench/results.{csv,json}, raw.csv, callgrind/; "
+          "docs/bench/ (results, charts)")
+    for name in res.failed:
+        print("FAILED: %s" % name)
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(smoke() if "--smoke" in sys.argv[1:] else full())
