@@ -360,6 +360,11 @@ static bool pool_should_release_locked(const struct heap_pool *p)
 }
 
 /* The pool whose frames hold address a, or NULL. */
+/*
+ * The pool holding address a, or NULL.  A walk of the pool list, which is
+ * kept in most-recently-found order: frees cluster in time and space, so
+ * the pool wanted is usually at the front.  Worst case O(pools).
+ */
 static struct heap_pool *pool_find_locked(uintptr_t a)
 {
     struct list *l;
@@ -370,6 +375,10 @@ static struct heap_pool *pool_find_locked(uintptr_t a)
         uintptr_t lo = (uintptr_t)p;
 
         if (a >= lo && a - lo < p->nframes * PAGE_SIZE) {
+            if (l != heap.pools.next) {
+                list_remove(l);
+                list_push_front(&heap.pools, l);
+            }
             return p;
         }
     }
