@@ -280,34 +280,10 @@ static size_t pool_bytes_for(size_t need)
  * Add a pool whose first block holds at least need bytes and return that
  * block, on the free lists; NULL when the frame allocator has no such run.
  */
-/*
- * Frames for a new pool that can hold need bytes.  Pools grow
- * geometrically (at least a quarter of what the heap already holds), so a
- * heap of H bytes has O(log H) pools and finding a pointer's pool stays
- * cheap; when that much contiguous memory is not free, the smallest pool
- * that fits will do.  *bytes gets the size; 0 when even that fails.
- */
-static uintptr_t pool_frames(size_t need, size_t *bytes)
-{
-    size_t fit = pool_bytes_for(need);
-    size_t big = (heap.stats.pool_bytes / 4 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-    uintptr_t pa = 0;
-
-    if (big > fit) {
-        pa = alloc_frames(big / PAGE_SIZE);
-        *bytes = big;
-    }
-    if (pa == 0) {
-        pa = alloc_frames(fit / PAGE_SIZE);
-        *bytes = fit;
-    }
-    return pa;
-}
-
 static struct block *pool_grow_locked(size_t need)
 {
-    size_t bytes;
-    uintptr_t pa = pool_frames(need, &bytes);
+    size_t bytes = pool_bytes_for(need);
+    uintptr_t pa = alloc_frames(bytes / PAGE_SIZE);
     struct heap_pool *p;
     struct block *b;
 

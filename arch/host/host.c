@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "boot.h"
 #include "console.h"
@@ -16,6 +17,8 @@
 #include "proc.h"
 
 #define HOST_MEMORY_MIN (1UL << 20)
+
+#define HOST_HUGE_PAGE (2UL << 20) /* the physmap's page size */
 
 static void *arena; /* the machine's memory, from the last host_init */
 
@@ -47,10 +50,14 @@ int host_init(size_t bytes)
     }
     host_reset();
     bytes &= ~(PAGE_SIZE - 1);
-    arena = aligned_alloc(PAGE_SIZE, bytes);
+    arena = aligned_alloc(HOST_HUGE_PAGE,
+                          (bytes + HOST_HUGE_PAGE - 1) & ~(HOST_HUGE_PAGE - 1));
     if (arena == NULL) {
         return -ENOMEM;
     }
+    /* The kernel maps RAM with 2 MiB pages (the physmap); ask Linux for
+     * the same, so the host's TLB behaviour is the kernel's.  Advice only. */
+    madvise(arena, bytes, MADV_HUGEPAGE);
     r = (struct mem_range){(uintptr_t)arena, bytes, MEM_USABLE};
     if (frame_init(&r, 1, NULL, 0) != 0) {
         return -ENOMEM;
