@@ -37,6 +37,8 @@ struct region {
     enum region_kind kind;
 };
 
+struct record_slab;
+
 struct process {
     /* Set at spawn, constant while the record lives: */
     pid_t pid;
@@ -65,8 +67,9 @@ struct process {
     struct list regions; /* struct region, newest first */
     size_t region_bytes; /* sum of their sizes */
 
-    /* Debugging: */
-    unsigned check_mark; /* sched_check's visit stamp (sched_lock) */
+    /* Debugging and memory: */
+    unsigned check_mark;      /* sched_check's visit stamp (sched_lock) */
+    struct record_slab *slab; /* the slab this record lives in (proc_mem.c) */
 };
 
 extern struct spinlock sched_lock;
