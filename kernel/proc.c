@@ -151,7 +151,7 @@ int process_init(void)
     table = kcalloc(PROC_TABLE_INITIAL, sizeof(*table));
     buckets = kcalloc(PROC_TABLE_INITIAL, sizeof(*buckets));
     if (idle == NULL || table == NULL || buckets == NULL) {
-        proc_record_destroy(idle);
+        kfree(idle);
         kfree(table);
         kfree(buckets);
         table = NULL;

@@ -37,8 +37,6 @@ struct region {
     enum region_kind kind;
 };
 
-struct record_slab;
-
 struct process {
     /* Set at spawn, constant while the record lives: */
     pid_t pid;
@@ -67,9 +65,8 @@ struct process {
     struct list regions; /* struct region, newest first */
     size_t region_bytes; /* sum of their sizes */
 
-    /* Debugging and memory: */
-    unsigned check_mark;      /* sched_check's visit stamp (sched_lock) */
-    struct record_slab *slab; /* the slab this record lives in (proc_mem.c) */
+    /* Debugging: */
+    unsigned check_mark; /* sched_check's visit stamp (sched_lock) */
 };
 
 extern struct spinlock sched_lock;

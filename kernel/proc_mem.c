@@ -14,13 +14,6 @@
  * it, is refilled, with one band of margin below for writes that skipped a
  * band's first word.  The idle loop empties the cache whenever the CPU has
  * nothing to do (proc_cache_trim), so at rest every byte is back on the heap.
- *
- * Records themselves come from slabs of RECORDS_PER_SLAB, not one kmalloc
- * each: a kmalloc'ed record would sit between two 16 KiB stacks, so walking
- * the run queue of N processes would touch N pages; in slabs, records
- * share pages.  A slab goes back to the heap when its last record does.
- * slab_lock guards the slabs and their free list; order: sched_lock, then
- * slab_lock, then heap_lock.
  */
 #include "proc_mem.h"
 
@@ -37,20 +30,9 @@
 /* Regions carry their header in front; 32 bytes keeps the memory 16-aligned. */
 #define REGION_HDR ((sizeof(struct region) + 15) & ~(size_t)15)
 
-#define RECORDS_PER_SLAB 32
-
-struct record_slab {
-    unsigned used; /* records handed out */
-    struct process rec[RECORDS_PER_SLAB];
-};
-
 /* sched_lock guards these: */
 static struct list cache = LIST_INIT(cache); /* records, by sibling */
 static size_t ncached;
-
-/* slab_lock guards these: */
-static struct spinlock slab_lock = SPINLOCK_INIT("record slab");
-static struct list free_records = LIST_INIT(free_records); /* by sibling */
 
 /* ---- Regions ------------------------------------------------------------ */
 
@@ -169,13 +151,10 @@ static void stack_refill(uint8_t *stack)
 
 /* ---- Records ---------------------------------------------------------------- */
 
-/* Zero p (but for its slab) and make its lists empty; name it. */
+/* Zero p and make its lists empty; name it. */
 static void record_clear(struct process *p, const char *name)
 {
-    struct record_slab *slab = p->slab;
-
     memset(p, 0, sizeof(*p));
-    p->slab = slab;
     kstrlcpy(p->name, name, sizeof(p->name));
     list_init(&p->queue_link);
     list_init(&p->children);
@@ -184,55 +163,9 @@ static void record_clear(struct process *p, const char *name)
     list_init(&p->regions);
 }
 
-/* Put a new slab's records on the free list.  Caller holds slab_lock. */
-static bool slab_grow_locked(void)
-{
-    struct record_slab *s = kmalloc(sizeof(*s));
-
-    if (s == NULL) {
-        return false;
-    }
-    s->used = 0;
-    for (int i = 0; i < RECORDS_PER_SLAB; i++) {
-        s->rec[i].slab = s;
-        list_push_back(&free_records, &s->rec[i].sibling);
-    }
-    return true;
-}
-
-/* A record from a slab, or NULL when out of memory. */
-static struct process *record_alloc(void)
-{
-    struct process *p = NULL;
-
-    spin_lock(&slab_lock);
-    if (!list_empty(&free_records) || slab_grow_locked()) {
-        p = list_entry(list_pop_front(&free_records), struct process, sibling);
-        p->slab->used++;
-    }
-    spin_unlock(&slab_lock);
-    return p;
-}
-
-/* Give a record back; its slab goes too when that was its last. */
-static void record_free(struct process *p)
-{
-    struct record_slab *s = p->slab;
-
-    spin_lock(&slab_lock);
-    list_push_front(&free_records, &p->sibling);
-    if (--s->used == 0) {
-        for (int i = 0; i < RECORDS_PER_SLAB; i++) {
-            list_remove(&s->rec[i].sibling);
-        }
-        kfree(s);
-    }
-    spin_unlock(&slab_lock);
-}
-
 struct process *proc_record_new(const char *name)
 {
-    struct process *p = record_alloc();
+    struct process *p = kmalloc(sizeof(*p));
 
     if (p != NULL) {
         record_clear(p, name);
@@ -278,7 +211,7 @@ struct process *proc_record_get(const char *name)
     }
     p->stack = region_alloc(p, PROC_STACK_SIZE, REGION_STACK);
     if (p->stack == NULL) {
-        record_free(p);
+        kfree(p);
         return NULL;
     }
     stack_fill(p->stack);
@@ -287,11 +220,8 @@ struct process *proc_record_get(const char *name)
 
 void proc_record_destroy(struct process *p)
 {
-    if (p == NULL) {
-        return;
-    }
     regions_release(p, false);
-    record_free(p);
+    kfree(p);
 }
 
 void proc_record_put_locked(struct process *p)
