@@ -6,6 +6,10 @@
  * interrupts off like every spinlock, so an interrupt handler may print.
  * Once panicking is set the lock is skipped: a panic must print even when
  * the CPU that holds the lock is the one that panicked.
+ *
+ * input_lock orders "a reader found no input" against "an interrupt queued
+ * a byte": readers test and block under it (kernel/syscall.c), input
+ * interrupts wake under it (console_input_ready).  Taken before sched_lock.
  */
 #include <stdarg.h>
 

@@ -33,13 +33,6 @@ static inline void runqueue_enqueue(struct runqueue *rq, struct process *p)
     rq->count++;
 }
 
-/* Remove p, which must be on rq. */
-static inline void runqueue_remove(struct runqueue *rq, struct process *p)
-{
-    list_remove(&p->queue_link);
-    rq->count--;
-}
-
 /* Remove and return the process to run next, or NULL when empty. */
 static inline struct process *runqueue_pick_next(struct runqueue *rq)
 {

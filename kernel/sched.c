@@ -262,15 +262,12 @@ void sched_tick(void)
         check_stack_canary(p);
         p->slices++;
         sched.slices++;
-        if (p->slice_left > 1) {
+        if (!p->idle && p->slice_left > 1) {
             p->slice_left--;
         } else if (sched.rq.count > 0) {
-            sched.need_resched = true; /* idle's slice is always used up */
+            sched.need_resched = true; /* slice used up (idle: always) */
         } else {
             p->slice_left = sched.slice_ticks; /* nobody waits: go on */
-        }
-        if (p->idle && sched.rq.count > 0) {
-            sched.need_resched = true;
         }
     }
     spin_unlock(&sched_lock);
