@@ -15,7 +15,7 @@
 /* Check an invariant; on failure panic with the expression text. */
 #define KASSERT(cond)                                                    \
     do {                                                                 \
-        if (!(cond)) {                                                   \
+        if (__builtin_expect(!(cond), 0)) {                              \
             panic_at(__FILE__, __LINE__, "assertion failed: %s", #cond); \
         }                                                                \
     } while (0)

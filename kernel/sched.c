@@ -42,8 +42,8 @@ static struct {
     struct runqueue rq;         /* ready processes but idle */
     struct waitq_table wq;      /* blocked processes */
     size_t processes;           /* records in the table */
-    size_t by_state[PROCESS_NSTATES];
-    uint64_t slices; /* ticks charged */
+    size_t zombies;             /* of them ZOMBIE (see count_states) */
+    uint64_t slices;            /* ticks charged */
     uint64_t switches;
     uint64_t preemptions;
     bool deadlocked; /* the last start_scheduler ended in deadlock */
@@ -81,14 +81,13 @@ void sched_init_locked(struct process *idle, struct list *buckets,
 {
     runqueue_init(&sched.rq);
     waitq_init(&sched.wq, buckets, nbuckets);
-    memset(sched.by_state, 0, sizeof(sched.by_state));
+    sched.zombies = 0;
     sched.slices = sched.switches = sched.preemptions = 0;
     sched.need_resched = false;
     sched.deadlocked = false;
     sched.idle = idle;
     sched.current = idle;
     idle->state = PROCESS_RUNNING;
-    sched.by_state[PROCESS_RUNNING] = 1;
     sched.processes = 1;
 }
 
@@ -102,20 +101,38 @@ struct list *sched_reset_locked(void)
     sched.idle = NULL;
     sched.processes = 0;
     sched.need_resched = false;
-    memset(sched.by_state, 0, sizeof(sched.by_state));
+    sched.zombies = 0;
     return buckets;
+}
+
+/*
+ * Processes per state.  Only zombies are counted as they come and go; the
+ * rest follow from the queues, which keeps the switch free of bookkeeping:
+ * one process runs (idle included), the others that are ready are on the
+ * run queue (and idle, when it is not the one running), the blocked ones
+ * are in the wait queues.  sched_check compares this with the table.
+ */
+static void count_states(size_t by_state[PROCESS_NSTATES])
+{
+    bool idle_waits = sched.current != NULL && sched.current != sched.idle;
+
+    by_state[PROCESS_READY] = sched.rq.count + (idle_waits ? 1 : 0);
+    by_state[PROCESS_RUNNING] = sched.current != NULL ? 1 : 0;
+    by_state[PROCESS_BLOCKED] = sched.wq.waiters;
+    by_state[PROCESS_ZOMBIE] = sched.zombies;
 }
 
 void sched_dump(void)
 {
+    size_t n[PROCESS_NSTATES];
+
+    count_states(n);
     kprintf("scheduler: %lu processes (%lu ready, %lu running, %lu blocked, "
             "%lu zombie); %lu slices, %lu switches, %lu preemptions; "
             "reschedule %s\n",
-            (unsigned long)sched.processes,
-            (unsigned long)sched.by_state[PROCESS_READY],
-            (unsigned long)sched.by_state[PROCESS_RUNNING],
-            (unsigned long)sched.by_state[PROCESS_BLOCKED],
-            (unsigned long)sched.by_state[PROCESS_ZOMBIE],
+            (unsigned long)sched.processes, (unsigned long)n[PROCESS_READY],
+            (unsigned long)n[PROCESS_RUNNING],
+            (unsigned long)n[PROCESS_BLOCKED], (unsigned long)n[PROCESS_ZOMBIE],
             (unsigned long)sched.slices, (unsigned long)sched.switches,
             (unsigned long)sched.preemptions,
             sched.need_resched ? "pending" : "not pending");
@@ -131,17 +148,9 @@ struct list *sched_rehash_locked(struct list *buckets, size_t n)
     return waitq_rehash(&sched.wq, buckets, n);
 }
 
-/* Move p to state s in the counts (queues are the caller's business). */
-static void count_state_locked(struct process *p, enum process_state s)
+static inline void make_ready_locked(struct process *p)
 {
-    sched.by_state[p->state]--;
-    sched.by_state[s]++;
-    p->state = s;
-}
-
-static void make_ready_locked(struct process *p)
-{
-    count_state_locked(p, PROCESS_READY);
+    p->state = PROCESS_READY;
     if (!p->idle) {
         runqueue_enqueue(&sched.rq, p);
     }
@@ -150,7 +159,6 @@ static void make_ready_locked(struct process *p)
 void sched_admit_locked(struct process *p)
 {
     p->state = PROCESS_READY;
-    sched.by_state[PROCESS_READY]++;
     sched.processes++;
     runqueue_enqueue(&sched.rq, p);
 }
@@ -158,14 +166,15 @@ void sched_admit_locked(struct process *p)
 void sched_forget_locked(struct process *p)
 {
     KASSERT(p->state == PROCESS_ZOMBIE);
-    sched.by_state[PROCESS_ZOMBIE]--;
+    sched.zombies--;
     sched.processes--;
 }
 
 void sched_zombie_locked(struct process *p)
 {
     KASSERT(p == sched.current);
-    count_state_locked(p, PROCESS_ZOMBIE);
+    p->state = PROCESS_ZOMBIE;
+    sched.zombies++;
 }
 
 /*
@@ -196,14 +205,16 @@ static void switch_locked(struct process *prev, struct process *next)
     cpu_set_intena(intena);
 }
 
-/* The core of schedule_locked; preempt says the timer forced it. */
+/*
+ * The core of schedule_locked; preempt says the timer forced it.  Callers
+ * that have just taken sched_lock themselves (yield_now, sched_irq_exit)
+ * call it directly: schedule_locked's checks hold by construction there.
+ */
 static bool schedule_now_locked(bool preempt)
 {
     struct process *prev = sched.current;
     struct process *next;
 
-    KASSERT(holding(&sched_lock));
-    KASSERT(irq_off_depth() == 1); /* no other lock across a switch */
     if (prev->state == PROCESS_RUNNING) {
         make_ready_locked(prev);
     }
@@ -212,7 +223,7 @@ static bool schedule_now_locked(bool preempt)
         next = sched.idle;
     }
     sched.need_resched = false;
-    count_state_locked(next, PROCESS_RUNNING);
+    next->state = PROCESS_RUNNING;
     next->slice_left = sched.slice_ticks;
     if (next == prev) {
         return false;
@@ -227,6 +238,8 @@ static bool schedule_now_locked(bool preempt)
 
 bool schedule_locked(void)
 {
+    KASSERT(holding(&sched_lock));
+    KASSERT(irq_off_depth() == 1); /* no other lock across a switch */
     return schedule_now_locked(false);
 }
 
@@ -298,7 +311,7 @@ int block_current_locked(wait_channel_t channel, struct spinlock *lk)
         spin_unlock(lk);
     }
     p->channel = channel;
-    count_state_locked(p, PROCESS_BLOCKED);
+    p->state = PROCESS_BLOCKED;
     waitq_add(&sched.wq, p);
     schedule_locked();
     p->channel = 0;
@@ -352,9 +365,7 @@ struct scheduler_stats scheduler_stats(void)
 
     spin_lock(&sched_lock);
     st.processes = sched.processes;
-    for (int s = 0; s < PROCESS_NSTATES; s++) {
-        st.by_state[s] = sched.by_state[s];
-    }
+    count_states(st.by_state);
     st.slices = sched.slices;
     st.switches = sched.switches;
     st.preemptions = sched.preemptions;
@@ -482,7 +493,7 @@ int sched_check(void)
 {
     static unsigned stamp;
     struct check c = {.mark = ++stamp};
-    size_t ready = 0, blocked = 0;
+    size_t ready = 0, blocked = 0, counted[PROCESS_NSTATES];
 
     spin_lock(&sched_lock);
     check_list(&c, &sched.rq.ready, PROCESS_READY, &ready);
@@ -496,8 +507,9 @@ int sched_check(void)
     if (c.records != sched.processes) {
         check_fail(&c, "process count wrong", 0);
     }
+    count_states(counted);
     for (int s = 0; s < PROCESS_NSTATES; s++) {
-        if (c.seen[s] != sched.by_state[s]) {
+        if (c.seen[s] != counted[s]) {
             check_fail(&c, "per-state count wrong", s);
         }
     }

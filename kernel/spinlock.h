@@ -28,32 +28,85 @@ struct spinlock {
 
 /* Initialise a lock at run time; equivalent to SPINLOCK_INIT. */
 void spin_init(struct spinlock *lk, const char *name);
-/* Disable interrupts, then spin until lk is ours.  Panics if already ours. */
-void spin_lock(struct spinlock *lk);
-/* Release lk and restore interrupts if this was the outermost lock held. */
-void spin_unlock(struct spinlock *lk);
-/* Per-CPU interrupt nesting (xv6's noff and intena); only spinlock.c and
- * the inline accessors below touch it. */
+
+/* Per-CPU interrupt nesting (xv6's noff and intena); only this header and
+ * spinlock.c touch it. */
 struct cpu_irq {
     int depth;   /* push_irq_off nesting on this CPU */
     bool was_on; /* interrupts were enabled before the outermost push */
 };
 extern struct cpu_irq cpu_irq[MAX_CPUS];
 
+/* The rare paths, out of line: a lock that is taken, and misuse. */
+void spin_wait(struct spinlock *lk);
+_Noreturn void spin_misuse(const struct spinlock *lk, const char *what);
+
 /* True if this CPU holds lk. */
 static inline bool holding(const struct spinlock *lk)
 {
     return lk->locked && lk->cpu == (int)arch_cpu_id();
 }
-/* Try once to take lk; true on success (interrupts stay off only then). */
-bool spin_trylock(struct spinlock *lk);
 
 /*
  * push_irq_off/pop_irq_off: the nesting counter under spinlocks, also usable
  * on its own.  They pair like brackets; pop with nothing pushed panics.
  */
-void push_irq_off(void);
-void pop_irq_off(void);
+static inline void push_irq_off(void)
+{
+    arch_irqstate_t state = arch_irq_save();
+    struct cpu_irq *c = &cpu_irq[arch_cpu_id()];
+
+    if (c->depth == 0) {
+        c->was_on = state;
+    }
+    c->depth++;
+}
+
+static inline void pop_irq_off(void)
+{
+    struct cpu_irq *c = &cpu_irq[arch_cpu_id()];
+
+    if (__builtin_expect(arch_irq_enabled() || c->depth <= 0, 0)) {
+        spin_misuse(NULL, "pop_irq_off with interrupts on or nothing pushed");
+    }
+    c->depth--;
+    if (c->depth == 0 && c->was_on) {
+        arch_irq_enable();
+    }
+}
+
+/*
+ * Disable interrupts, then spin until lk is ours.  Panics if already ours.
+ * Inline, like the release: every switch takes and releases sched_lock,
+ * and the uncontended case is a handful of instructions.
+ */
+static inline void spin_lock(struct spinlock *lk)
+{
+    push_irq_off();
+    if (__builtin_expect(holding(lk), 0)) {
+        spin_misuse(lk, "spin_lock: already holding");
+    }
+    if (__builtin_expect(__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE),
+                         0)) {
+        spin_wait(lk);
+    }
+    lk->cpu = (int)arch_cpu_id();
+}
+
+/* Release lk and restore interrupts if this was the outermost lock held. */
+static inline void spin_unlock(struct spinlock *lk)
+{
+    if (__builtin_expect(!holding(lk), 0)) {
+        spin_misuse(lk, "spin_unlock: not holding");
+    }
+    lk->cpu = -1;
+    __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+    pop_irq_off();
+}
+
+/* Try once to take lk; true on success (interrupts stay off only then). */
+bool spin_trylock(struct spinlock *lk);
+
 /* Depth of push_irq_off on this CPU (locks held plus explicit pushes). */
 static inline int irq_off_depth(void)
 {

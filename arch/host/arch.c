@@ -6,7 +6,7 @@
  * use the x86_64 switch.S, since the ABI is the same.
  *
  * Interrupts are simulated on the one thread the kernel runs on.  The
- * interrupt flag is cpu.irq_on; the only interrupt is the timer tick
+ * interrupt flag is host_irq.on; the only interrupt is the timer tick
  * (host_tick, host.h), which behaves like IRQ 0 through an x86_64
  * interrupt gate: taken at once when the flag is on, otherwise left
  * pending (one pending tick, like a PIC line) until the flag comes back on
@@ -14,6 +14,12 @@
  * return.  Taking it clears the flag, runs timer_tick() and then
  * sched_irq_exit(), which may switch to another process on this same
  * thread, and sets the flag again, as iretq would.  docs/host.md.
+ *
+ * The flag itself is host_irq.on, read and written by the inline
+ * arch_irq_* in arch_types.h as long as host_irq.slow is clear: no tick
+ * pending, none being delivered, no counting for host_tick_every.  Then
+ * flipping the flag is all there is to do, as cli/sti are on x86_64.
+ * Otherwise they call the *_slow functions here.
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
@@ -30,9 +36,10 @@
 #include "syscall.h"
 #include "timer.h"
 
-/* The simulated CPU.  Only the kernel's thread touches it. */
+struct host_irq host_irq = {.on = true};
+
+/* The rest of the simulated CPU.  Only the kernel's thread touches it. */
 static struct {
-    bool irq_on;  /* the interrupt flag */
     bool pending; /* a tick waits for the flag to come on */
     /* Delivering a tick, or running the tail of the switch it caused:
      * automatic ticks are not counted until the flag is next turned on. */
@@ -41,7 +48,13 @@ static struct {
     unsigned calls;          /* counted calls since the last automatic tick */
     bool (*idle_hook)(void); /* arch_cpu_idle asks it; NULL: nothing comes */
     struct host_irq_stats stats;
-} cpu = {.irq_on = true};
+} cpu;
+
+/* Whether the inline arch_irq_* must call in: after any change above. */
+static void update_slow(void)
+{
+    host_irq.slow = cpu.pending || cpu.quiet || cpu.every != 0;
+}
 
 /* ---- Simulated interrupts ------------------------------------------------ */
 
@@ -49,23 +62,26 @@ static struct {
 static void deliver_tick(void)
 {
     cpu.pending = false;
-    cpu.irq_on = false;
+    host_irq.on = false;
     cpu.quiet = true;
+    update_slow();
     cpu.stats.delivered++;
     timer_tick();
     sched_irq_exit(); /* may run other processes before returning here */
     cpu.quiet = false;
-    cpu.irq_on = true;
+    update_slow();
+    host_irq.on = true;
 }
 
 /* Set the flag; turning it on takes a pending tick (perhaps more). */
 static void irq_set(bool on)
 {
-    if (on && !cpu.irq_on) {
+    if (on && !host_irq.on) {
         cpu.quiet = false;
+        update_slow();
     }
-    cpu.irq_on = on;
-    while (cpu.irq_on && cpu.pending) {
+    host_irq.on = on;
+    while (host_irq.on && cpu.pending) {
         deliver_tick();
     }
 }
@@ -87,17 +103,19 @@ void host_tick(void)
     cpu.stats.raised++;
     if (cpu.pending) {
         cpu.stats.merged++;
-    } else if (!cpu.irq_on) {
+    } else if (!host_irq.on) {
         cpu.stats.deferred++;
     }
     cpu.pending = true;
-    irq_set(cpu.irq_on);
+    update_slow();
+    irq_set(host_irq.on);
 }
 
 void host_tick_every(unsigned n)
 {
     cpu.every = n;
     cpu.calls = 0;
+    update_slow();
 }
 
 void host_set_idle_hook(bool (*hook)(void))
@@ -115,43 +133,38 @@ struct host_irq_stats host_irq_stats(void)
 
 void host_reset(void)
 {
-    cpu.irq_on = true;
+    host_irq.on = true;
     cpu.pending = false;
     cpu.quiet = false;
     cpu.every = 0;
     cpu.calls = 0;
     cpu.idle_hook = NULL;
     cpu.stats = (struct host_irq_stats){0};
+    update_slow();
 }
 
 /* ---- Interrupt state and the CPU ------------------------------------------ */
 
-arch_irqstate_t arch_irq_save(void)
+arch_irqstate_t host_irq_save_slow(void)
 {
     bool was;
 
     count_call();
-    was = cpu.irq_on;
-    cpu.irq_on = false;
+    was = host_irq.on;
+    host_irq.on = false;
     return was;
 }
 
-void arch_irq_restore(arch_irqstate_t state)
+void host_irq_set_slow(bool on)
 {
     count_call();
-    irq_set(state);
+    irq_set(on);
 }
 
-void arch_irq_enable(void)
+bool host_irq_enabled_slow(void)
 {
     count_call();
-    irq_set(true);
-}
-
-bool arch_irq_enabled(void)
-{
-    count_call();
-    return cpu.irq_on;
+    return host_irq.on;
 }
 
 /*
@@ -162,7 +175,7 @@ bool arch_irq_enabled(void)
  */
 bool arch_cpu_idle(void)
 {
-    bool was = cpu.irq_on;
+    bool was = host_irq.on;
     bool woken = false;
 
     cpu.stats.idles++;
@@ -239,11 +252,11 @@ long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
     long ret;
 
     count_call();
-    was = cpu.irq_on;
-    cpu.irq_on = false;
+    was = host_irq.on;
+    host_irq.on = false;
     irq_set(was);
     ret = syscall_dispatch(nr, a1, a2, a3, a4, a5, a6);
-    cpu.irq_on = false;
+    host_irq.on = false;
     sched_irq_exit();
     irq_set(was);
     return ret;

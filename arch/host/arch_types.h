@@ -32,12 +32,55 @@ static inline unsigned arch_cpu_id(void)
     return 0;
 }
 
-/* Out of line on the host (arch/host/arch.c): each call is a point where
- * host_tick_every may deliver a simulated tick. */
-arch_irqstate_t arch_irq_save(void);
-void arch_irq_restore(arch_irqstate_t state);
-void arch_irq_enable(void);
-bool arch_irq_enabled(void);
+/*
+ * The simulated interrupt flag (arch/host/arch.c).  While slow is clear
+ * the inline functions below just flip it, as cli/sti would; when a tick
+ * is pending or being delivered, or host_tick_every counts calls (each
+ * call is then a point where a tick may come), they call in.
+ */
+struct host_irq {
+    bool on;   /* the interrupt flag */
+    bool slow; /* take the *_slow paths */
+};
+extern struct host_irq host_irq;
+
+arch_irqstate_t host_irq_save_slow(void);
+void host_irq_set_slow(bool on);
+bool host_irq_enabled_slow(void);
+
+static inline arch_irqstate_t arch_irq_save(void)
+{
+    bool was = host_irq.on;
+
+    if (__builtin_expect(host_irq.slow, 0)) {
+        return host_irq_save_slow();
+    }
+    host_irq.on = false;
+    return was;
+}
+
+static inline void arch_irq_restore(arch_irqstate_t state)
+{
+    if (__builtin_expect(host_irq.slow, 0)) {
+        host_irq_set_slow(state);
+    } else {
+        host_irq.on = state;
+    }
+}
+
+static inline void arch_irq_enable(void)
+{
+    arch_irq_restore(true);
+}
+
+static inline bool arch_irq_enabled(void)
+{
+    if (__builtin_expect(host_irq.slow, 0)) {
+        return host_irq_enabled_slow();
+    }
+    return host_irq.on;
+}
+
 long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
                   long a6);
 
