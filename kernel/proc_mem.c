@@ -119,12 +119,13 @@ bool proc_stack_intact(const struct process *p)
     if (p->stack == NULL) {
         return true; /* idle runs on the boot stack */
     }
+    const uint64_t *w = (const uint64_t *)p->stack;
+    uint64_t diff = 0;
+
     for (int i = 0; i < PROC_STACK_CANARY_WORDS; i++) {
-        if (((const uint64_t *)p->stack)[i] != PROC_STACK_CANARY) {
-            return false;
-        }
+        diff |= w[i] ^ PROC_STACK_CANARY; /* no branch per word */
     }
-    return true;
+    return diff == 0;
 }
 
 static void stack_fill(uint8_t *stack)
