@@ -22,6 +22,7 @@
 #define PROC_STACK_FILL         0xCD /* never-used stack bytes hold this */
 #define PROC_STACK_CANARY_WORDS 8    /* words at the stack's bottom, checked */
 #define PROC_STACK_CANARY       0x57ACC0DE57ACC0DEULL /* their value */
+#define PROC_RECORD_ALIGN       64 /* a cache line: see struct process */
 
 enum region_kind {
     REGION_STACK, /* the kernel stack */
@@ -38,20 +39,28 @@ struct region {
 };
 
 struct process {
+    /*
+     * First, the fields every switch reads or writes, so that they share
+     * one cache line (records are PROC_RECORD_ALIGN-aligned): with
+     * thousands of processes each switch then misses on one line of the
+     * record instead of two or three.  sched_lock guards them; idle is
+     * constant.
+     */
+    struct arch_context context; /* saved registers while not running */
+    enum process_state state;
+    unsigned slice_left;    /* ticks left in the current slice */
+    bool idle;              /* the idle task (pid 0) */
+    struct list queue_link; /* in the run queue or a wait bucket */
+
     /* Set at spawn, constant while the record lives: */
     pid_t pid;
     char name[PROCESS_NAME_MAX];
-    bool idle;             /* the idle task (pid 0) */
     process_entry_t entry; /* what the process runs, and its argument */
     void *arg;
     uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
 
     /* sched_lock guards these: */
-    enum process_state state;
-    struct list queue_link;      /* in the run queue or a wait bucket */
     wait_channel_t channel;      /* while BLOCKED */
-    struct arch_context context; /* saved registers while not running */
-    unsigned slice_left;         /* ticks left in the current slice */
     uint64_t slices;             /* ticks charged, ever */
     uint64_t preemptions;        /* times the timer took the CPU from it */
     int exit_code;               /* once ZOMBIE */

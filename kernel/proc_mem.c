@@ -27,6 +27,11 @@
 #define STACK_BAND       1024 /* refill granularity */
 #define STACK_FIRST_FILL (PROC_STACK_CANARY_WORDS * sizeof(uint64_t))
 
+/* The switch's fields of a record fit in its first cache line (proc.h). */
+_Static_assert(offsetof(struct process, queue_link) + sizeof(struct list) <=
+                   PROC_RECORD_ALIGN,
+               "struct process: the switch's fields span two cache lines");
+
 /* Regions carry their header in front; 32 bytes keeps the memory 16-aligned. */
 #define REGION_HDR ((sizeof(struct region) + 15) & ~(size_t)15)
 
@@ -166,7 +171,7 @@ static void record_clear(struct process *p, const char *name)
 
 struct process *proc_record_new(const char *name)
 {
-    struct process *p = kmalloc(sizeof(*p));
+    struct process *p = kmalloc_aligned(sizeof(*p), PROC_RECORD_ALIGN);
 
     if (p != NULL) {
         record_clear(p, name);
