@@ -60,14 +60,14 @@ struct process {
     uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
 
     /* sched_lock guards these: */
-    wait_channel_t channel;      /* while BLOCKED */
-    uint64_t slices;             /* ticks charged, ever */
-    uint64_t preemptions;        /* times the timer took the CPU from it */
-    int exit_code;               /* once ZOMBIE */
-    struct process *parent;      /* idle's record for orphans of a dead init */
-    struct list children;        /* live children, by sibling */
-    struct list zombies; /* exited children not yet reaped, by sibling */
-    struct list sibling; /* in parent->children or parent->zombies */
+    wait_channel_t channel; /* while BLOCKED */
+    uint64_t slices;        /* ticks charged, ever */
+    uint64_t preemptions;   /* times the timer took the CPU from it */
+    int exit_code;          /* once ZOMBIE */
+    struct process *parent; /* idle's record for orphans of a dead init */
+    struct list children;   /* live children, by sibling */
+    struct list zombies;    /* exited children not yet reaped, by sibling */
+    struct list sibling;    /* in parent->children or parent->zombies */
 
     /* Owned by the process while it runs, then by whoever reaps it: */
     struct file_descriptor fds[MAX_FDS];
