@@ -66,8 +66,11 @@ static inline void pop_irq_off(void)
 {
     struct cpu_irq *c = &cpu_irq[arch_cpu_id()];
 
-    if (__builtin_expect(arch_irq_enabled() || c->depth <= 0, 0)) {
-        spin_misuse(NULL, "pop_irq_off with interrupts on or nothing pushed");
+    if (__builtin_expect(arch_irq_enabled(), 0)) {
+        spin_misuse(NULL, "pop_irq_off: interrupts are on");
+    }
+    if (__builtin_expect(c->depth <= 0, 0)) {
+        spin_misuse(NULL, "pop_irq_off: nothing pushed");
     }
     c->depth--;
     if (c->depth == 0 && c->was_on) {

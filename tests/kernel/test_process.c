@@ -521,6 +521,37 @@ static void dump_holds_fields(void)
     KT_EQ(code, 0);
 }
 
+/* True if the record of pid starts a cache line (struct process's layout
+ * puts the switch's fields in that line). */
+static bool record_aligned(pid_t pid)
+{
+    struct process *p;
+
+    spin_lock(&sched_lock);
+    p = proc_lookup_locked(pid);
+    spin_unlock(&sched_lock);
+    return p != NULL && (uintptr_t)p % PROC_RECORD_ALIGN == 0;
+}
+
+/* Fresh records and records reused from the cache alike. */
+static void records_cache_line_aligned(void)
+{
+    pid_t pids[PROC_CACHE_MAX + 4];
+
+    KT_ASSERT(record_aligned(0));
+    KT_ASSERT(record_aligned(current_pid()));
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+            pids[i] = spawn_kernel_process("aligned", return_arg, NULL);
+            KT_ASSERT(pids[i] > 1);
+            KT_ASSERT(record_aligned(pids[i]));
+        }
+        for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+            KT_EQ(wait_for_child(pids[i], NULL), pids[i]);
+        }
+    }
+}
+
 static const struct ktest_case process_cases[] = {
     {"runs_in_init", runs_in_init},
     {"spawn_exit_wait_pid", spawn_exit_wait_pid},
@@ -538,5 +569,6 @@ static const struct ktest_case process_cases[] = {
     {"default_descriptors", default_descriptors},
     {"memory_baseline_after_1000_cycles", memory_baseline_after_1000_cycles},
     {"dump_holds_fields", dump_holds_fields},
+    {"records_cache_line_aligned", records_cache_line_aligned},
 };
 KTEST_SUITE(suite_process, "process", process_cases);
