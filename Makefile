@@ -1,7 +1,9 @@
 # Kairos build.  `make help` lists the targets.
 #
-# Layers: kernel/ (portable core), arch/arch.h (the contract), arch/x86_64
-# (the port that boots), arch/host (the core as a Linux process, for tests).
+# Layers: kernel/ (the portable core: lib, mm, dev, proc, sys, and boot in
+# kernel/ itself), progs/ (the kernel programs: init, shell, demos),
+# arch/arch.h (the contract), arch/x86_64 (the port that boots), arch/host
+# (the core as a Linux process, for tests).
 
 .DEFAULT_GOAL := all
 ARCH := x86_64
@@ -33,21 +35,27 @@ endif
 
 # ---- Kernel ----------------------------------------------------------------
 
+# The core's subsystems, bottom layer first (tools/include-check.py holds
+# the include graph to this order).
+CORE_DIRS := kernel/lib kernel/mm kernel/dev kernel/proc kernel/sys
+CORE_INC := -Ikernel $(addprefix -I,$(CORE_DIRS)) -Iprogs
+
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -Wall -Wextra -Werror -Wmissing-prototypes \
-	-Ikernel -Ikernel/lib -Iarch -Iarch/$(ARCH) -MMD -MP
-KERNEL_ASFLAGS := -Iarch -Iarch/$(ARCH) -Ikernel -MMD -MP -D__ASSEMBLY__
+	$(CORE_INC) -Iarch -Iarch/$(ARCH) -MMD -MP
+KERNEL_ASFLAGS := -Iarch -Iarch/$(ARCH) $(CORE_INC) -MMD -MP -D__ASSEMBLY__
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments -T arch/$(ARCH)/linker.ld
 
-CORE_SRCS := $(filter-out kernel/run.c,$(wildcard kernel/*.c kernel/lib/*.c))
+CORE_SRCS := $(wildcard kernel/*.c $(addsuffix /*.c,$(CORE_DIRS))) \
+	$(filter-out progs/run.c,$(wildcard progs/*.c))
 ARCH_SRCS := $(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S)
 KTEST_SRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)
 
 kobj = $(patsubst %,$(BUILD)/obj/%.o,$(1))
-KERNEL_OBJS := $(call kobj,$(CORE_SRCS) $(ARCH_SRCS) kernel/run.c)
+KERNEL_OBJS := $(call kobj,$(CORE_SRCS) $(ARCH_SRCS) progs/run.c)
 KTEST_OBJS := $(call kobj,$(CORE_SRCS) $(ARCH_SRCS) $(KTEST_SRCS))
 
 $(BUILD)/obj/%.c.o: %.c
@@ -84,7 +92,7 @@ test-kernel: $(KTEST) ## Build the test kernel (suites compiled in)
 
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer $(HOST_SAN) \
-	-Wall -Wextra -Werror -Ikernel -Ikernel/lib -Iarch -Iarch/host \
+	-Wall -Wextra -Werror $(CORE_INC) -Iarch -Iarch/host \
 	-DKAIROS_HOST -MMD -MP
 HOST_LIBC_DUPS := kernel/lib/string.c
 HOST_SRCS := $(filter-out $(HOST_LIBC_DUPS),$(CORE_SRCS)) \
@@ -131,7 +139,7 @@ unit-build: $(UNIT_BINS)
 
 HOSTLIB := build/host/libkairos.a
 HOSTLIB_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer \
-	-Wall -Wextra -Werror -Ikernel -Ikernel/lib -Iarch -Iarch/host -MMD -MP
+	-Wall -Wextra -Werror $(CORE_INC) -Iarch -Iarch/host -MMD -MP
 HOSTLIB_OBJS := $(patsubst %,build/host/lib/%.o,$(HOST_SRCS))
 # process.h, plus what block_current_locked's struct spinlock needs.
 HOSTLIB_HEADERS := $(addprefix build/host/include/,process.h host.h \
@@ -152,15 +160,12 @@ $(HOSTLIB): $(HOSTLIB_OBJS)
 	$(say) AR $@
 	$(Q)ar rcs $@ $^
 
-build/host/include/%.h: kernel/%.h
-	@mkdir -p $(@D)
-	$(Q)cp $< $@
+# Each public header from wherever it lives in the tree.
+HOSTLIB_HEADER_DIRS := kernel/proc kernel/lib kernel arch/host arch
+hostlib_header_src = $(firstword $(wildcard $(addsuffix /$(1),$(HOSTLIB_HEADER_DIRS))))
 
-build/host/include/%.h: arch/host/%.h
-	@mkdir -p $(@D)
-	$(Q)cp $< $@
-
-build/host/include/%.h: arch/%.h
+.SECONDEXPANSION:
+build/host/include/%.h: $$(call hostlib_header_src,%.h)
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
@@ -170,7 +175,7 @@ host-lib: $(HOSTLIB) $(HOSTLIB_HEADERS) ## The core as a static library and head
 # ---- Kernel benchmarks -------------------------------------------------------
 #
 # build/kairos-bench.bin: the core and the port with bench/kernel/*.c in
-# place of kernel/run.c, built the way the test image is.  Its init measures
+# place of progs/run.c, built the way the test image is.  Its init measures
 # instructions per operation under QEMU -icount; bench/kernel/run.sh boots
 # it (and build/kairos.bin, for boot-to-prompt) and prints the CSV lines.
 # docs/bench-kernel.md.
@@ -191,8 +196,8 @@ $(BUILD)/kairos-bench.elf: $(KBENCH_OBJS)
 # bench/kernel/run.sh, and writes build/bench/ and docs/bench/.
 
 BENCH_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra \
-	-Werror -iquote build/host/include -iquote bench/host -iquote kernel \
-	-iquote kernel/lib -iquote arch -iquote arch/host
+	-Werror -iquote build/host/include -iquote bench/host \
+	$(patsubst -I%,-iquote %,$(CORE_INC)) -iquote arch -iquote arch/host
 BENCH_SRCS := $(wildcard bench/host/b[0-9]_*.c)
 BENCH_BINS := $(patsubst bench/host/%.c,build/bench/bin/%,$(BENCH_SRCS))
 BENCH_IMAGES := $(KERNEL) $(BUILD)/kairos-bench.bin
@@ -218,7 +223,7 @@ bench-smoke: $(BENCH_BINS) $(BENCH_IMAGES) ## Every benchmark once, briefly (TAP
 
 RESULTS := build/results
 
-.PHONY: test test-unit test-kernel-run test-e2e format-check build-check deps deps-run
+.PHONY: test test-unit test-kernel-run test-e2e format-check build-check include-check deps deps-run
 deps: ## Install what make test needs (Debian packages)
 	@tools/deps.sh test
 deps-run:
@@ -233,6 +238,7 @@ test: deps ## Run every test layer; ends with "N passed, N failed"
 test-layers:
 	-@$(MAKE) --no-print-directory format-check
 	-@$(MAKE) --no-print-directory build-check
+	-@$(MAKE) --no-print-directory include-check
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-kernel-run
 	-@$(MAKE) --no-print-directory test-e2e
@@ -241,6 +247,10 @@ test-layers:
 format-check: ## Check formatting with clang-format
 	@mkdir -p $(RESULTS)
 	@tools/run-layer.sh $(RESULTS)/format.tap tools/format-check.sh
+
+include-check: ## The include graph: layers include down, no cycles
+	@mkdir -p $(RESULTS)
+	@tools/run-layer.sh $(RESULTS)/include.tap $(PYTHON) tools/include-check.py
 
 build-check: ## The kernel and test kernel build with clang too
 	@mkdir -p $(RESULTS)

@@ -86,7 +86,7 @@ void arch_context_print(const struct arch_context *ctx);
  * long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
  *                   long a6)
  *     Make system call nr through the port's real trap path (x86_64:
- *     int 0x80) into syscall_dispatch (kernel/syscall.h); returns its
+ *     int 0x80) into syscall_dispatch (kernel/sys/syscall.h); returns its
  *     result.  Declared or defined inline by the port's arch_types.h.
  */
 /*
@@ -100,7 +100,7 @@ bool arch_access_ok(const void *p, size_t len, bool write);
 
 /*
  * Start the periodic timer at hz interrupts per second.  Each interrupt
- * calls timer_tick() (kernel/timer.h) with interrupts disabled.
+ * calls timer_tick() (kernel/proc/timer.h) with interrupts disabled.
  */
 void arch_timer_start(unsigned hz);
 /* Nanoseconds elapsed within the current tick, for sub-tick uptime. */

@@ -11,7 +11,9 @@
 #include "arch.h"
 #include "boot.h"
 #include "cmdline.h"
+#include "klog.h"
 #include "console.h"
+#include "driver.h"
 #include "frame.h"
 #include "panic.h"
 #include "proc.h"
@@ -54,6 +56,7 @@ _Noreturn void kernel_main(const struct boot_info *bi)
     if (err != 0) {
         panic("console_devices_init: %d", err);
     }
+    proc_set_std_devices(driver_find("keyboard"), driver_find("console"));
     sched_set_slice(cmdline_get_ulong("slice", SLICE_DEFAULT, 1, SLICE_MAX));
     if (process_init() != 0) {
         panic("process_init: out of memory");

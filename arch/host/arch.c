@@ -28,7 +28,7 @@
 #include <stdlib.h>
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "context.h"
 #include "fiber.h"
 #include "host.h"

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "boot.h"
+#include "klog.h"
 #include "console.h"
 #include "driver.h"
 #include "frame.h"
@@ -41,6 +42,7 @@ int host_init(size_t bytes)
 {
     static bool sink_added;
     struct mem_range r;
+    int err;
 
     if (bytes < HOST_MEMORY_MIN) {
         return -EINVAL;
@@ -63,8 +65,10 @@ int host_init(size_t bytes)
         return -ENOMEM;
     }
     heap_reset();
-    if (!sink_added && console_add_sink(stdout_sink) == 0) {
+    if (!sink_added && klog_add_sink(stdout_sink) == 0) {
         sink_added = true;
     }
-    return console_devices_init(NULL, 0);
+    err = console_devices_init(NULL, 0);
+    proc_set_std_devices(driver_find("keyboard"), driver_find("console"));
+    return err;
 }

@@ -4,7 +4,7 @@
  */
 #include "arch.h"
 
-#include "console.h"
+#include "klog.h"
 #include "context.h"
 #include "cpu.h"
 #include "layout.h"

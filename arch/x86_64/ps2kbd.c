@@ -2,11 +2,12 @@
  * PS/2 keyboard on the i8042 controller: IRQ 1, scancode set 1 (the
  * controller translates), decoded to ASCII with shift, caps lock and ctrl,
  * into a ring buffer that the "ps2kbd" device reads (the interrupt wakes
- * blocked readers with console_input_ready).  Enter gives '\n',
+ * blocked readers with input_ready).  Enter gives '\n',
  * backspace '\b', ctrl+letter the control code (ctrl-C = 3).  Keys with no
  * ASCII meaning (arrows, function keys) are ignored.
  */
-#include "console.h"
+#include "klog.h"
+#include "input.h"
 #include "cpu.h"
 #include "driver.h"
 #include "param.h"
@@ -117,7 +118,7 @@ static void kbd_irq(void)
         }
     }
     if (got) {
-        console_input_ready();
+        input_ready();
     }
 }
 

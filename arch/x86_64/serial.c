@@ -4,11 +4,12 @@
  *
  * The receive ring has one producer (serial_irq) and one consumer (readers
  * of serial0), so it needs no lock; serial_irq wakes blocked readers with
- * console_input_ready once the bytes are queued.  Output is polled with a bounded wait so
+ * input_ready once the bytes are queued.  Output is polled with a bounded wait so
  * a missing or wedged UART slows output instead of hanging the kernel.
  */
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
+#include "input.h"
 #include "cpu.h"
 #include "driver.h"
 #include "panic.h"
@@ -67,7 +68,7 @@ void serial_early_init(void)
     outb(COM1 + REG_FCR, 0xC7); /* enable and clear FIFOs, 14-byte trigger */
     outb(COM1 + REG_MCR, 0x0B); /* DTR, RTS, OUT2 (routes the IRQ) */
     ringbuf_init(&rx, rx_storage, sizeof(rx_storage));
-    console_add_sink(serial_sink);
+    klog_add_sink(serial_sink);
 }
 
 /* Queue what arrived, then wake readers blocked on input. */
@@ -80,7 +81,7 @@ static void serial_irq(void)
         got = true;
     }
     if (got) {
-        console_input_ready();
+        input_ready();
     }
 }
 

@@ -14,7 +14,7 @@
  * unmasked, so the dispatcher reads it without a lock.
  */
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "cpu.h"
 #include "panic.h"
 #include "param.h"

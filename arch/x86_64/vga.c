@@ -1,10 +1,10 @@
 /*
  * The VGA text console: 80x25 cells at physical 0xB8000, scrolling, with
  * the hardware cursor following the output.  It is a console sink (called
- * under console_lock or while panicking) and the "vga" device.
+ * under log_lock or while panicking) and the "vga" device.
  */
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "cpu.h"
 #include "driver.h"
 #include "kstring.h"
@@ -93,7 +93,7 @@ void vga_early_init(void)
     }
     row = col = 0;
     move_cursor();
-    console_add_sink(vga_sink);
+    klog_add_sink(vga_sink);
 }
 
 /* The "vga" device: the screen alone, with interrupts off so an interrupt

@@ -4,7 +4,7 @@
  * Kairos avoids).  One operation is what a yield asks of the policy: pick
  * the next process and put the current one back.
  *
- *   kairos    runqueue_pick_next + runqueue_enqueue (kernel/runqueue.h) on
+ *   kairos    runqueue_pick_next + runqueue_enqueue (kernel/proc/runqueue.h) on
  *             real struct process records
  *   xv6-scan  walk a table of N records (each the size of a struct
  *             process, as xv6's proc[] holds whole records) from the last
@@ -53,7 +53,7 @@ struct b3_case {
 
 /*
  * One scheduling decision: pick the next, and put it back at the tail (its
- * yield).  The run queue's operations are inline (kernel/runqueue.h); this
+ * yield).  The run queue's operations are inline (kernel/proc/runqueue.h); this
  * is one call per decision, as xv6_turn below is.
  */
 static __attribute__((noinline)) struct process *

@@ -1,5 +1,5 @@
 /*
- * The benchmark image's kernel_run (in place of kernel/run.c): check that
+ * The benchmark image's kernel_run (in place of progs/run.c): check that
  * the TSC counts instructions, run every measurement in bench.h, print one
  * "name,median,instructions" line each on the console, and leave QEMU
  * through isa-debug-exit: BENCH_EXIT_PASS, or BENCH_EXIT_FAIL when a check
@@ -10,7 +10,7 @@
 
 #include "arch.h"
 #include "boot.h"
-#include "console.h"
+#include "klog.h"
 #include "panic.h"
 #include "timer.h"
 #include "x86.h"

@@ -8,7 +8,7 @@
 #include "bench.h"
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 
 /*
  * TSC delta across "shl; or; mov; n x (dec; jnz)": 3 + 2n instructions

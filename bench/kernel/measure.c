@@ -9,7 +9,7 @@
 #include "bench.h"
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "heap.h"
 #include "kerrno.h"
 #include "process.h"

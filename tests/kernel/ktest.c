@@ -13,7 +13,7 @@
  */
 #include "boot.h"
 #include "cmdline.h"
-#include "console.h"
+#include "klog.h"
 #include "heap.h"
 #include "kstring.h"
 #include "ktest.h"

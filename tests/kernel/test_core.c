@@ -2,7 +2,7 @@
  * Timer, spinlocks, the driver registry and the kernel-built library.
  */
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "driver.h"
 #include "kerrno.h"
 #include "kstring.h"

@@ -7,7 +7,8 @@
 #include <limits.h>
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
+#include "input.h"
 #include "driver.h"
 #include "kerrno.h"
 #include "kproc.h"
@@ -395,11 +396,11 @@ static void read_sleeps_until_data(void)
     KT_EQ(get_process(pid, &info), 0);
     KT_EQ(info.wait_channel, WAIT_EVENT_INPUT);
     reads = probe_reads;
-    console_input_ready(); /* a wakeup, but no data */
+    input_ready(); /* a wakeup, but no data */
     KT_ASSERT(wait_state(pid, PROCESS_BLOCKED, 100));
     KT_EQ(probe_reads, reads + 1); /* it looked again, and slept again */
     probe_avail = 5;
-    console_input_ready();
+    input_ready();
     KT_EQ(wait_for_child(pid, &code), pid);
     KT_EQ(code, 5);
     KT_ASSERT(memcmp(probe_buf, "ppppp", 5) == 0);

@@ -19,6 +19,7 @@
 #include <sanitizer/asan_interface.h>
 
 #include "boot.h"
+#include "klog.h"
 #include "console.h"
 #include "driver.h"
 #include "frame.h"
@@ -103,6 +104,7 @@ static inline int machine_boot(size_t bytes, bool devices)
     if (devices && console_devices_init(NULL, 0) != 0) {
         return -1;
     }
+    proc_set_std_devices(driver_find("keyboard"), driver_find("console"));
     sched_set_slice(SLICE_DEFAULT);
     expect_log.failures = 0;
     expect_log.first[0] = '\0';

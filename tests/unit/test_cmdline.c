@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "cmdline.h"
-#include "console.h"
+#include "klog.h"
 #include "param.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -417,7 +417,7 @@ int main(void)
     static struct CMUnitTest t[64];
     size_t n = 0;
 
-    console_add_sink(capture_sink);
+    klog_add_sink(capture_sink);
     ADD_TABLE(t, n, parse_cases, test_parse);
     ADD_TABLE(t, n, ulong_cases, test_get_ulong);
     t[n++] = (struct CMUnitTest)cmocka_unit_test(test_listing_order);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "klog.h"
 #include "console.h"
 #include "driver.h"
 #include "frame.h"
@@ -45,8 +46,8 @@ static void test_output_reaches_sinks_and_log(void **state)
     (void)state;
     ncaptured = 0;
     second_sink_bytes = 0;
-    assert_int_equal(console_add_sink(capture), 0);
-    assert_int_equal(console_add_sink(count_sink), 0);
+    assert_int_equal(klog_add_sink(capture), 0);
+    assert_int_equal(klog_add_sink(count_sink), 0);
     assert_int_equal(kprintf("hello %d %s\n", 42, "world"), 15);
     assert_string_equal(captured, "hello 42 world\n");
     assert_int_equal(second_sink_bytes, 15);
@@ -60,7 +61,7 @@ static void test_sink_table_is_bounded(void **state)
 
     (void)state;
     for (int i = 0; i < CONSOLE_MAX_SINKS && err == 0; i++) {
-        err = console_add_sink(count_sink);
+        err = klog_add_sink(count_sink);
     }
     assert_int_equal(err, -ENOSPC);
 }

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "console.h"
+#include "klog.h"
 #include "frame.h"
 #include "kerrno.h"
 #include "param.h"

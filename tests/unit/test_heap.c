@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "console.h"
+#include "klog.h"
 #include "frame.h"
 #include "heap.h"
 #include "kerrno.h"

@@ -1,5 +1,5 @@
 /*
- * Processes and the scheduler on the host (kernel/process.h, kernel/proc.h,
+ * Processes and the scheduler on the host (kernel/proc/process.h, kernel/proc/proc.h,
  * arch/host/host.h), under AddressSanitizer and UBSan.
  *
  * Every test boots a fresh machine (machine.h): 256 MiB of frames, an
@@ -25,7 +25,7 @@
 
 #include "machine.h"
 
-#include "console.h"
+#include "klog.h"
 #include "kerrno.h"
 #include "process.h"
 #include "syscall.h"
@@ -1085,7 +1085,7 @@ static void test_idle_exit_panics(void **state)
     if (child == 0) {
         dup2(fds[1], STDOUT_FILENO);
         dup2(fds[1], STDERR_FILENO);
-        console_add_sink(fd1_sink);
+        klog_add_sink(fd1_sink);
         exit_current(3); /* from idle: must never return */
         _exit(0);
     }

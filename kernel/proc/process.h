@@ -4,8 +4,8 @@
  * This header is all a program needs, in the kernel or linked against the
  * host library (build/host/libkairos.a): spawn processes, run the
  * scheduler, block and wake, exit and wait.  Every call is safe from any
- * process; the lock rules are in kernel/sched.c.  Errors are negative errno
- * values (kernel/kerrno.h, the same numbers as Linux).
+ * process; the lock rules are in kernel/proc/sched.c.  Errors are negative errno
+ * values (kernel/lib/kerrno.h, the same numbers as Linux).
  */
 #ifndef KAIROS_PROCESS_H
 #define KAIROS_PROCESS_H

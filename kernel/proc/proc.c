@@ -15,8 +15,7 @@
  */
 #include "proc.h"
 
-#include "console.h"
-#include "driver.h"
+#include "klog.h"
 #include "heap.h"
 #include "kerrno.h"
 #include "kstring.h"
@@ -32,9 +31,8 @@ static pid_t next_pid = 1;        /* the next pid to try */
 static struct process *init_proc; /* pid 1 while it lives */
 static size_t nrecords;           /* records in the table */
 
-/* Descriptors 0 and 1 of every new process: "keyboard" and "console", looked
- * up once by process_init (devices are registered before it; a registry
- * record never moves).  Constant after process_init. */
+/* Descriptors 0 and 1 of every new process (2 is 1 again), as boot handed
+ * them over with proc_set_std_devices; FD_NONE until then. */
 static struct file_descriptor std_fds[2];
 static volatile pid_t max_pid; /* highest pid handed out */
 
@@ -132,11 +130,15 @@ static void table_remove_locked(struct process *p)
 
 /* ---- Creation -------------------------------------------------------------- */
 
-static struct file_descriptor device_fd(const char *name)
+static struct file_descriptor device_fd(struct chardev *dev)
 {
-    struct chardev *dev = driver_find(name);
-
     return (struct file_descriptor){dev != NULL ? FD_CHAR : FD_NONE, dev};
+}
+
+void proc_set_std_devices(struct chardev *input, struct chardev *output)
+{
+    std_fds[0] = device_fd(input);
+    std_fds[1] = device_fd(output);
 }
 
 int process_init(void)
@@ -158,8 +160,6 @@ int process_init(void)
         return -ENOMEM;
     }
     capacity = PROC_TABLE_INITIAL;
-    std_fds[0] = device_fd("keyboard");
-    std_fds[1] = device_fd("console");
     idle->idle = true;
     idle->pid = 0;
     spin_lock(&sched_lock);

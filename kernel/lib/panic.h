@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "klog.h" /* panicking */
+
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /* Check an invariant; on failure panic with the expression text. */
@@ -37,7 +39,5 @@ _Noreturn void panic_finish(void);
  * symbolised return address per line, numbered from first.
  */
 void backtrace_print(const void *frame, int first);
-/* True once a panic has started; output paths then skip their locks. */
-extern volatile bool panicking;
 
 #endif

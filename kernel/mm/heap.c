@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "frame.h"
 #include "kerrno.h"
 #include "kstring.h"

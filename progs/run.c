@@ -1,5 +1,5 @@
 /*
- * What the normal image's first process runs: init (kernel/init.c), which
+ * What the normal image's first process runs: init (progs/init.c), which
  * starts the shell.  The test image links tests/kernel/ktest.c instead,
  * whose kernel_run runs the suites.
  */

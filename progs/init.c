@@ -1,7 +1,7 @@
 /*
  * init: the first process (pid 1).
  *
- * When a process exits, its children are given to init (kernel/proc.c), so
+ * When a process exits, its children are given to init (kernel/proc/proc.c), so
  * init waits for any child, forever: every orphan is reaped here and none
  * stays a zombie.  One of init's own children is the shell; when it exits,
  * init reports its code and starts a new one.  A shell that failed (a

@@ -8,7 +8,7 @@
  *    process its state, queue_link, channel, context, slices, exit code and
  *    family links (parent, children, zombies, sibling).
  *  - Order: a caller's own lock (block_current_locked's lk), then
- *    sched_lock, then heap_lock, frame_lock, console_lock.  Interrupt
+ *    sched_lock, then heap_lock, frame_lock, log_lock.  Interrupt
  *    handlers take sched_lock (timer ticks, wakeups); like every spinlock it
  *    is held with interrupts off.
  *  - A context switch happens only in schedule_locked, holding sched_lock
@@ -21,7 +21,7 @@
  */
 #include "sched.h"
 
-#include "console.h"
+#include "klog.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "panic.h"

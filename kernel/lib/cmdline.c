@@ -11,7 +11,7 @@
 
 #include "cmdline.h"
 
-#include "console.h"
+#include "klog.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "param.h"

@@ -22,7 +22,7 @@
 #include "frame.h"
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "panic.h"

@@ -1,10 +1,10 @@
 /*
  * Process internals shared by the core's process, scheduler, syscall and
- * shell code.  Programs use kernel/process.h; this header is the kernel's.
+ * shell code.  Programs use kernel/proc/process.h; this header is the kernel's.
  *
- * Locking: one lock, sched_lock (kernel/sched.c), guards the process table,
+ * Locking: one lock, sched_lock (kernel/proc/sched.c), guards the process table,
  * the run queue, the wait queues, every process's scheduling state and its
- * family links.  See the top of kernel/sched.c for the rules.
+ * family links.  See the top of kernel/proc/sched.c for the rules.
  */
 #ifndef KAIROS_PROC_H
 #define KAIROS_PROC_H
@@ -79,6 +79,13 @@ struct process {
 };
 
 extern struct spinlock sched_lock;
+
+/*
+ * The devices every new process gets as descriptor 0 (input) and 1 and 2
+ * (output); NULL leaves them closed.  Boot calls it once the console
+ * devices exist; spawns after it use them.
+ */
+void proc_set_std_devices(struct chardev *input, struct chardev *output);
 
 /* The running process (idle between processes; NULL before process_init). */
 struct process *proc_current(void);

@@ -6,11 +6,10 @@
 #include "panic.h"
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
 #include "param.h"
 #include "printf.h"
 
-volatile bool panicking;
 static panic_hook_t hook;
 
 void panic_set_hook(panic_hook_t h)

@@ -17,7 +17,8 @@
 #include "syscall.h"
 
 #include "arch.h"
-#include "console.h"
+#include "klog.h"
+#include "input.h"
 #include "driver.h"
 #include "kerrno.h"
 #include "process.h"

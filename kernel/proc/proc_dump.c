@@ -6,7 +6,7 @@
  * every read is bounds-checked against what a sane record looks like, and
  * a torn read can only make the output wrong, never fault.
  */
-#include "console.h"
+#include "klog.h"
 #include "driver.h"
 #include "proc.h"
 #include "sched.h"

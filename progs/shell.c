@@ -9,7 +9,7 @@
  * in a line buffer: backspace erases, ctrl-U clears the line, ctrl-C
  * abandons it.
  *
- * Children: `spawn` starts demos (kernel/demos.c) as children of the shell,
+ * Children: `spawn` starts demos (progs/demos.c) as children of the shell,
  * recorded in a table so their names can be reported after they are gone.
  * Before and after every command the shell reaps finished children without
  * blocking and prints "[pid N] name exited with code C", so no child of the
@@ -150,7 +150,7 @@ static const char *state_name(enum process_state s)
 static int cmd_help(int argc, char **argv);
 
 /* True if pid is blocked on chan waiting for a child: wait_child blocks on
- * the address of the waiter's own record (kernel/proc.c). */
+ * the address of the waiter's own record (kernel/proc/proc.c). */
 static bool waits_for_child(pid_t pid, wait_channel_t chan)
 {
     struct process *p;

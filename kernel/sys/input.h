@@ -1,0 +1,23 @@
+/*
+ * Waiting for input: how a read that finds no bytes sleeps until an input
+ * device's interrupt queues some.
+ */
+#ifndef KAIROS_INPUT_H
+#define KAIROS_INPUT_H
+
+#include "spinlock.h"
+
+/*
+ * Guards "no input yet, so block": a reader takes it, reads again and
+ * blocks with block_current_locked; input_ready takes it before waking,
+ * so the wakeup cannot fall between the reader's test and its block.
+ * Lock order: input_lock, then sched_lock.
+ */
+extern struct spinlock input_lock;
+/*
+ * Input devices' interrupt handlers call this after queuing bytes: wakes
+ * every process blocked reading input (WAIT_EVENT_INPUT).  Takes input_lock.
+ */
+void input_ready(void);
+
+#endif
