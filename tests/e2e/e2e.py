@@ -474,6 +474,18 @@ def _():
         m.kill()
 
 
+@case("make help: lists every target documented with ##")
+def _():
+    documented = re.findall(r"^([^\s:#=$]+)\s*:(?!=).*?## ",
+                            open("Makefile").read(), re.M)
+    assert "test-e2e" in documented and len(documented) > 10, documented
+    r = subprocess.run(["make", "-s", "--no-print-directory", "help"],
+                       capture_output=True, text=True, timeout=WAIT)
+    listed = re.findall(r"^  make (\S+)", r.stdout, re.M)
+    missing = [t for t in documented if t not in listed]
+    assert r.returncode == 0 and not missing, (missing, r.stdout)
+
+
 @case("iso: the GRUB ISO boots to the shell")
 def _():
     assert ISO and os.path.exists(ISO), "no ISO given"
