@@ -209,11 +209,14 @@ build/bench/bin/%: bench/host/%.c bench/host/harness.c bench/host/harness.h \
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) $< bench/host/harness.c $(HOSTLIB) \
 		-lboost_context -lpthread -o $@
 
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-kernel
 bench: ## Run every benchmark: one table, build/bench/ and docs/bench/ (minutes)
 	@tools/deps.sh bench
 	@$(MAKE) -s --no-print-directory $(BENCH_BINS) $(BENCH_IMAGES)
 	@$(PYTHON) bench/run.py
+
+bench-kernel: $(BENCH_IMAGES) ## Kernel benchmarks only: instructions per operation (QEMU -icount)
+	@BUILD=$(BUILD) bench/kernel/run.sh
 
 bench-smoke: $(BENCH_BINS) $(BENCH_IMAGES) ## Every benchmark once, briefly (TAP)
 	@mkdir -p $(RESULTS)

@@ -8,7 +8,8 @@
 # Boots build/kairos-bench.bin (its init measures and prints the numbers,
 # then exits through isa-debug-exit) and build/kairos.bin with bootcount=1
 # (the shell prints the TSC before its first prompt).  It builds nothing:
-# `make` builds both images (BUILD=build/clang for clang's).  Prints
+# `make bench-kernel` builds both images and runs it (`make CC=clang
+# bench-kernel` for clang's, in build/clang).  Prints
 # "name,value,instructions" lines and "# " comments; exits 0 when every
 # number was produced.  The full run boots each image twice and reports
 # whether the two runs agree; --smoke boots each once.
@@ -37,7 +38,7 @@ kernel_tick kernel_spawn_exit_wait kernel_boot_to_prompt"
 
 for f in "$bench_image" "$kernel_image"; do
     if [ ! -f "$f" ]; then
-        echo "# $f is missing: run make first" >&2
+        echo "# $f is missing: run make bench-kernel" >&2
         exit 1
     fi
 done
