@@ -82,6 +82,8 @@ $(BUILD)/%.bin: $(BUILD)/%.elf
 
 KERNEL := $(BUILD)/kairos.bin
 KTEST := $(BUILD)/kairos-test.bin
+ISO ?= $(BUILD)/kairos.iso
+ISO_DIR = $(basename $(ISO))-iso
 
 .PHONY: all kernel test-kernel
 all: $(KERNEL) ## Build the kernel image (the default)
@@ -271,9 +273,9 @@ test-kernel-run: $(KTEST) $(KERNEL) ## In-kernel suites in QEMU (TAP over serial
 	@mkdir -p $(RESULTS)
 	@tools/run-layer.sh $(RESULTS)/kernel.tap tests/kernel/run.sh $(KTEST)
 
-test-e2e: $(KERNEL) $(BUILD)/kairos.iso ## Boot the make-run image and drive its shell
+test-e2e: $(KERNEL) $(ISO) ## Boot the make-run image and drive its shell
 	@mkdir -p $(RESULTS)
-	@tools/run-layer.sh $(RESULTS)/e2e.tap $(PYTHON) tests/e2e/e2e.py $(KERNEL) $(BUILD)/kairos.iso
+	@tools/run-layer.sh $(RESULTS)/e2e.tap $(PYTHON) tests/e2e/e2e.py $(KERNEL) $(ISO)
 
 # ---- Running and debugging ---------------------------------------------------
 
@@ -296,18 +298,30 @@ debug: $(KERNEL) ## Boot halted with the gdb stub and attach gdb
 		-monitor none -kernel $(KERNEL) -append "$(APPEND)" -S -s & \
 	gdb -q -x tools/gdbinit $(BUILD)/kairos.elf; kill $$! 2>/dev/null || true
 
-iso: $(BUILD)/kairos.iso ## GRUB-bootable ISO for real hardware
-$(BUILD)/kairos.iso: $(KERNEL) tools/grub.cfg
-	@tools/deps.sh iso
-	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
-	@cp $(KERNEL) $(BUILD)/iso/boot/kairos.bin
-	@cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
-	$(say) GRUB $@
-	$(Q)grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/iso.log || \
-		{ cat $(BUILD)/iso.log; exit 1; }
+iso: $(ISO) ## GRUB-bootable ISO for real hardware (kernel options: APPEND=)
 
-run-iso: deps-run $(BUILD)/kairos.iso ## Boot the ISO in QEMU
-	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -cdrom $(BUILD)/kairos.iso
+# GRUB passes the options on its multiboot line: tools/grub.cfg's @APPEND@
+# becomes APPEND's words (plain key=value words: no quotes, '|' or '&').
+# $(ISO).append holds the words the ISO was made with, rewritten only when
+# they change, so a new APPEND rebuilds the ISO.  ISO= puts it elsewhere.
+$(ISO).append: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(APPEND)' | cmp -s - $@ || printf '%s\n' '$(APPEND)' >$@
+
+$(ISO): $(KERNEL) tools/grub.cfg $(ISO).append
+	@tools/deps.sh iso
+	@rm -rf $(ISO_DIR) && mkdir -p $(ISO_DIR)/boot/grub
+	@cp $(KERNEL) $(ISO_DIR)/boot/kairos.bin
+	@sed 's|@APPEND@|$(APPEND)|' tools/grub.cfg >$(ISO_DIR)/boot/grub/grub.cfg
+	$(say) GRUB $@
+	$(Q)grub-mkrescue -o $@ $(ISO_DIR) 2>$(ISO_DIR).log || \
+		{ cat $(ISO_DIR).log; exit 1; }
+
+run-iso: deps-run $(ISO) ## Boot the ISO in QEMU (kernel options: APPEND=)
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -cdrom $(ISO)
+
+.PHONY: FORCE
+FORCE:
 
 # ---- Tooling -------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ over the serial console, as a user would.  Prints TAP.
     python3 tests/e2e/e2e.py build/kairos.bin [build/kairos.iso]
 
 Each boot runs QEMU with the serial port on a pipe; a wall-clock timeout on
-every wait turns a hang into a failure.
+every wait turns a hang into a failure.  E2E_ONLY=REGEX runs only the
+cases whose names match (the shell cases need the "boot:" case first).
 """
 import json
 import os
@@ -498,9 +499,31 @@ def _():
         m.kill()
 
 
+@case("iso: make iso APPEND=... boots with those options in effect")
+def _():
+    tmp = tempfile.mkdtemp()
+    iso = os.path.join(tmp, "append.iso")
+    r = subprocess.run(["make", "-s", "--no-print-directory", "iso",
+                        "KERNEL=" + IMAGE, "ISO=" + iso,
+                        "APPEND=hz=250 slice=3"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    m = Machine(["-cdrom", iso])
+    try:
+        m.expect(r"booted by GRUB", timeout=60)
+        m.expect(r"timer: 250 Hz")
+        m.expect(re.escape(PROMPT))
+        assert "at 250 Hz" in m.command("uptime")
+    finally:
+        m.kill()
+
+
 def main():
     failed = 0
+    only = os.environ.get("E2E_ONLY")
     for i, (name, fn) in enumerate(results, 1):
+        if only and not re.search(only, name):
+            continue
         try:
             fn()
             print("ok %d - e2e: %s" % (i, name), flush=True)
