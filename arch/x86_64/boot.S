@@ -134,7 +134,15 @@ no_lm_msg:
 
     .text
     .code64
+    /*
+     * The outermost frame: rbp = 0 ends the kernel's frame-pointer walk,
+     * and CFI saying rip is undefined ends gdb's (without it, gdb's `bt`
+     * reads the multiboot data above the stack as return addresses).
+     */
+    .cfi_sections .debug_frame
 start64:
+    .cfi_startproc
+    .cfi_undefined rip
     movw $SEL_KDATA, %ax
     movw %ax, %ds
     movw %ax, %es
@@ -150,6 +158,7 @@ start64:
 5:  cli
     hlt
     jmp 5b
+    .cfi_endproc
 
     .bss
     .align 4096

@@ -385,7 +385,8 @@ def _():
         m.kill()
 
 
-@case("debug: gdb attaches, survives long mode and stops in kernel_main")
+@case("debug: gdb attaches, survives long mode and stops in kernel_main; "
+      "bt ends at start64")
 def _():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -395,7 +396,7 @@ def _():
     try:
         script = open("tools/gdbinit").read().replace(
             "localhost:1234", "127.0.0.1:%d" % port)
-        script += "\nbacktrace 1\ninfo registers rip cs\n"
+        script += "\nbacktrace\ninfo registers rip cs\n"
         elf = re.sub(r"\.bin$", ".elf", IMAGE)
         with tempfile.NamedTemporaryFile("w", suffix=".gdb") as f:
             f.write(script)
@@ -405,6 +406,10 @@ def _():
         out = r.stdout.decode() + r.stderr.decode()
         assert "too long" not in out, out
         assert re.search(r"#0\s+kernel_main", out), out
+        frames = re.findall(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+)", out, re.M)
+        assert [f[1] for f in frames] == ["kernel_main", "arch_start",
+                                          "start64"], out
+        assert "Backtrace stopped" not in out, out
         assert re.search(r"cs\s+0x8\b", out), out
     finally:
         m.kill()
