@@ -7,7 +7,8 @@
  * function taking argc/argv.  A command given the wrong number of arguments
  * prints its usage, so every malformed line gets a message.  Input is edited
  * in a line buffer: backspace erases, ctrl-U clears the line, ctrl-C
- * abandons it.
+ * abandons it, Up and Down walk a short history; other escape sequences
+ * (the rest of the arrow and function keys) are dropped.
  *
  * Children: `spawn` starts demos (progs/demos.c) as children of the shell,
  * recorded in a table so their names can be reported after they are gone.
@@ -36,6 +37,7 @@
 #define STDOUT   1
 #define MAX_ARGS 8
 #define PROMPT   "kairos> "
+#define HISTORY  8 /* lines Up can recall */
 
 struct command {
     const char *name;
@@ -55,7 +57,9 @@ struct child {
 /* The running shell's state (one shell at a time; reset when one starts). */
 static struct {
     struct child children[SHELL_MAX_CHILDREN];
-    bool exiting; /* `exit` was typed */
+    char history[HISTORY][SHELL_LINE_MAX]; /* a ring, by line number */
+    unsigned nhistory;                     /* lines ever added */
+    bool exiting;                          /* `exit` was typed */
     int exit_code;
 } sh;
 
@@ -502,11 +506,16 @@ int shell_execute(char *line)
 
 /* ---- Line input ---------------------------------------------------------- */
 
+/* Where the editor is in an escape sequence: ESC [ params final, ESC O x. */
+enum escape { ESC_NONE, ESC_SEEN, ESC_CSI, ESC_SS3 };
+
 struct line {
     char buf[SHELL_LINE_MAX];
     size_t len;
-    bool overflow; /* the line outgrew buf; it is discarded at its end */
-    char last;     /* previous byte, to treat "\r\n" as one end of line */
+    bool overflow;      /* the line outgrew buf; it is discarded at its end */
+    char last;          /* previous byte, to treat "\r\n" as one end of line */
+    enum escape escape; /* bytes of a sequence are never inserted */
+    unsigned back;      /* history lines stepped back by Up; 0: a new line */
 };
 
 static void echo(const char *s, size_t n)
@@ -519,6 +528,69 @@ static void line_clear(struct line *l)
     l->len = 0;
     l->buf[0] = '\0';
     l->overflow = false;
+    l->escape = ESC_NONE;
+    l->back = 0;
+}
+
+/* Remember a finished line, unless it is empty or repeats the last one. */
+static void history_add(const char *s)
+{
+    if (s[0] == '\0' ||
+        (sh.nhistory > 0 &&
+         strcmp(sh.history[(sh.nhistory - 1) % HISTORY], s) == 0)) {
+        return;
+    }
+    kstrlcpy(sh.history[sh.nhistory % HISTORY], s, SHELL_LINE_MAX);
+    sh.nhistory++;
+}
+
+/* Up (dir 1) or Down (dir -1): show the line one step older or newer. */
+static void history_step(struct line *l, int dir)
+{
+    unsigned kept = sh.nhistory < HISTORY ? sh.nhistory : HISTORY;
+    unsigned back = l->back + (unsigned)dir;
+
+    if (back > kept) {
+        return; /* nothing older (or newer) to show */
+    }
+    while (l->len > 0) {
+        l->len--;
+        echo("\b \b", 3);
+    }
+    l->back = back;
+    l->overflow = false;
+    if (back > 0) {
+        kstrlcpy(l->buf, sh.history[(sh.nhistory - back) % HISTORY],
+                 sizeof(l->buf));
+        l->len = strlen(l->buf);
+        echo(l->buf, l->len);
+    }
+}
+
+/* Consume c if it is part of an escape sequence; act on Up and Down. */
+static bool line_escape(struct line *l, char c)
+{
+    enum escape e = l->escape;
+
+    if (c == 0x1B) {
+        l->escape = ESC_SEEN;
+        return true;
+    }
+    if (e == ESC_NONE) {
+        return false;
+    }
+    if (e == ESC_SEEN && (c == '[' || c == 'O')) {
+        l->escape = c == '[' ? ESC_CSI : ESC_SS3;
+        return true;
+    }
+    if (e == ESC_CSI && c >= 0x20 && c <= 0x3F) {
+        return true; /* parameter and intermediate bytes */
+    }
+    l->escape = ESC_NONE;
+    if (e != ESC_SEEN && (c == 'A' || c == 'B')) {
+        history_step(l, c == 'A' ? 1 : -1);
+    }
+    return c >= 0x20 && c < 0x7F; /* the final byte; a control acts */
 }
 
 /* Feed one byte; returns true when a complete line is in l->buf. */
@@ -527,12 +599,15 @@ static bool line_feed(struct line *l, char c)
     char prev = l->last;
 
     l->last = c;
-    if (c == '\n' && prev == '\r') {
+    if (line_escape(l, c) || (c == '\n' && prev == '\r')) {
         return false;
     }
     if (c == '\r' || c == '\n') {
         echo("\n", 1);
         l->buf[l->len] = '\0';
+        if (!l->overflow) {
+            history_add(l->buf);
+        }
         return true;
     }
     if ((c == '\b' || c == 0x7F) && l->len > 0) {

@@ -174,6 +174,27 @@ def _():
     assert re.search(r"^\s+uptime\s", out, re.M), out
 
 
+UPTIME = re.compile(r"^up \d+\.\d+ s \(\d+ ticks", re.M)
+MEM = re.compile(r"^frames: \d+ total", re.M)
+
+
+@case("shell: Up recalls earlier lines, Down goes forward; CSI and SS3 "
+      "sequences insert nothing")
+def _():
+    shell.command("mem")
+    shell.command("uptime")
+    out = shell.command("\x1b[A")  # Up: the last line, run again
+    assert UPTIME.search(out) and not MEM.search(out), out
+    out = shell.command("\x1b[A\x1b[A")  # "uptime" was not stored twice
+    assert MEM.search(out) and not UPTIME.search(out), out
+    # History is now ..., mem, uptime, mem: SS3 Up twice, CSI Down once.
+    out = shell.command("\x1bOA\x1bOA\x1b[B")
+    assert MEM.search(out) and not UPTIME.search(out), out
+    out = shell.command("\x1b[B\x1b[1;5Bup\x1b[Cti\x1b[Dme\x1bOP")
+    assert UPTIME.search(out) and "[" not in out and "unknown" not in out, \
+        out
+
+
 # ---- Processes: the shell is pid 2 under init; demos are its children ----
 
 PS_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(ready|running|blocked|zombie)\s+"
