@@ -7,6 +7,7 @@
 #ifndef KAIROS_BOOT_H
 #define KAIROS_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,5 +42,11 @@ _Noreturn void kernel_main(const struct boot_info *bi);
  * reaps orphans; in the test image it runs the suites.
  */
 int kernel_run(void *arg);
+/*
+ * True only in the image whose kernel_run reads the test-only options
+ * (test=, crash=): the test image.  Defined beside each kernel_run; in the
+ * others kernel_main warns about those options and ignores them.
+ */
+extern const bool kernel_run_reads_test_options;
 
 #endif

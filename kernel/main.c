@@ -42,6 +42,9 @@ _Noreturn void kernel_main(const struct boot_info *bi)
     int err;
 
     cmdline_parse(bi->cmdline);
+    if (!kernel_run_reads_test_options) {
+        cmdline_drop_test_only();
+    }
     timer_init(cmdline_get_ulong("hz", HZ_DEFAULT, HZ_MIN, HZ_MAX));
     err = frame_init(bi->ranges, bi->nranges, bi->reserved, bi->nreserved);
     if (err != 0) {

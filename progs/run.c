@@ -6,6 +6,8 @@
 #include "boot.h"
 #include "init.h"
 
+const bool kernel_run_reads_test_options = false;
+
 int kernel_run(void *arg)
 {
     return init_main(arg);

@@ -393,18 +393,47 @@ static int cmd_devices(int argc, char **argv)
     return 0;
 }
 
+/* The value in effect for known key, or "-" (not given, or not read). */
+static const char *cmdline_in_effect(const char *key, char *buf, size_t size)
+{
+    for (size_t i = 0; i < cmdline_known_count(); i++) {
+        if (strcmp(cmdline_known_key(i), key) == 0) {
+            const char *v = cmdline_known_effective(i, buf, size);
+
+            return v != NULL ? v : "-";
+        }
+    }
+    return "-";
+}
+
+/* Each word given, with the value in effect or why it was ignored. */
 static int cmd_cmdline(int argc, char **argv)
 {
+    char buf[24];
+
     (void)argc;
     (void)argv;
-    fdprintf(STDOUT, "options given:\n");
+    fdprintf(STDOUT, "options given:%s\n", cmdline_count() ? "" : " none");
     for (size_t i = 0; i < cmdline_count(); i++) {
-        fdprintf(STDOUT, "  %s=%s\n", cmdline_key(i), cmdline_value(i));
+        const char *key = cmdline_key(i), *value = cmdline_value(i);
+        const char *why = cmdline_ignored(i);
+        char word[CMDLINE_WORD_MAX];
+
+        ksnprintf(word, sizeof(word), "%s%s%s", key, value ? "=" : "",
+                  value ? value : "");
+        if (why != NULL) {
+            fdprintf(STDOUT, "  %-20s ignored: %s\n", word, why);
+        } else {
+            fdprintf(STDOUT, "  %-20s in effect: %s\n", word,
+                     cmdline_in_effect(key, buf, sizeof(buf)));
+        }
     }
-    fdprintf(STDOUT, "options known:\n");
+    fdprintf(STDOUT, "options known (value in effect):\n");
     for (size_t i = 0; i < cmdline_known_count(); i++) {
-        fdprintf(STDOUT, "  %-8s %s\n", cmdline_known_key(i),
-                 cmdline_known_help(i));
+        const char *v = cmdline_known_effective(i, buf, sizeof(buf));
+
+        fdprintf(STDOUT, "  %-9s %-6s %s\n", cmdline_known_key(i),
+                 v != NULL ? v : "-", cmdline_known_help(i));
     }
     return 0;
 }
@@ -434,7 +463,7 @@ static const struct command commands[] = {
     {"wait", "", "wait for a child to exit", 0, 0, cmd_wait},
     {"uptime", "", "time since the timer started", 0, 0, cmd_uptime},
     {"devices", "", "registered character devices", 0, 0, cmd_devices},
-    {"cmdline", "", "kernel command line options", 0, 0, cmd_cmdline},
+    {"cmdline", "", "kernel options given and in effect", 0, 0, cmd_cmdline},
     {"exit", "[code]", "end this shell; init starts a new one", 0, 1, cmd_exit},
     {"halt", "", "power the machine off", 0, 0, cmd_halt},
 };

@@ -15,6 +15,8 @@
 #include "timer.h"
 #include "x86.h"
 
+const bool kernel_run_reads_test_options = false;
+
 #define BENCH_EXIT_PASS 0x10
 #define BENCH_EXIT_FAIL 0x11
 

@@ -2,9 +2,10 @@
  * The kernel command line (see cmdline.h and docs/boot.md).
  *
  * No lock: cmdline_parse runs once at boot, before interrupts and other
- * CPUs, and everything after only reads.  The line is copied into static
- * storage, because this runs before the heap exists, and split in place;
- * the kept words point into that copy.
+ * CPUs, and after it only boot code writes (cmdline_drop_test_only, and
+ * cmdline_get_ulong noting the value in effect).  The line is copied into
+ * static storage, because this runs before the heap exists, and split in
+ * place; every word given, kept or ignored, points into that copy.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,30 +27,51 @@
 struct known_key {
     const char *name;
     const char *help; /* one line, for the shell's listing */
+    bool number;      /* read with cmdline_get_ulong */
+    bool test_only;   /* read only by the test image (tests/kernel) */
 };
 
 /* Every key the kernel reads; anything else is warned about and ignored. */
 static const struct known_key known[] = {
-    {"hz", "timer interrupts per second, " STR(HZ_MIN) ".." STR(
-               HZ_MAX) " (default " STR(HZ_DEFAULT) ")"},
-    {"slice", "scheduler time slice, in timer ticks"},
-    {"test", "test kernel: run only the suites whose name starts with this"},
-    {"crash", "test kernel: fault on purpose (pf, de, assert or stack)"},
-    {"bootcount", "1: the shell prints the TSC before its first prompt"},
+    {.name = "hz",
+     .help = "timer interrupts per second, " STR(HZ_MIN) ".." STR(
+         HZ_MAX) " (default " STR(HZ_DEFAULT) ")",
+     .number = true},
+    {.name = "slice",
+     .help = "scheduler time slice in ticks, 1.." STR(
+         SLICE_MAX) " (default " STR(SLICE_DEFAULT) ")",
+     .number = true},
+    {.name = "test",
+     .help = "test image: run only the suites whose name starts with this",
+     .test_only = true},
+    {.name = "crash",
+     .help = "test image: fault on purpose (pf, de, assert or stack)",
+     .test_only = true},
+    {.name = "bootcount",
+     .help = "1: the shell prints the TSC before its first prompt",
+     .number = true},
 };
 
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
 struct word {
-    const char *key;   /* a name from known[] */
-    const char *value; /* points into line; "" for "key=" */
+    const char *key;     /* the word up to '=' (all of it if none) */
+    const char *value;   /* after '='; "" for "key=", NULL without '=' */
+    const char *ignored; /* why the word was ignored; NULL when kept */
 };
 
-/* Written only by cmdline_parse (and nwarnings by cmdline_get_ulong): */
-static char line[CMDLINE_MAX];    /* the kept part of the line, split */
-static struct word words[NKNOWN]; /* at most one per known key */
-static size_t nwords;             /* words in use, in order of appearance */
-static int nwarnings;             /* warnings since the last parse */
+/* The number cmdline_get_ulong last returned for a known key. */
+struct effective {
+    unsigned long value;
+    bool read;
+};
+
+/* Written by cmdline_parse (see the top of the file for the rest): */
+static char line[CMDLINE_MAX];               /* the kept part, split */
+static struct word words[CMDLINE_MAX_WORDS]; /* every word given, in order */
+static size_t nwords;                        /* entries of words[] in use */
+static struct effective effective[NKNOWN];   /* by index in known[] */
+static int nwarnings;                        /* warnings since the parse */
 
 __attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
 {
@@ -121,41 +143,50 @@ static char *next_word(char **pos)
     return w;
 }
 
-static const struct known_key *find_known(const char *key)
+/* Index of key in known[], or -1. */
+static int find_known(const char *key)
 {
     for (size_t i = 0; i < NKNOWN; i++) {
         if (strcmp(known[i].name, key) == 0) {
-            return &known[i];
+            return (int)i;
         }
     }
-    return NULL;
+    return -1;
 }
 
+/* The kept word for key, or NULL. */
 static struct word *find_word(const char *key)
 {
     for (size_t i = 0; i < nwords; i++) {
-        if (strcmp(words[i].key, key) == 0) {
+        if (words[i].ignored == NULL && strcmp(words[i].key, key) == 0) {
             return &words[i];
         }
     }
     return NULL;
 }
 
+/* Record a word; parse_word is called at most CMDLINE_MAX_WORDS times. */
+static void record(const char *key, const char *value, const char *ignored)
+{
+    words[nwords++] =
+        (struct word){.key = key, .value = value, .ignored = ignored};
+}
+
 /* Keep key=value if key is known; w is the whole word, for warnings. */
 static void add_word(const char *w, const char *key, const char *value)
 {
-    const struct known_key *k = find_known(key);
     struct word *old = find_word(key);
 
-    if (k == NULL) {
+    if (find_known(key) < 0) {
         warn("unknown option '" SHOW "' ignored", w);
-    } else if (old != NULL) {
-        warn("duplicate option '" SHOW "'; the last one wins", w);
-        old->value = value;
-    } else {
-        /* words[] has a slot per known key, so this always fits. */
-        words[nwords++] = (struct word){.key = k->name, .value = value};
+        record(key, value, "unknown option");
+        return;
     }
+    if (old != NULL) {
+        warn("duplicate option '" SHOW "'; the last one wins", w);
+        old->ignored = "a later one wins";
+    }
+    record(key, value, NULL);
 }
 
 /* Check one word and keep it if it is a known key=value. */
@@ -167,10 +198,13 @@ static void parse_word(char *w)
     if (len == CMDLINE_WORD_MAX) {
         warn("option '" SHOW "...' ignored: longer than %d bytes", w,
              CMDLINE_WORD_MAX - 1);
+        record(w, NULL, "too long");
     } else if (eq == NULL) {
         warn("malformed option '" SHOW "' ignored: not key=value", w);
+        record(w, NULL, "not key=value");
     } else if (eq == w) {
         warn("malformed option '" SHOW "' ignored: empty key", w);
+        record(w, NULL, "empty key");
     } else {
         /* Report the word as written, then split it into key and value. */
         char shown[CMDLINE_WORD_MAX];
@@ -189,6 +223,7 @@ int cmdline_parse(const char *s)
 
     nwords = 0;
     nwarnings = 0;
+    memset(effective, 0, sizeof(effective));
     copy_line(s != NULL ? s : "");
     w = next_word(&pos);
     if (w != NULL && strchr(w, '=') == NULL) {
@@ -217,8 +252,9 @@ const char *cmdline_get(const char *key)
     return w != NULL ? w->value : NULL;
 }
 
-unsigned long cmdline_get_ulong(const char *key, unsigned long def,
-                                unsigned long min, unsigned long max)
+/* The value of key as a number in [min, max], or def (with a warning). */
+static unsigned long get_ulong(const char *key, unsigned long def,
+                               unsigned long min, unsigned long max)
 {
     const char *v = cmdline_get(key);
     unsigned long n = 0;
@@ -240,6 +276,34 @@ unsigned long cmdline_get_ulong(const char *key, unsigned long def,
     return n;
 }
 
+unsigned long cmdline_get_ulong(const char *key, unsigned long def,
+                                unsigned long min, unsigned long max)
+{
+    unsigned long n = get_ulong(key, def, min, max);
+    int k = find_known(key);
+
+    if (k >= 0) {
+        effective[k] = (struct effective){.value = n, .read = true};
+    }
+    return n;
+}
+
+int cmdline_drop_test_only(void)
+{
+    int dropped = 0;
+
+    for (size_t i = 0; i < nwords; i++) {
+        int k = find_known(words[i].key);
+
+        if (words[i].ignored == NULL && k >= 0 && known[k].test_only) {
+            warn("%s= is only for the test image; ignored", known[k].name);
+            words[i].ignored = "only for the test image";
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
 size_t cmdline_count(void)
 {
     return nwords;
@@ -255,6 +319,11 @@ const char *cmdline_value(size_t i)
     return i < nwords ? words[i].value : NULL;
 }
 
+const char *cmdline_ignored(size_t i)
+{
+    return i < nwords ? words[i].ignored : NULL;
+}
+
 size_t cmdline_known_count(void)
 {
     return NKNOWN;
@@ -268,4 +337,16 @@ const char *cmdline_known_key(size_t i)
 const char *cmdline_known_help(size_t i)
 {
     return i < NKNOWN ? known[i].help : NULL;
+}
+
+const char *cmdline_known_effective(size_t i, char *buf, size_t size)
+{
+    if (i >= NKNOWN) {
+        return NULL;
+    }
+    if (effective[i].read) {
+        ksnprintf(buf, size, "%lu", effective[i].value);
+        return buf;
+    }
+    return known[i].number ? NULL : cmdline_get(known[i].name);
 }

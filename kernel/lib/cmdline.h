@@ -30,12 +30,21 @@ const char *cmdline_get(const char *key);
 unsigned long cmdline_get_ulong(const char *key, unsigned long def,
                                 unsigned long min, unsigned long max);
 /*
- * Number of words kept (one per known key given), and the i-th key and
- * value in order of first appearance (for display); NULL past the end.
+ * Number of words given (the skipped path and words past the limits not
+ * counted), and the i-th in order: its key (the whole word when it has no
+ * '='), value (NULL without '='), and why it was ignored (NULL when it is
+ * in effect, the one kept for its key).  NULL past the end.
  */
 size_t cmdline_count(void);
 const char *cmdline_key(size_t i);
 const char *cmdline_value(size_t i);
+const char *cmdline_ignored(size_t i);
+/*
+ * For an image that does not read the test-only keys (test=, crash=): warn
+ * about each one given and ignore it.  Call right after cmdline_parse.
+ * Returns the number dropped.
+ */
+int cmdline_drop_test_only(void);
 /* Warnings since the last cmdline_parse, cmdline_get_ulong's included. */
 int cmdline_warnings(void);
 /*
@@ -45,5 +54,11 @@ int cmdline_warnings(void);
 size_t cmdline_known_count(void);
 const char *cmdline_known_key(size_t i);
 const char *cmdline_known_help(size_t i);
+/*
+ * The value in effect for known key i: for a number, what
+ * cmdline_get_ulong last returned for it (written into buf), or NULL before
+ * it is read; for a string, the kept value, or NULL when there is none.
+ */
+const char *cmdline_known_effective(size_t i, char *buf, size_t size);
 
 #endif

@@ -406,6 +406,48 @@ def _():
         m.kill()
 
 
+@case("cmdline: the command shows each word's value in effect, or why it "
+      "was ignored")
+def _():
+    m = boot(IMAGE, "hz=100 slice=0 hz=250 bogus=1 junk")
+    try:
+        out = m.command("cmdline")
+        rows = dict(re.findall(r"^  (\S+)\s+((?:in effect|ignored): .*)$",
+                               out, re.M))
+        assert rows == {
+            "hz=100": "ignored: a later one wins",
+            "slice=0": "in effect: 5",  # out of range: the default is used
+            "hz=250": "in effect: 250",
+            "bogus=1": "ignored: unknown option",
+            "junk": "ignored: not key=value",
+        }, out
+        known = dict(re.findall(r"^  (\w+)\s+(\S+)\s+\S.*$",
+                                out.split("options known")[1], re.M))
+        assert known == {"hz": "250", "slice": "5", "test": "-",
+                         "crash": "-", "bootcount": "0"}, out
+        assert "at 250 Hz" in m.command("uptime")  # the rate really in effect
+    finally:
+        m.kill()
+
+
+@case("cmdline: test= and crash= are refused with a warning in the run image")
+def _():
+    m = boot(IMAGE, "test=timer/ crash=pf")
+    try:
+        for key in ("test", "crash"):
+            assert ("cmdline: %s= is only for the test image; ignored" % key
+                    in m.out), m.out
+        assert "provoking" not in m.out, m.out  # no fault was provoked
+        out = m.command("cmdline")
+        assert re.search(r"^  test=timer/\s+ignored: only for the test image$",
+                         out, re.M), out
+        assert re.search(r"^  crash=pf\s+ignored: only for the test image$",
+                         out, re.M), out
+        assert "up " in m.command("uptime")
+    finally:
+        m.kill()
+
+
 @case("debug: gdb attaches, survives long mode and stops in kernel_main; "
       "bt ends at start64")
 def _():

@@ -22,6 +22,8 @@
 #include "proc.h"
 #include "x86.h"
 
+const bool kernel_run_reads_test_options = true;
+
 #define KTEST_EXIT_PASS 0x10
 #define KTEST_EXIT_FAIL 0x11
 

@@ -344,18 +344,97 @@ static void test_get_ulong(void **state)
 
 /* ---- The rest of the API ------------------------------------------------------- */
 
-/* Kept words come back in order of first appearance, with the last value. */
+/* Every word comes back in order, each kept or with why it was ignored. */
 static void test_listing_order(void **state)
 {
+    static const struct {
+        const char *key, *value, *ignored;
+    } want[] = {
+        {"slice", "1", "a later one wins"},
+        {"x", "2", "unknown option"},
+        {"hz", "2", NULL},
+        {"junk", NULL, "not key=value"},
+        {"slice", "3", NULL},
+    };
+
     (void)state;
-    cmdline_parse("k slice=1 x=2 hz=2 slice=3");
-    assert_int_equal(cmdline_count(), 2);
-    assert_string_equal(cmdline_key(0), "slice");
-    assert_string_equal(cmdline_value(0), "3");
-    assert_string_equal(cmdline_key(1), "hz");
-    assert_string_equal(cmdline_value(1), "2");
-    assert_null(cmdline_key(2));
-    assert_null(cmdline_value(2));
+    cmdline_parse("k slice=1 x=2 hz=2 junk slice=3");
+    assert_int_equal(cmdline_count(), ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        assert_string_equal(cmdline_key(i), want[i].key);
+        if (want[i].value == NULL) {
+            assert_null(cmdline_value(i));
+        } else {
+            assert_string_equal(cmdline_value(i), want[i].value);
+        }
+        if (want[i].ignored == NULL) {
+            assert_null(cmdline_ignored(i));
+        } else {
+            assert_string_equal(cmdline_ignored(i), want[i].ignored);
+        }
+    }
+    assert_null(cmdline_key(ARRAY_SIZE(want)));
+    assert_null(cmdline_value(ARRAY_SIZE(want)));
+    assert_null(cmdline_ignored(ARRAY_SIZE(want)));
+    assert_string_equal(cmdline_get("slice"), "3");
+}
+
+/* Index of key among the known keys. */
+static size_t known_index(const char *key)
+{
+    for (size_t i = 0; i < cmdline_known_count(); i++) {
+        if (strcmp(cmdline_known_key(i), key) == 0) {
+            return i;
+        }
+    }
+    fail_msg("%s is not a known key", key);
+    return 0;
+}
+
+/*
+ * The value in effect is what cmdline_get_ulong returned: the default for a
+ * refused or absent value, not the word given; a string key shows its value.
+ */
+static void test_effective_values(void **state)
+{
+    char buf[24];
+    size_t hz = known_index("hz"), slice = known_index("slice");
+    size_t test = known_index("test"), boot = known_index("bootcount");
+
+    (void)state;
+    cmdline_parse("k slice=0 hz=250 test=sched");
+    assert_null(cmdline_known_effective(slice, buf, sizeof(buf)));
+    assert_int_equal(cmdline_get_ulong("slice", 5, 1, 1000), 5);
+    assert_int_equal(cmdline_get_ulong("hz", 100, 19, 10000), 250);
+    assert_int_equal(cmdline_get_ulong("bootcount", 0, 0, 1), 0);
+    assert_string_equal(cmdline_known_effective(slice, buf, sizeof(buf)), "5");
+    assert_string_equal(cmdline_known_effective(hz, buf, sizeof(buf)), "250");
+    assert_string_equal(cmdline_known_effective(boot, buf, sizeof(buf)), "0");
+    assert_string_equal(cmdline_known_effective(test, buf, sizeof(buf)),
+                        "sched");
+    assert_null(cmdline_known_effective(cmdline_known_count(), buf, 24));
+    cmdline_parse("k"); /* a new parse forgets what was read */
+    assert_null(cmdline_known_effective(hz, buf, sizeof(buf)));
+}
+
+/* An image without the test suites warns about test= and crash=, drops them. */
+static void test_drop_test_only(void **state)
+{
+    (void)state;
+    cmdline_parse("k test=sched hz=250 crash=pf");
+    capture_reset();
+    assert_int_equal(cmdline_drop_test_only(), 2);
+    assert_non_null(
+        strstr(captured, "cmdline: test= is only for the test image; ignored"));
+    assert_non_null(strstr(captured, "cmdline: crash= is only for the test "
+                                     "image; ignored"));
+    assert_int_equal(count_warning_lines(), 2);
+    assert_null(cmdline_get("test"));
+    assert_null(cmdline_get("crash"));
+    assert_string_equal(cmdline_get("hz"), "250");
+    assert_string_equal(cmdline_ignored(0), "only for the test image");
+    assert_null(cmdline_ignored(1));
+    assert_int_equal(cmdline_drop_test_only(), 0); /* already dropped */
 }
 
 /* The line is copied: the caller's buffer may change afterwards. */
@@ -421,6 +500,8 @@ int main(void)
     ADD_TABLE(t, n, parse_cases, test_parse);
     ADD_TABLE(t, n, ulong_cases, test_get_ulong);
     t[n++] = (struct CMUnitTest)cmocka_unit_test(test_listing_order);
+    t[n++] = (struct CMUnitTest)cmocka_unit_test(test_effective_values);
+    t[n++] = (struct CMUnitTest)cmocka_unit_test(test_drop_test_only);
     t[n++] = (struct CMUnitTest)cmocka_unit_test(test_line_is_copied);
     t[n++] =
         (struct CMUnitTest)cmocka_unit_test(test_unknown_key_lookup_is_null);
