@@ -448,6 +448,46 @@ def _():
         m.kill()
 
 
+def gdb_session(extra, port):
+    """tools/gdbinit (make debug's) on port, then the commands in extra."""
+    script = open("tools/gdbinit").read().replace(
+        "localhost:1234", "127.0.0.1:%d" % port)
+    f = tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False)
+    f.write(script + "\n" + extra)
+    f.close()
+    elf = re.sub(r"\.bin$", ".elf", IMAGE)
+    return subprocess.Popen(["gdb", "-q", "-batch", "-nx", "-x", f.name, elf],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@case("debug: kairos-ps (make debug's gdb) lists the processes with their "
+      "states and wait channels")
+def _():
+    port = free_port()
+    m = Machine(["-kernel", IMAGE, "-S", "-gdb", "tcp:127.0.0.1:%d" % port])
+    try:
+        g = gdb_session("hbreak cmd_uptime\ncontinue\nkairos-ps\n", port)
+        m.expect(re.escape(PROMPT))  # gdb let the machine run to the shell
+        m.type("uptime\r")  # the shell stops in cmd_uptime
+        out = g.communicate(timeout=WAIT)[0]
+        rows = re.findall(r"^\s*(\d+)\s+(\d+)\s+(\w+)\s+(\S+)\s+(.+)$",
+                          out.split("PID  PPID STATE")[-1], re.M)
+        assert rows == [("0", "0", "ready", "idle", "-"),
+                        ("1", "0", "blocked", "init", "child"),
+                        ("2", "1", "running", "sh", "-")], out
+    finally:
+        m.kill()
+
+
 @case("debug: gdb attaches, survives long mode and stops in kernel_main; "
       "bt ends at start64")
 def _():
