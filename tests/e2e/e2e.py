@@ -449,14 +449,15 @@ def _():
 
 
 def gdb_session(extra, port):
-    """tools/gdbinit (make debug's) on port, then the commands in extra."""
+    """gdb running tools/gdbinit (make debug's) on port, then extra."""
     script = open("tools/gdbinit").read().replace(
-        "localhost:1234", "127.0.0.1:%d" % port)
-    f = tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False)
-    f.write(script + "\n" + extra)
-    f.close()
+        "localhost:1234", "127.0.0.1:%d" % port) + "\n" + extra
+    args = []
+    for line in script.splitlines():
+        if line.strip() and not line.startswith("#"):
+            args += ["-ex", line]
     elf = re.sub(r"\.bin$", ".elf", IMAGE)
-    return subprocess.Popen(["gdb", "-q", "-batch", "-nx", "-x", f.name, elf],
+    return subprocess.Popen(["gdb", "-q", "-batch", "-nx"] + args + [elf],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
 
@@ -491,22 +492,11 @@ def _():
 @case("debug: gdb attaches, survives long mode and stops in kernel_main; "
       "bt ends at start64")
 def _():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     m = Machine(["-kernel", IMAGE, "-S", "-gdb", "tcp:127.0.0.1:%d" % port])
     try:
-        script = open("tools/gdbinit").read().replace(
-            "localhost:1234", "127.0.0.1:%d" % port)
-        script += "\nbacktrace\ninfo registers rip cs\n"
-        elf = re.sub(r"\.bin$", ".elf", IMAGE)
-        with tempfile.NamedTemporaryFile("w", suffix=".gdb") as f:
-            f.write(script)
-            f.flush()
-            r = subprocess.run(["gdb", "-q", "-batch", "-nx", "-x", f.name,
-                                elf], capture_output=True, timeout=WAIT)
-        out = r.stdout.decode() + r.stderr.decode()
+        g = gdb_session("backtrace\ninfo registers rip cs\n", port)
+        out = g.communicate(timeout=WAIT)[0]
         assert "too long" not in out, out
         assert re.search(r"#0\s+kernel_main", out), out
         frames = re.findall(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+)", out, re.M)
