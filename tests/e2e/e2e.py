@@ -573,6 +573,38 @@ def _():
         m.kill()
 
 
+def readme_session():
+    """The README's example session: its lines, and the commands typed."""
+    text = open("README.md").read()
+    block = re.search(r"```\n(Kairos \d.*?)```", text, re.S).group(1)
+    lines = block.splitlines()
+    return lines, [l[len(PROMPT):] for l in lines if l.startswith(PROMPT)]
+
+
+def shape(line):
+    """A line with its numbers and column widths wildcarded."""
+    return re.sub(r"(?:\\ )+", " +", re.sub(r"\d+", r"\\d+", re.escape(line)))
+
+
+@case("README: the example session is what the shell prints (numbers aside)")
+def _():
+    lines, typed = readme_session()
+    assert typed, lines
+    m = boot(IMAGE)
+    try:
+        for line in typed:
+            m.command(line)
+            time.sleep(0.3)  # let the spinners run, as a user types
+        got = m.out[m.out.index("Kairos"):].splitlines()
+        assert got[-1] == PROMPT, got  # the prompt after the last command
+        got = got[:-1]
+        bad = [(want, have) for want, have in zip(lines, got)
+               if not re.fullmatch(shape(want), have)]
+        assert len(got) == len(lines) and not bad, (bad, got)
+    finally:
+        m.kill()
+
+
 @case("make help: lists every target documented with ##")
 def _():
     documented = re.findall(r"^([^\s:#=$]+)\s*:(?!=).*?## ",
