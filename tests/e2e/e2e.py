@@ -644,6 +644,8 @@ def _():
         m.expect(r"timer: 250 Hz")
         m.expect(re.escape(PROMPT))
         assert "at 250 Hz" in m.command("uptime")
+        out = m.command("cmdline")
+        assert re.search(r"^  slice=3\s+in effect: 3$", out, re.M), out
     finally:
         m.kill()
 
