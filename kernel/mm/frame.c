@@ -9,10 +9,11 @@
  * is managed iff it lies in a zone; so "free" is "in a zone and bit clear",
  * and a free of anything outside every zone is refused as foreign.
  *
- * The bitmap lives in the first frames of a zone (the lowest one above
- * 1 MiB that can hold it), which are then cut off the zone: they are never
- * managed, so they can never be handed out or freed.  Nothing here uses the
- * heap.
+ * Beside the bitmap lies the per-frame metadata: one struct frame_meta per
+ * managed frame, each zone's entries contiguous from its first_meta.  Both
+ * live in the first frames of a zone (the lowest one above 1 MiB that can
+ * hold them), which are then cut off the zone: they are never managed, so
+ * they can never be handed out or freed.  Nothing here uses the heap.
  *
  * frame_lock guards everything below.  Lock order: heap_lock, then
  * frame_lock (the heap grows and shrinks under its own lock); nothing else
@@ -30,12 +31,25 @@
 #include "spinlock.h"
 
 #define WORD_BITS     64
-#define META_MIN_ADDR (1UL << 20) /* the bitmap goes above this if it can */
+#define META_MIN_ADDR (1UL << 20) /* the metadata goes above this if it can */
+#define TAG_USE_MASK  15UL        /* frame_meta.tag: low bits are the use */
+
+_Static_assert(FRAME_USES <= TAG_USE_MASK + 1, "frame uses fit the tag");
 
 struct frame_zone {
     uintptr_t base;    /* physical address of the zone's first frame */
     size_t nframes;    /* frames in the zone, at least one */
     size_t first_word; /* the zone's first word in bitmap */
+    size_t first_meta; /* the zone's first entry in meta */
+};
+
+/*
+ * What the allocator knows about one managed frame besides its bit.  Keep
+ * it small: it costs 8 bytes of every 4096.  Copy-on-write (a later issue)
+ * adds the page reference count here.
+ */
+struct frame_meta {
+    uintptr_t tag; /* owner | use (enum frame_use); 0 when untagged */
 };
 
 static struct spinlock frame_lock = SPINLOCK_INIT("frame_lock");
@@ -43,9 +57,13 @@ static struct spinlock frame_lock = SPINLOCK_INIT("frame_lock");
 /* frame_lock guards these: */
 static struct frame_zone zones[FRAME_MAX_ZONES]; /* sorted by base */
 static size_t nzones;                            /* zones in use */
-static uint64_t *bitmap; /* bit per managed frame: 1 = allocated */
-static size_t nwords;    /* words in bitmap */
-static size_t hint;      /* word where the next alloc_frame scan starts */
+static uint64_t *bitmap;         /* bit per managed frame: 1 = allocated */
+static size_t nwords;            /* words in bitmap */
+static struct frame_meta *meta;  /* entry per managed frame */
+static size_t owned[FRAME_USES]; /* frames tagged with each use */
+static size_t hint;       /* word where the next alloc_frame scan starts */
+static size_t rover_zone; /* where the next alloc_frames search starts: */
+static size_t rover;      /* a zone and a frame index in it */
 static struct frame_stats stats; /* total and free frames */
 
 /* ---- Building the zone table ------------------------------------------- */
@@ -224,27 +242,33 @@ static size_t bitmap_zone_locked(size_t meta)
 }
 
 /*
- * Carve the bitmap out of the start of a zone (bitmap_zone_locked) and lay
- * the zones out in it.  -ENOMEM when no zone can hold it or nothing is left.
+ * Carve the bitmap and the frame metadata (sized for the zones before the
+ * cut, so a little too big) out of the start of a zone (bitmap_zone_locked)
+ * and lay the zones out in them.  -ENOMEM when no zone can hold them or
+ * nothing is left.
  */
 static int bitmap_place_locked(void)
 {
-    size_t words = 0, meta, home;
+    size_t words = 0, frames = 0, nmeta, home;
 
     for (size_t i = 0; i < nzones; i++) {
         words += words_for(zones[i].nframes);
+        frames += zones[i].nframes;
     }
-    meta = (words * sizeof(uint64_t) + PAGE_SIZE - 1) / PAGE_SIZE;
+    nmeta = (words * sizeof(uint64_t) + frames * sizeof(struct frame_meta) +
+             PAGE_SIZE - 1) /
+            PAGE_SIZE;
     if (nzones == 0) {
         return -ENOMEM;
     }
-    home = bitmap_zone_locked(meta);
-    if (zones[home].nframes < meta) {
+    home = bitmap_zone_locked(nmeta);
+    if (zones[home].nframes < nmeta) {
         return -ENOMEM;
     }
     bitmap = arch_phys_to_virt(zones[home].base);
-    zones[home].base += meta * PAGE_SIZE;
-    zones[home].nframes -= meta;
+    meta = (struct frame_meta *)(bitmap + words);
+    zones[home].base += nmeta * PAGE_SIZE;
+    zones[home].nframes -= nmeta;
     if (zones[home].nframes == 0) {
         memmove(&zones[home], &zones[home + 1],
                 (nzones - home - 1) * sizeof(zones[0]));
@@ -259,6 +283,7 @@ static int bitmap_place_locked(void)
         size_t n = zones[i].nframes, w = words_for(n);
 
         zones[i].first_word = nwords;
+        zones[i].first_meta = stats.total;
         memset(&bitmap[nwords], 0, w * sizeof(uint64_t));
         if (n % WORD_BITS != 0) {
             bitmap[nwords + w - 1] = ~0ULL << (n % WORD_BITS);
@@ -266,8 +291,11 @@ static int bitmap_place_locked(void)
         nwords += w;
         stats.total += n;
     }
+    memset(meta, 0, stats.total * sizeof(struct frame_meta));
+    memset(owned, 0, sizeof(owned));
+    owned[FRAME_UNTAGGED] = stats.total;
     stats.free = stats.total;
-    hint = 0;
+    hint = rover_zone = rover = 0;
     return 0;
 }
 
@@ -332,6 +360,19 @@ static struct frame_zone *zone_of_word(size_t w)
         }
     }
     return &zones[lo];
+}
+
+/* Give frames [i, i + n) of zone z the tag, keeping the counts. */
+static void meta_tag(const struct frame_zone *z, size_t i, size_t n,
+                     uintptr_t tag)
+{
+    for (size_t k = i; k < i + n; k++) {
+        struct frame_meta *m = &meta[z->first_meta + k];
+
+        owned[m->tag & TAG_USE_MASK]--;
+        owned[tag & TAG_USE_MASK]++;
+        m->tag = tag;
+    }
 }
 
 /* Set (on) or clear bits [i, i + n) of zone z. */
@@ -402,26 +443,51 @@ uintptr_t alloc_frame(void)
     return pa;
 }
 
-/* First fit over the zones for a run of n free frames; 0 when none. */
+/*
+ * First index in [from, limit) of zone z (limit <= nframes) that starts a
+ * run of n free frames inside the zone, or SIZE_MAX.
+ */
+static size_t run_find(const struct frame_zone *z, size_t from, size_t limit,
+                       size_t n)
+{
+    size_t i = from;
+
+    while (i < limit && z->nframes - i >= n) {
+        size_t start = bit_find(z, i, limit, false), end;
+
+        if (start == limit || z->nframes - start < n) {
+            break;
+        }
+        end = bit_find(z, start, start + n, true);
+        if (end == start + n) {
+            return start;
+        }
+        i = end;
+    }
+    return SIZE_MAX;
+}
+
+/*
+ * Next fit for a run of n free frames; 0 when none.  Every start index is
+ * tried once: from the rover to the end of the zones, then from the first
+ * zone back to the rover (that last zone's runs may extend past it).
+ */
 static uintptr_t alloc_run_locked(size_t n)
 {
-    for (size_t zi = 0; zi < nzones; zi++) {
+    KASSERT(holding(&frame_lock));
+    for (size_t k = 0; k <= nzones; k++) {
+        size_t zi = (rover_zone + k) % nzones;
         struct frame_zone *z = &zones[zi];
-        size_t i = 0;
+        size_t from = k == 0 ? rover : 0;
+        size_t limit = k == nzones ? rover : z->nframes;
+        size_t start = run_find(z, from, limit, n);
 
-        while (z->nframes - i >= n) {
-            size_t start = bit_find(z, i, z->nframes, false), end;
-
-            if (z->nframes - start < n) {
-                break;
-            }
-            end = bit_find(z, start, start + n, true);
-            if (end == start + n) {
-                bits_set(z, start, n, true);
-                stats.free -= n;
-                return z->base + start * PAGE_SIZE;
-            }
-            i = end;
+        if (start != SIZE_MAX) {
+            bits_set(z, start, n, true);
+            stats.free -= n;
+            rover_zone = zi;
+            rover = start + n;
+            return z->base + start * PAGE_SIZE;
         }
     }
     return 0;
@@ -491,6 +557,7 @@ static enum free_refusal free_run_locked(uintptr_t pa, size_t n, uintptr_t *bad)
         return FREE_DOUBLE;
     }
     bits_set(z, i, n, false);
+    meta_tag(z, i, n, 0);
     stats.free += n;
     return FREE_OK;
 }
@@ -524,4 +591,59 @@ struct frame_stats frame_stats(void)
     s = stats;
     spin_unlock(&frame_lock);
     return s;
+}
+
+int frame_set_owner(uintptr_t pa, size_t n, enum frame_use use, void *owner)
+{
+    uintptr_t tag = (uintptr_t)owner | (uintptr_t)use;
+    struct frame_zone *z;
+    int err = -EINVAL;
+    size_t i;
+
+    if ((uintptr_t)owner & TAG_USE_MASK || (unsigned)use >= FRAME_USES ||
+        pa % PAGE_SIZE != 0 || n == 0) {
+        return -EINVAL;
+    }
+    if (use == FRAME_UNTAGGED) {
+        tag = 0;
+    }
+    spin_lock(&frame_lock);
+    z = zone_of_addr(pa);
+    i = z != NULL ? (pa - z->base) / PAGE_SIZE : 0;
+    if (z != NULL && n <= z->nframes - i &&
+        bit_find(z, i, i + n, false) == i + n) {
+        meta_tag(z, i, n, tag);
+        err = 0;
+    }
+    spin_unlock(&frame_lock);
+    return err;
+}
+
+void *frame_owner(uintptr_t pa, enum frame_use use)
+{
+    struct frame_zone *z;
+    uintptr_t tag = 0;
+
+    spin_lock(&frame_lock);
+    z = zone_of_addr(pa);
+    if (z != NULL) {
+        tag = meta[z->first_meta + (pa - z->base) / PAGE_SIZE].tag;
+    }
+    spin_unlock(&frame_lock);
+    if (use == FRAME_UNTAGGED || (tag & TAG_USE_MASK) != (uintptr_t)use) {
+        return NULL;
+    }
+    return (void *)(tag & ~TAG_USE_MASK);
+}
+
+size_t frame_count_owned(enum frame_use use)
+{
+    size_t n = 0;
+
+    spin_lock(&frame_lock);
+    if ((unsigned)use < FRAME_USES) {
+        n = owned[use];
+    }
+    spin_unlock(&frame_lock);
+    return n;
 }

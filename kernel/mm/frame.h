@@ -2,8 +2,13 @@
  * Physical frame allocator: 4 KiB frames from the firmware memory map.
  *
  * Built once from the boot memory map minus the reserved ranges (kernel
- * image, boot modules, the allocator's own bitmap).  Every call takes
+ * image, boot modules, the allocator's own metadata).  Every call takes
  * frame_lock, so frames may be allocated and freed from any context.
+ *
+ * Each managed frame has a metadata entry (struct frame_meta in frame.c):
+ * today an owner tag, so a subsystem can map an address to its own object
+ * in O(1) (the heap: pointer to pool); the page reference counts of
+ * copy-on-write fork will live there too.
  */
 #ifndef KAIROS_FRAME_H
 #define KAIROS_FRAME_H
@@ -12,6 +17,13 @@
 #include <stdint.h>
 
 #include "boot.h"
+
+/* What a tagged frame is used for (at most 16 uses: the tag's low bits). */
+enum frame_use {
+    FRAME_UNTAGGED = 0, /* no owner: every frame starts and ends so */
+    FRAME_HEAP = 1,     /* a heap pool's frame; the owner is its pool */
+    FRAME_USES,
+};
 
 struct frame_stats {
     size_t total; /* frames the allocator manages */
@@ -23,17 +35,21 @@ struct frame_stats {
  * trimmed to whole frames; physical frame 0 is never handed out.  Entries may
  * overlap, be unaligned or empty; reserved wins over usable.  Returns 0, or
  * -ENOMEM when no usable memory remains.  The bitmap goes in the first
- * usable frames above 1 MiB that can hold it, so arch_phys_to_virt must
- * already map low memory.  Calling it again forgets everything handed out.
+ * usable frames above 1 MiB that can hold it, and with it the per-frame
+ * metadata (8 bytes a frame), so arch_phys_to_virt must already map low
+ * memory.  Calling it again forgets everything handed out.
  */
 int frame_init(const struct mem_range *ranges, size_t nranges,
                const struct mem_range *reserved, size_t nreserved);
 /* One frame's physical address, or 0 when memory is exhausted. */
 uintptr_t alloc_frame(void);
-/* n physically contiguous frames (first address), or 0 (also for n == 0). */
+/*
+ * n physically contiguous frames (first address), or 0 (also for n == 0).
+ * Next fit: the search resumes where the last one ended and wraps once.
+ */
 uintptr_t alloc_frames(size_t n);
 /*
- * Return a frame.  0, or -EINVAL (not a frame the allocator manages, or not
+ * Return a frame (its owner tag is cleared).  0, or -EINVAL (not a frame the allocator manages, or not
  * frame-aligned) or -EALREADY (already free: a double free), each reported
  * on the console.  A refused free changes nothing.
  */
@@ -45,5 +61,18 @@ int free_frame(uintptr_t pa);
 int free_frames(uintptr_t pa, size_t n);
 /* Current counters. */
 struct frame_stats frame_stats(void);
+/*
+ * Tag the n allocated frames from pa with use and owner (16-byte aligned;
+ * FRAME_UNTAGGED clears).  0, or -EINVAL changing nothing when a frame is
+ * not allocated managed memory, the owner is misaligned or use is unknown.
+ */
+int frame_set_owner(uintptr_t pa, size_t n, enum frame_use use, void *owner);
+/*
+ * Owner of the frame holding physical address pa (any byte of it) when its
+ * tag is use, else NULL; NULL too for an unmanaged pa.  O(log zones).
+ */
+void *frame_owner(uintptr_t pa, enum frame_use use);
+/* Frames whose tag is use (a check for the subsystem that tags them). */
+size_t frame_count_owned(enum frame_use use);
 
 #endif

@@ -17,11 +17,21 @@
  * Free blocks hang on FL_COUNT x SL_COUNT lists indexed by size class (first
  * level: power of two; second level: SL_COUNT equal slices of it), with a
  * bitmap per level, so a fitting list is found with two find-first-set
- * instructions.
+ * instructions.  There is one such set of lists per tier: a pool's tier
+ * grows with the number of pools when it was made (TIER_COUNT of them), and
+ * kmalloc takes a block from the lowest tier that has one, so memory made
+ * for a burst is not pinned by what is allocated while it drains.
+ *
+ * Every frame of a pool is tagged with the pool in the frame allocator's
+ * per-frame metadata (frame_set_owner), so a pointer's pool is found in
+ * O(1) without reading the pointer's memory.  A pool that becomes empty is
+ * given back, except one minimum-size pool kept as the spare: off the free
+ * lists (so it is used only when no other pool can serve a request) until
+ * kmalloc needs it or heap_trim releases it.
  *
  * heap_lock guards everything here.  Lock order: heap_lock, then frame_lock
- * (the heap calls alloc_frames/free_frames with heap_lock held).  Reports
- * are printed after heap_lock is released.
+ * (the heap calls the frame allocator with heap_lock held); frame_lock is
+ * innermost.  Reports are printed after heap_lock is released.
  */
 #include "heap.h"
 
@@ -47,6 +57,7 @@
 #define SMALL_SIZE (1UL << FL_SHIFT) /* below this, lists are 16 bytes apart */
 #define FL_MAX     34                /* every block is smaller than 2^FL_MAX */
 #define FL_COUNT   (FL_MAX - FL_SHIFT + 1)
+#define TIER_COUNT 16 /* a pool's tier: 1 + log2(pools before it), capped */
 
 #define BLOCK_HDR   16UL /* header bytes before a payload */
 #define MIN_PAYLOAD 16UL /* room for the free-list links */
@@ -75,7 +86,8 @@ _Static_assert(sizeof(struct block) == BLOCK_HDR + MIN_PAYLOAD, "header");
 struct heap_pool {
     struct list link;       /* in heap.pools */
     uintptr_t pa;           /* physical address of the first frame */
-    size_t nframes;         /* frames the pool holds */
+    uint32_t nframes;       /* frames the pool holds */
+    uint32_t tier;          /* which free lists its blocks go on */
     struct block *first;    /* first block, just after this header */
     struct block *sentinel; /* zero-size used block ending the chain */
     uint64_t *starts;       /* bit i: a block begins at granule i */
@@ -87,14 +99,20 @@ _Static_assert(sizeof(struct heap_pool) <= POOL_HDR, "pool header");
 
 static struct spinlock heap_lock = SPINLOCK_INIT("heap_lock");
 
-/* heap_lock guards every field. */
-static struct heap {
+/* The free lists of one tier. */
+struct heap_tier {
     uint32_t fl_bitmap;                     /* bit f: a list of f non-empty */
     uint32_t sl_bitmap[FL_COUNT];           /* bit s: list [f][s] non-empty */
     struct block *free[FL_COUNT][SL_COUNT]; /* free-list heads */
-    struct list pools;                      /* every pool, newest first */
-    size_t empty_pools;                     /* pools that are one free block */
-    struct heap_stats stats; /* the counters heap_stats reports */
+};
+
+/* heap_lock guards every field. */
+static struct heap {
+    uint32_t tier_bitmap;               /* bit t: tier t has a free block */
+    struct heap_tier tiers[TIER_COUNT]; /* free lists, lowest tier first */
+    struct list pools;                  /* every pool, newest first */
+    struct heap_pool *spare;            /* the cached empty pool, or NULL */
+    struct heap_stats stats;            /* the counters heap_stats reports */
 } heap = {.pools = LIST_INIT(heap.pools)};
 
 /* ---- Blocks (caller holds heap_lock) ------------------------------------- */
@@ -173,71 +191,87 @@ static void mapping_insert(size_t size, unsigned *fl, unsigned *sl)
     KASSERT(*fl < FL_COUNT);
 }
 
+/* The head of tier t's first non-empty list at or above [fl][sl], or NULL. */
+static struct block *tier_find(const struct heap_tier *t, unsigned fl,
+                               unsigned sl)
+{
+    uint32_t slmap = t->sl_bitmap[fl] & (~0U << sl), flmap;
+
+    if (slmap == 0) {
+        flmap = t->fl_bitmap & (~0U << (fl + 1));
+        if (flmap == 0) {
+            return NULL;
+        }
+        fl = (unsigned)__builtin_ctz(flmap);
+        slmap = t->sl_bitmap[fl];
+    }
+    return t->free[fl][(unsigned)__builtin_ctz(slmap)];
+}
+
 /*
  * A free block of at least size bytes, from the first non-empty list whose
- * every block is big enough (size rounded up to the next list), or NULL.
+ * every block is big enough (size rounded up to the next list) in the
+ * lowest tier that has one, or NULL.  O(TIER_COUNT).
  */
 static struct block *freelist_find_locked(size_t size)
 {
     unsigned fl, sl;
-    uint32_t slmap, flmap;
 
     if (size >= SMALL_SIZE) {
         size += (1UL << (fls_size(size) - SL_LOG2)) - 1;
     }
     mapping_insert(size, &fl, &sl);
-    slmap = heap.sl_bitmap[fl] & (~0U << sl);
-    if (slmap == 0) {
-        flmap = heap.fl_bitmap & (~0U << (fl + 1));
-        if (flmap == 0) {
-            return NULL;
+    for (uint32_t m = heap.tier_bitmap; m != 0; m &= m - 1) {
+        struct block *b = tier_find(&heap.tiers[__builtin_ctz(m)], fl, sl);
+
+        if (b != NULL) {
+            return b;
         }
-        fl = (unsigned)__builtin_ctz(flmap);
-        slmap = heap.sl_bitmap[fl];
     }
-    sl = (unsigned)__builtin_ctz(slmap);
-    return heap.free[fl][sl];
+    return NULL;
 }
 
 static void freelist_insert_locked(struct block *b)
 {
+    uint32_t tier = block_pool(b)->tier;
+    struct heap_tier *t = &heap.tiers[tier];
     unsigned fl, sl;
 
     mapping_insert(block_size(b), &fl, &sl);
     b->prev_free = NULL;
-    b->next_free = heap.free[fl][sl];
+    b->next_free = t->free[fl][sl];
     if (b->next_free != NULL) {
         b->next_free->prev_free = b;
     }
-    heap.free[fl][sl] = b;
-    heap.fl_bitmap |= 1U << fl;
-    heap.sl_bitmap[fl] |= 1U << sl;
-    if (block_is_whole(b)) {
-        heap.empty_pools++;
-    }
+    t->free[fl][sl] = b;
+    t->fl_bitmap |= 1U << fl;
+    t->sl_bitmap[fl] |= 1U << sl;
+    heap.tier_bitmap |= 1U << tier;
 }
 
 static void freelist_remove_locked(struct block *b)
 {
+    uint32_t tier = block_pool(b)->tier;
+    struct heap_tier *t = &heap.tiers[tier];
     unsigned fl, sl;
 
     mapping_insert(block_size(b), &fl, &sl);
     if (b->prev_free != NULL) {
         b->prev_free->next_free = b->next_free;
     } else {
-        heap.free[fl][sl] = b->next_free;
+        t->free[fl][sl] = b->next_free;
     }
     if (b->next_free != NULL) {
         b->next_free->prev_free = b->prev_free;
     }
-    if (heap.free[fl][sl] == NULL) {
-        heap.sl_bitmap[fl] &= ~(1U << sl);
-        if (heap.sl_bitmap[fl] == 0) {
-            heap.fl_bitmap &= ~(1U << fl);
+    if (t->free[fl][sl] == NULL) {
+        t->sl_bitmap[fl] &= ~(1U << sl);
+        if (t->sl_bitmap[fl] == 0) {
+            t->fl_bitmap &= ~(1U << fl);
+            if (t->fl_bitmap == 0) {
+                heap.tier_bitmap &= ~(1U << tier);
+            }
         }
-    }
-    if (block_is_whole(b)) {
-        heap.empty_pools--;
     }
 }
 
@@ -277,8 +311,20 @@ static size_t pool_bytes_for(size_t need)
 }
 
 /*
+ * The tier for a pool made (or reused) while `others` other pools exist:
+ * the earlier a pool comes, the lower its tier and the sooner it is used.
+ */
+static uint32_t pool_tier(size_t others)
+{
+    uint32_t t = others == 0 ? 0 : 1 + fls_size(others);
+
+    return t < TIER_COUNT ? t : TIER_COUNT - 1;
+}
+
+/*
  * Add a pool whose first block holds at least need bytes and return that
- * block, on the free lists; NULL when the frame allocator has no such run.
+ * block, free but not on the lists; NULL when the frame allocator has no
+ * such run.  Its frames are tagged with the pool.
  */
 static struct block *pool_grow_locked(size_t need)
 {
@@ -291,8 +337,12 @@ static struct block *pool_grow_locked(size_t need)
         return NULL;
     }
     p = arch_phys_to_virt(pa);
+    if (frame_set_owner(pa, bytes / PAGE_SIZE, FRAME_HEAP, p) != 0) {
+        panic("heap: cannot tag the pool at 0x%lx", (unsigned long)pa);
+    }
     p->pa = pa;
-    p->nframes = bytes / PAGE_SIZE;
+    p->nframes = (uint32_t)(bytes / PAGE_SIZE);
+    p->tier = pool_tier(heap.stats.pools);
     p->first = (struct block *)((char *)p + POOL_HDR);
     p->starts = (uint64_t *)((char *)p + bytes - pool_bitmap_bytes(bytes));
     p->nwords = pool_bitmap_bytes(bytes) / sizeof(uint64_t);
@@ -310,16 +360,18 @@ static struct block *pool_grow_locked(size_t need)
     list_push_front(&heap.pools, &p->link);
     heap.stats.pools++;
     heap.stats.pool_bytes += bytes;
-    freelist_insert_locked(b);
     return b;
 }
 
-/* Give a pool that is one free block (not on the lists) back to frames. */
+/*
+ * Give a pool that is one free block (not on the lists) back to the frame
+ * allocator, which clears the frames' owner tags.
+ */
 static void pool_release_locked(struct heap_pool *p)
 {
     list_remove(&p->link);
     heap.stats.pools--;
-    heap.stats.pool_bytes -= p->nframes * PAGE_SIZE;
+    heap.stats.pool_bytes -= (size_t)p->nframes * PAGE_SIZE;
     if (free_frames(p->pa, p->nframes) != 0) {
         panic("heap: pool at 0x%lx refused by the frame allocator",
               (unsigned long)p->pa);
@@ -327,46 +379,42 @@ static void pool_release_locked(struct heap_pool *p)
 }
 
 /*
- * Keep at most one empty pool, and only a minimum-size one: it absorbs the
- * next small allocation without a trip to the frame allocator.
+ * Pool p has just become one free block (not on the lists): keep it as the
+ * spare if there is none and it is minimum-size (it absorbs the next growth
+ * without a trip to the frame allocator), else give it back.
  */
-static bool pool_should_release_locked(const struct heap_pool *p)
+static void pool_empty_locked(struct heap_pool *p)
 {
-    return heap.empty_pools > 0 || p->nframes * PAGE_SIZE > HEAP_POOL_MIN;
+    if (heap.spare == NULL && (size_t)p->nframes * PAGE_SIZE == HEAP_POOL_MIN) {
+        heap.spare = p;
+        return;
+    }
+    pool_release_locked(p);
 }
 
-/* The pool whose frames hold address a, or NULL. */
 /*
- * The pool holding address a, or NULL.  A walk of the pool list, which is
- * kept in most-recently-found order: frees cluster in time and space, so
- * the pool wanted is usually at the front.  Worst case O(pools).
+ * The pool holding address a, or NULL, from the owner tag of a's frame:
+ * O(log zones) whatever the number of pools, and a is never read.  A tag
+ * reached through another alias of the frame is refused.
  */
 static struct heap_pool *pool_find_locked(uintptr_t a)
 {
-    struct list *l;
+    struct heap_pool *p =
+        frame_owner(arch_virt_to_phys((const void *)a), FRAME_HEAP);
 
-    list_for_each(l, &heap.pools)
-    {
-        struct heap_pool *p = list_entry(l, struct heap_pool, link);
-        uintptr_t lo = (uintptr_t)p;
-
-        if (a >= lo && a - lo < p->nframes * PAGE_SIZE) {
-            if (l != heap.pools.next) {
-                list_remove(l);
-                list_push_front(&heap.pools, l);
-            }
-            return p;
-        }
+    KASSERT(holding(&heap_lock));
+    if (p == NULL || a - (uintptr_t)p >= (size_t)p->nframes * PAGE_SIZE) {
+        return NULL;
     }
-    return NULL;
+    return p;
 }
 
 /* ---- Splitting and merging ----------------------------------------------- */
 
 /*
  * Make used block b (not on the lists) free, merge it with free neighbours
- * and put the result on the lists, or give its pool back if that leaves the
- * pool empty and one is already cached.
+ * and put the result on the lists, unless that leaves its pool empty
+ * (pool_empty_locked).
  */
 static void block_release_locked(struct block *b)
 {
@@ -387,8 +435,8 @@ static void block_release_locked(struct block *b)
         block_next(prev)->prev_phys = prev;
         b = prev;
     }
-    if (block_is_whole(b) && pool_should_release_locked(block_pool(b))) {
-        pool_release_locked(block_pool(b));
+    if (block_is_whole(b)) {
+        pool_empty_locked(block_pool(b));
         return;
     }
     freelist_insert_locked(b);
@@ -443,19 +491,27 @@ static void account_locked(size_t add, size_t sub)
     }
 }
 
-/* Take a free block of at least size bytes off the lists; grow if need be. */
+/*
+ * Take a free block of at least size bytes and mark it used: from the
+ * lists, else the spare pool, else a new pool; NULL when none can be had.
+ */
 static struct block *block_take_locked(size_t size)
 {
     struct block *b = freelist_find_locked(size);
 
     KASSERT(holding(&heap_lock));
-    if (b == NULL) {
+    if (b != NULL) {
+        freelist_remove_locked(b);
+    } else if (heap.spare != NULL && block_size(heap.spare->first) >= size) {
+        b = heap.spare->first;
+        heap.spare->tier = pool_tier(heap.stats.pools - 1);
+        heap.spare = NULL;
+    } else {
         b = pool_grow_locked(size);
         if (b == NULL) {
             return NULL;
         }
     }
-    freelist_remove_locked(b);
     block_set(b, block_size(b), false);
     return b;
 }
@@ -701,6 +757,20 @@ struct heap_stats heap_stats(void)
     return s;
 }
 
+size_t heap_trim(void)
+{
+    size_t frames = 0;
+
+    spin_lock(&heap_lock);
+    if (heap.spare != NULL) {
+        frames = heap.spare->nframes;
+        pool_release_locked(heap.spare);
+        heap.spare = NULL;
+    }
+    spin_unlock(&heap_lock);
+    return frames;
+}
+
 void heap_reset(void)
 {
     spin_lock(&heap_lock);
@@ -716,7 +786,7 @@ struct heap_tally {
     size_t used_bytes;  /* payload bytes of used blocks */
     size_t used_blocks; /* used blocks */
     size_t free_blocks; /* free blocks */
-    size_t empty_pools; /* pools that are a single free block */
+    size_t spare;       /* pools that are heap.spare */
     size_t pool_bytes;  /* bytes of all pools */
     size_t pools;       /* pools */
 };
@@ -733,6 +803,19 @@ struct heap_tally {
         }                                        \
     } while (0)
 
+/* Check that every frame of pool p, and only those, is tagged with p. */
+static int check_pool_frames_locked(const struct heap_pool *p, char *msg,
+                                    size_t msglen)
+{
+    CHECK(arch_phys_to_virt(p->pa) == (const void *)p,
+          "pool %p: physical address wrong", (const void *)p);
+    for (size_t k = 0; k < p->nframes; k++) {
+        CHECK(frame_owner(p->pa + k * PAGE_SIZE, FRAME_HEAP) == p,
+              "pool %p: frame %zu not tagged with it", (const void *)p, k);
+    }
+    return 0;
+}
+
 /* Check one pool's block chain and start bitmap; add it to t. */
 static int check_pool_locked(const struct heap_pool *p, struct heap_tally *t,
                              char *msg, size_t msglen)
@@ -744,6 +827,8 @@ static int check_pool_locked(const struct heap_pool *p, struct heap_tally *t,
           "pool %p: first block misplaced", (const void *)p);
     CHECK(p->sentinel->info == 0, "pool %p: sentinel overwritten",
           (const void *)p);
+    CHECK(p->tier < TIER_COUNT, "pool %p: bad tier %u", (const void *)p,
+          p->tier);
     while (b != p->sentinel) {
         size_t off = (size_t)((const char *)b - (const char *)p->first);
 
@@ -756,11 +841,9 @@ static int check_pool_locked(const struct heap_pool *p, struct heap_tally *t,
         CHECK(!(block_is_free(b) && prev != NULL && block_is_free(prev)),
               "block %p: two free neighbours not merged", (const void *)b);
         if (block_is_free(b)) {
-            CHECK(!block_is_whole(b) || p->nframes * PAGE_SIZE == HEAP_POOL_MIN,
-                  "pool %p: empty but bigger than a minimum pool",
-                  (const void *)p);
+            CHECK(!block_is_whole(b) || p == heap.spare,
+                  "pool %p: empty but not the spare", (const void *)p);
             t->free_blocks++;
-            t->empty_pools += block_is_whole(b);
         } else {
             t->used_blocks++;
             t->used_bytes += block_size(b);
@@ -780,41 +863,62 @@ static int check_pool_locked(const struct heap_pool *p, struct heap_tally *t,
     CHECK(marked == nblocks, "pool %p: %zu starts marked for %zu blocks",
           (const void *)p, marked, nblocks);
     t->pools++;
-    t->pool_bytes += p->nframes * PAGE_SIZE;
-    return 0;
+    t->spare += p == heap.spare;
+    t->pool_bytes += (size_t)p->nframes * PAGE_SIZE;
+    return check_pool_frames_locked(p, msg, msglen);
 }
 
-/* Check every free list against the bitmaps and the blocks on it. */
-static int check_lists_locked(size_t free_blocks, char *msg, size_t msglen)
+/* Check tier ti's lists against its bitmaps and the blocks on them. */
+static int check_tier_locked(unsigned ti, size_t *listed, size_t free_blocks,
+                             char *msg, size_t msglen)
 {
-    size_t listed = 0;
+    const struct heap_tier *t = &heap.tiers[ti];
 
+    CHECK(((heap.tier_bitmap >> ti) & 1) == (t->fl_bitmap != 0),
+          "tier bitmap bit %u wrong", ti);
     for (unsigned f = 0; f < FL_COUNT; f++) {
-        CHECK(((heap.fl_bitmap >> f) & 1) == (heap.sl_bitmap[f] != 0),
-              "fl bitmap bit %u wrong", f);
+        CHECK(((t->fl_bitmap >> f) & 1) == (t->sl_bitmap[f] != 0),
+              "tier %u: fl bitmap bit %u wrong", ti, f);
         for (unsigned s = 0; s < SL_COUNT; s++) {
             const struct block *prev = NULL;
 
-            CHECK(((heap.sl_bitmap[f] >> s) & 1) == (heap.free[f][s] != NULL),
-                  "sl bitmap bit %u/%u wrong", f, s);
-            for (const struct block *b = heap.free[f][s]; b != NULL;
+            CHECK(((t->sl_bitmap[f] >> s) & 1) == (t->free[f][s] != NULL),
+                  "tier %u: sl bitmap bit %u/%u wrong", ti, f, s);
+            for (const struct block *b = t->free[f][s]; b != NULL;
                  b = b->next_free) {
+                const struct heap_pool *p = pool_find_locked((uintptr_t)b);
                 unsigned bf, bs;
 
-                CHECK(listed++ < free_blocks, "free lists hold extra blocks");
-                CHECK(pool_find_locked((uintptr_t)b) != NULL &&
-                          block_is_free(b),
+                CHECK((*listed)++ < free_blocks,
+                      "free lists hold extra blocks");
+                CHECK(p != NULL && block_is_free(b) && !block_is_whole(b),
                       "list %u/%u: %p is not a free heap block", f, s,
                       (const void *)b);
                 mapping_insert(block_size(b), &bf, &bs);
-                CHECK(bf == f && bs == s && b->prev_free == prev,
+                CHECK(bf == f && bs == s && b->prev_free == prev &&
+                          p->tier == ti,
                       "list %u/%u: block %p misfiled", f, s, (const void *)b);
                 prev = b;
             }
         }
     }
-    CHECK(listed == free_blocks, "%zu free blocks but %zu listed", free_blocks,
-          listed);
+    return 0;
+}
+
+/* Check every tier's free lists; the spare's block is on none. */
+static int check_lists_locked(size_t free_blocks, char *msg, size_t msglen)
+{
+    size_t listed = 0;
+    int err;
+
+    for (unsigned ti = 0; ti < TIER_COUNT; ti++) {
+        err = check_tier_locked(ti, &listed, free_blocks, msg, msglen);
+        if (err != 0) {
+            return err;
+        }
+    }
+    CHECK(listed + (heap.spare != NULL) == free_blocks,
+          "%zu free blocks but %zu listed", free_blocks, listed);
     return 0;
 }
 
@@ -842,8 +946,16 @@ static int check_locked(char *msg, size_t msglen)
           s->bytes_in_use, s->live_allocs, t.used_bytes, t.used_blocks);
     CHECK(t.pools == s->pools && t.pool_bytes == s->pool_bytes,
           "pool counters wrong");
-    CHECK(t.empty_pools == heap.empty_pools && t.empty_pools <= 1,
-          "%zu empty pools (counted %zu)", t.empty_pools, heap.empty_pools);
+    CHECK(frame_count_owned(FRAME_HEAP) == t.pool_bytes / PAGE_SIZE,
+          "%zu frames tagged for the heap, pools hold %zu",
+          frame_count_owned(FRAME_HEAP), t.pool_bytes / PAGE_SIZE);
+    CHECK(t.spare == (heap.spare != NULL),
+          "the spare pool is not on the pool list");
+    CHECK(heap.spare == NULL ||
+              ((size_t)heap.spare->nframes * PAGE_SIZE == HEAP_POOL_MIN &&
+               block_is_free(heap.spare->first) &&
+               block_is_whole(heap.spare->first)),
+          "the spare pool is not one free minimum pool");
     CHECK(s->peak_bytes >= s->bytes_in_use, "peak below bytes in use");
     return 0;
 }

@@ -45,9 +45,16 @@ size_t ksize(const void *p);
 struct heap_stats heap_stats(void);
 /*
  * Walk every pool and check the heap's invariants (block chain, free lists,
- * counters).  0 when sound, -EINVAL after printing the first violation.
+ * counters, the frames' owner tags).  0 when sound, -EINVAL after printing
+ * the first violation.
  */
 int heap_check(void);
+/*
+ * Give the cached empty pool (the heap keeps at most one) back to the frame
+ * allocator, so that once every allocation since boot is freed the heap
+ * holds exactly the frames it held at boot.  Returns the frames released.
+ */
+size_t heap_trim(void);
 
 /*
  * Host tests only: forget every pool and zero the counters without touching

@@ -7,7 +7,8 @@
  * usable entry, touching no reserved entry, not frame 0, below
  * FRAME_PHYS_LIMIT.  Every frame handed out must be one of those, distinct,
  * and writable without corrupting the allocator; the few model frames never
- * handed out are the allocator's own bitmap, which must refuse a free.
+ * handed out are the allocator's own bitmap and per-frame metadata, which
+ * must refuse a free.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #define KiB        1024UL
 #define MiB        (1024UL * 1024)
 #define MAX_OUT    16 /* managed frames outside the buffer a case may have */
+#define META_BYTES 8  /* per-frame metadata (frame.h) */
 
 static uint8_t *mem;   /* the test's physical memory */
 static uintptr_t base; /* its address */
@@ -246,8 +248,11 @@ static void check_map(const struct map_case *c)
     }
     model = model_count_in_mem() + c->outside;
     assert_int_equal(s.free, s.total);
-    assert_true(s.total < model); /* the bitmap took at least a frame */
-    assert_true(s.total + 1 + (model / 64 + 2 * MAXE) * 8 / PAGE_SIZE >= model);
+    assert_true(s.total < model); /* the metadata took at least a frame */
+    assert_true(s.total + 1 +
+                    ((model / 64 + 2 * MAXE) * 8 + model * META_BYTES) /
+                        PAGE_SIZE >=
+                model);
 
     for (size_t i = 0; i < s.total; i++) {
         handed_add(&h, alloc_frame());
@@ -624,11 +629,178 @@ static void test_run_needs_contiguous_free_frames(void **state)
     assert_int_equal(alloc_frames(2), 0);
 }
 
+/* ---- Next fit ------------------------------------------------------------ */
+
+static void test_run_search_resumes_after_last_run(void **state)
+{
+    uintptr_t a, b, c;
+
+    (void)state;
+    init_ok(&whole);
+    a = alloc_frames(4);
+    b = alloc_frames(4);
+    assert_true(a != 0 && b == a + 4 * PAGE_SIZE);
+    assert_int_equal(free_frames(a, 4), 0);
+    /* First fit would hand the hole at a back; next fit goes on from b. */
+    c = alloc_frames(4);
+    assert_int_equal(c, b + 4 * PAGE_SIZE);
+    assert_int_equal(free_frames(b, 4), 0);
+    assert_int_equal(free_frames(c, 4), 0);
+    assert_int_equal(frame_stats().free, frame_stats().total);
+}
+
+/* Take every free frame one at a time (they come lowest first). */
+static size_t take_all(uintptr_t *got)
+{
+    size_t n = 0;
+
+    while ((got[n] = alloc_frame()) != 0) {
+        n++;
+    }
+    return n;
+}
+
+static void test_run_wraps_to_a_run_across_the_rover(void **state)
+{
+    static uintptr_t got[MEM_FRAMES];
+    uintptr_t a;
+
+    (void)state;
+    init_ok(&small);
+    a = alloc_frames(12); /* the rover is now at a + 12 frames */
+    assert_true(a != 0);
+    take_all(got);
+    assert_int_equal(alloc_frames(2), 0);
+    /* The only run of 4 starts before the rover and ends after it. */
+    assert_int_equal(free_frames(a + 10 * PAGE_SIZE, 2), 0);
+    assert_int_equal(free_frames(a + 12 * PAGE_SIZE, 2), 0);
+    assert_int_equal(alloc_frames(4), a + 10 * PAGE_SIZE);
+    assert_int_equal(frame_stats().free, 0);
+}
+
+static const struct map_case two_zones = {
+    "two_zones", {U(0, 2 * MiB)}, {R(1 * MiB, 64 * KiB)}, 0, 0};
+
+static void test_run_wraps_to_an_earlier_zone(void **state)
+{
+    static uintptr_t got[MEM_FRAMES];
+    size_t n;
+
+    (void)state;
+    init_ok(&two_zones);
+    n = take_all(got);
+    assert_true(got[0] < base + 1 * MiB && got[n - 1] > base + 1 * MiB);
+    /* Move the rover to the end of the second zone ... */
+    assert_int_equal(free_frames(got[n - 2], 2), 0);
+    assert_int_equal(alloc_frames(2), got[n - 2]);
+    /* ... so a run in the first zone is found only by wrapping. */
+    assert_int_equal(free_frames(got[5], 3), 0);
+    assert_int_equal(alloc_frames(3), got[5]);
+    assert_int_equal(alloc_frames(1), 0);
+    assert_int_equal(frame_stats().free, 0);
+}
+
+static void test_run_exhaustion_and_fragments(void **state)
+{
+    static uintptr_t got[MEM_FRAMES];
+    size_t n, runs = 0;
+    uintptr_t r;
+
+    (void)state;
+    init_ok(&small);
+    n = take_all(got);
+    /* Free runs of 3 with one frame kept between them: no run of 4. */
+    for (size_t i = 0; i + 3 <= n; i += 4) {
+        assert_int_equal(free_frames(got[i], 3), 0);
+    }
+    assert_int_equal(alloc_frames(4), 0);
+    while ((r = alloc_frames(3)) != 0) {
+        assert_int_equal((r - got[0]) / PAGE_SIZE % 4, 0);
+        runs++;
+    }
+    assert_int_equal(runs, (n + 1) / 4);
+    assert_int_equal(frame_stats().free, 0);
+    assert_int_equal(alloc_frames(2), 0);
+}
+
+/* ---- Owner tags ---------------------------------------------------------- */
+
+/* Two owners to tell apart (only their addresses matter). */
+static _Alignas(16) char owner_a[16], owner_b[16];
+
+static void test_owner_tags(void **state)
+{
+    uintptr_t r, one;
+
+    (void)state;
+    init_ok(&whole);
+    r = alloc_frames(3);
+    one = alloc_frame();
+    assert_int_equal(frame_count_owned(FRAME_HEAP), 0);
+    assert_int_equal(frame_set_owner(r, 3, FRAME_HEAP, owner_a), 0);
+    assert_int_equal(frame_set_owner(one, 1, FRAME_HEAP, owner_b), 0);
+    assert_int_equal(frame_count_owned(FRAME_HEAP), 4);
+    assert_ptr_equal(frame_owner(r, FRAME_HEAP), owner_a);
+    assert_ptr_equal(frame_owner(r + 3 * PAGE_SIZE - 1, FRAME_HEAP), owner_a);
+    assert_ptr_equal(frame_owner(one + 17, FRAME_HEAP), owner_b);
+    assert_null(frame_owner(r, FRAME_UNTAGGED));
+    assert_null(frame_owner(base + MEM_SIZE, FRAME_HEAP)); /* unmanaged */
+    assert_null(frame_owner(base, FRAME_HEAP));            /* metadata */
+    /* Untag one frame, free the others: freeing clears their tags. */
+    assert_int_equal(frame_set_owner(r + PAGE_SIZE, 1, FRAME_UNTAGGED, NULL),
+                     0);
+    assert_null(frame_owner(r + PAGE_SIZE, FRAME_HEAP));
+    assert_int_equal(frame_count_owned(FRAME_HEAP), 3);
+    assert_int_equal(free_frames(r, 3), 0);
+    assert_null(frame_owner(r, FRAME_HEAP));
+    assert_null(frame_owner(r + 2 * PAGE_SIZE, FRAME_HEAP));
+    assert_int_equal(frame_count_owned(FRAME_HEAP), 1);
+    assert_int_equal(frame_count_owned(FRAME_UNTAGGED),
+                     frame_stats().total - 1);
+    assert_int_equal(free_frame(one), 0);
+    assert_int_equal(frame_count_owned(FRAME_HEAP), 0);
+}
+
+struct tag_refusal {
+    const char *name;
+    size_t frame; /* first frame to tag, counted from the held run of 2 */
+    size_t n;     /* frames to tag */
+    enum frame_use use;
+    size_t misalign; /* bytes added to the owner */
+};
+
+static const struct tag_refusal tag_refusals[] = {
+    {"tag_free_frame", 2, 1, FRAME_HEAP, 0},
+    {"tag_run_partly_free", 0, 3, FRAME_HEAP, 0},
+    {"tag_misaligned_owner", 0, 1, FRAME_HEAP, 8},
+    {"tag_unknown_use", 0, 1, FRAME_USES, 0},
+    {"tag_zero_frames", 0, 0, FRAME_HEAP, 0},
+};
+
+static void test_tag_refused(void **state)
+{
+    const struct tag_refusal *c = *state;
+    uintptr_t r;
+
+    init_ok(&whole);
+    r = alloc_frames(2);
+    assert_int_equal(frame_set_owner(r, 2, FRAME_HEAP, owner_a), 0);
+    assert_int_equal(frame_set_owner(r + c->frame * PAGE_SIZE, c->n, c->use,
+                                     owner_b + c->misalign),
+                     -EINVAL);
+    /* Nothing changed. */
+    assert_int_equal(frame_count_owned(FRAME_HEAP), 2);
+    assert_ptr_equal(frame_owner(r, FRAME_HEAP), owner_a);
+    assert_ptr_equal(frame_owner(r + PAGE_SIZE, FRAME_HEAP), owner_a);
+    assert_null(frame_owner(r + 2 * PAGE_SIZE, FRAME_HEAP));
+}
+
 int main(void)
 {
     enum { NMAP = sizeof(map_cases) / sizeof(map_cases[0]) };
     enum { NREF = sizeof(refusal_cases) / sizeof(refusal_cases[0]) };
-    struct CMUnitTest tests[NMAP + NREF + 9];
+    enum { NTAG = sizeof(tag_refusals) / sizeof(tag_refusals[0]) };
+    struct CMUnitTest tests[NMAP + NREF + NTAG + 15];
     size_t n = 0;
 
     for (size_t i = 0; i < NMAP; i++) {
@@ -657,5 +829,20 @@ int main(void)
         test_run_of_everything, mem_setup, mem_teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
         test_run_needs_contiguous_free_frames, mem_setup, mem_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+        test_run_search_resumes_after_last_run, mem_setup, mem_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+        test_run_wraps_to_a_run_across_the_rover, mem_setup, mem_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+        test_run_wraps_to_an_earlier_zone, mem_setup, mem_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+        test_run_exhaustion_and_fragments, mem_setup, mem_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+        test_owner_tags, mem_setup, mem_teardown);
+    for (size_t i = 0; i < NTAG; i++) {
+        tests[n++] = (struct CMUnitTest){tag_refusals[i].name, test_tag_refused,
+                                         mem_setup, mem_teardown,
+                                         (void *)&tag_refusals[i]};
+    }
     return _cmocka_run_group_tests("frame", tests, n, NULL, NULL);
 }
