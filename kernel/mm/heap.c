@@ -209,22 +209,30 @@ static struct block *tier_find(const struct heap_tier *t, unsigned fl,
 }
 
 /*
- * A free block of at least size bytes, from the first non-empty list whose
- * every block is big enough (size rounded up to the next list) in the
- * lowest tier that has one, or NULL.  O(TIER_COUNT).
+ * A free block of at least size bytes from the lowest tier that has one, or
+ * NULL.  In each tier: the first non-empty list whose every block is big
+ * enough (size rounded up to the next list), else the head of size's own
+ * list if it is big enough, so a hole of exactly the size is not passed
+ * over for a later pool.  O(TIER_COUNT).
  */
 static struct block *freelist_find_locked(size_t size)
 {
-    unsigned fl, sl;
+    size_t up = size;
+    unsigned fl, sl, efl, esl;
 
     if (size >= SMALL_SIZE) {
-        size += (1UL << (fls_size(size) - SL_LOG2)) - 1;
+        up += (1UL << (fls_size(size) - SL_LOG2)) - 1;
     }
-    mapping_insert(size, &fl, &sl);
+    mapping_insert(up, &fl, &sl);
+    mapping_insert(size, &efl, &esl);
     for (uint32_t m = heap.tier_bitmap; m != 0; m &= m - 1) {
-        struct block *b = tier_find(&heap.tiers[__builtin_ctz(m)], fl, sl);
+        struct heap_tier *t = &heap.tiers[__builtin_ctz(m)];
+        struct block *b = tier_find(t, fl, sl);
 
-        if (b != NULL) {
+        if (b == NULL) {
+            b = t->free[efl][esl];
+        }
+        if (b != NULL && block_size(b) >= size) {
             return b;
         }
     }

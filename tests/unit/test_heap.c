@@ -802,6 +802,213 @@ static void test_counters(void **state)
     baseline_check(&b);
 }
 
+/* ---- Back to baseline ---------------------------------------------------- */
+
+#define BURST 3000 /* blocks in a burst: about 50 minimum pools */
+
+struct burst_case {
+    const char *name;
+    int order; /* 0 ascending, 1 descending, 2 shuffled */
+};
+
+static const struct burst_case burst_cases[] = {
+    {"burst_freed_ascending_then_trim", 0},
+    {"burst_freed_descending_then_trim", 1},
+    {"burst_freed_shuffled_then_trim", 2},
+};
+
+static void shuffle(void **p, size_t n, uint64_t seed)
+{
+    rng_state = seed;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = rnd() % i;
+        void *t = p[i - 1];
+
+        p[i - 1] = p[j];
+        p[j] = t;
+    }
+}
+
+/* A few long-lived blocks, as at boot; no empty pool cached. */
+static void boot_like(void **keep, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = kmalloc(100 + 50 * i);
+        assert_non_null(keep[i]);
+    }
+    assert_int_equal(heap_trim(), 0);
+}
+
+static void test_burst_back_to_baseline(void **state)
+{
+    const struct burst_case *c = *state;
+    static void *p[BURST];
+    void *keep[8];
+    struct baseline b;
+
+    boot_like(keep, 8);
+    b.heap = heap_stats();
+    b.frames = frame_stats();
+    for (int round = 0; round < 2; round++) {
+        rng_state = 1234 + round;
+        for (size_t i = 0; i < BURST; i++) {
+            p[i] = kmalloc(500 + rnd() % 1500);
+            assert_non_null(p[i]);
+        }
+        assert_true(heap_stats().pools > b.heap.pools + 40);
+        if (c->order == 2) {
+            shuffle(p, BURST, 99 + round);
+        }
+        for (size_t i = 0; i < BURST; i++) {
+            kfree(p[c->order == 1 ? BURST - 1 - i : i]);
+        }
+        /* At most the one cached empty pool is left over, then none. */
+        assert_int_equal(heap_check(), 0);
+        assert_true(heap_stats().pools <= b.heap.pools + 1);
+        assert_int_equal(heap_trim(), (heap_stats().pools - b.heap.pools) *
+                                          HEAP_POOL_MIN / PAGE_SIZE);
+        assert_int_equal(heap_trim(), 0);
+        baseline_check(&b);
+    }
+    for (size_t i = 0; i < 8; i++) {
+        kfree(keep[i]);
+    }
+}
+
+/*
+ * Blocks allocated while a burst drains go to the oldest pool that can
+ * hold them, not into the burst's pools: holes in the burst's pools are
+ * exactly the size asked for, the first pool only has a big free block.
+ */
+static void test_allocation_during_drain_does_not_pin(void **state)
+{
+    static void *p[BURST];
+    void *keep[8], *late[16];
+    struct baseline b;
+    size_t n = 0;
+
+    (void)state;
+    boot_like(keep, 8);
+    b.heap = heap_stats();
+    b.frames = frame_stats();
+    /* Fill the first pool to about 32 KiB free, then a burst of pools. */
+    keep[7] = krealloc(keep[7], 30000);
+    assert_int_equal(heap_stats().pools, b.heap.pools);
+    while (n < BURST && heap_stats().pools < b.heap.pools + 20) {
+        p[n] = kmalloc(1008);
+        assert_non_null(p[n++]);
+    }
+    /* Free every other burst block, the newest last. */
+    for (size_t i = 0; i < n; i += 2) {
+        kfree(p[i]);
+        p[i] = NULL;
+    }
+    for (size_t i = 0; i < 16; i++) {
+        late[i] = kmalloc(1008);
+        assert_non_null(late[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        kfree(p[i]);
+    }
+    heap_trim();
+    assert_int_equal(heap_check(), 0);
+    assert_int_equal(heap_stats().pools, b.heap.pools);
+    assert_int_equal(frame_stats().free, b.frames.free);
+    for (size_t i = 0; i < 16; i++) {
+        kfree(late[i]);
+    }
+    keep[7] = krealloc(keep[7], 100 + 50 * 7);
+    heap_trim();
+    baseline_check(&b);
+    for (size_t i = 0; i < 8; i++) {
+        kfree(keep[i]);
+    }
+}
+
+/*
+ * The cached empty pool is used only when no other pool can serve: a
+ * request that fits a later pool leaves it empty, so heap_trim frees it.
+ */
+static void test_spare_pool_used_last(void **state)
+{
+    void *a, *b, *c, *q;
+
+    (void)state;
+    a = kmalloc(60000); /* pool 1, about 4.9 KiB left */
+    b = kmalloc(60000); /* pool 2 */
+    c = kmalloc(40000); /* pool 3, about 24 KiB left */
+    assert_int_equal(heap_stats().pools, 3);
+    kfree(b); /* pool 2 is now the spare */
+    assert_int_equal(heap_stats().pools, 3);
+    q = kmalloc(10000);
+    assert_true((char *)q > (char *)c && (char *)q < (char *)c + 64 * 1024);
+    assert_int_equal(heap_trim(), HEAP_POOL_MIN / PAGE_SIZE);
+    assert_int_equal(heap_stats().pools, 2);
+    assert_int_equal(heap_check(), 0);
+    /* With the spare gone, a request that fits nowhere grows the heap. */
+    b = kmalloc(30000);
+    assert_int_equal(heap_stats().pools, 3);
+    kfree(q);
+    kfree(c); /* pool 3 empty: the new spare */
+    assert_int_equal(heap_stats().pools, 3);
+    kfree(b); /* pool 4 empty too: a spare exists, so it goes back */
+    assert_int_equal(heap_stats().pools, 2);
+    kfree(a); /* pool 1 empty: goes back */
+    assert_int_equal(heap_stats().pools, 1);
+    assert_int_equal(heap_trim(), HEAP_POOL_MIN / PAGE_SIZE);
+    assert_int_equal(heap_stats().pools, 0);
+    assert_int_equal(frame_stats().free, frame_stats().total);
+    assert_int_equal(heap_check(), 0);
+}
+
+/* ---- The frame-to-pool map ----------------------------------------------- */
+
+/* A heap pointer in a frame that is not tagged is foreign, never read. */
+static void test_untagged_frame_is_foreign(void **state)
+{
+    char *x = kmalloc(100);
+    uintptr_t pa = (uintptr_t)x & ~(PAGE_SIZE - 1);
+    void *pool = frame_owner(pa, FRAME_HEAP);
+    struct heap_stats before;
+
+    (void)state;
+    assert_non_null(pool);
+    assert_int_equal(heap_check(), 0);
+    assert_int_equal(frame_set_owner(pa, 1, FRAME_UNTAGGED, NULL), 0);
+    assert_int_equal(heap_check(), -EINVAL);
+    assert_true(klog_has("not tagged with it"));
+    before = heap_stats();
+    kfree(x);
+    assert_int_equal(heap_stats().bad_frees, before.bad_frees + 1);
+    assert_int_equal(heap_stats().live_allocs, before.live_allocs);
+    assert_true(klog_has("not in any heap pool"));
+    assert_int_equal(frame_set_owner(pa, 1, FRAME_HEAP, pool), 0);
+    assert_int_equal(heap_check(), 0);
+    kfree(x);
+    assert_int_equal(heap_stats().live_allocs, 0);
+}
+
+/* A frame tagged with a pool it is not part of is caught by heap_check. */
+static void test_stray_tag_is_caught(void **state)
+{
+    char *x = kmalloc(100);
+    void *pool = frame_owner((uintptr_t)x, FRAME_HEAP);
+    uintptr_t other = alloc_frame();
+    struct heap_stats before;
+
+    (void)state;
+    assert_int_equal(frame_set_owner(other, 1, FRAME_HEAP, pool), 0);
+    assert_int_equal(heap_check(), -EINVAL);
+    assert_true(klog_has("frames tagged for the heap"));
+    /* A pointer into the stray frame lies outside the pool: foreign. */
+    before = heap_stats();
+    kfree((char *)other + 64);
+    assert_int_equal(heap_stats().bad_frees, before.bad_frees + 1);
+    assert_int_equal(free_frame(other), 0); /* and untags it */
+    assert_int_equal(heap_check(), 0);
+    kfree(x);
+}
+
 #define TABLE(cases, fn)                                                   \
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {        \
         tests[n++] = (struct CMUnitTest){cases[i].name, fn, mem_setup,     \
@@ -820,6 +1027,7 @@ int main(void)
     TABLE(merge_cases, test_merge_neighbours);
     TABLE(drain_cases, test_drained_pool_holds_big_block);
     TABLE(bad_cases, test_bad_free);
+    TABLE(burst_cases, test_burst_back_to_baseline);
     ONE(test_every_alignment);
     ONE(test_bad_alignment_is_refused);
     ONE(test_empty_pools_return_to_frames);
@@ -832,5 +1040,9 @@ int main(void)
     ONE(test_realloc_moves_when_blocked);
     ONE(test_calloc_zeroes_reused_memory);
     ONE(test_counters);
+    ONE(test_allocation_during_drain_does_not_pin);
+    ONE(test_spare_pool_used_last);
+    ONE(test_untagged_frame_is_foreign);
+    ONE(test_stray_tag_is_caught);
     return _cmocka_run_group_tests("heap", tests, n, NULL, NULL);
 }
