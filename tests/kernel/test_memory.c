@@ -210,11 +210,60 @@ static void heap_oom_returns_null(void)
     kfree(p);
 }
 
+/*
+ * A burst over many pools, freed in a scrambled order, then heap_trim:
+ * bytes, allocations, pools and free frames are exactly what they were.
+ */
+static void heap_burst_back_to_baseline(void)
+{
+    static void *ptrs[1200];
+    struct heap_stats hb;
+    struct frame_stats fb;
+
+    heap_trim();
+    hb = heap_stats();
+    fb = frame_stats();
+    for (int i = 0; i < 1200; i++) {
+        ptrs[i] = kmalloc((size_t)(i * 37 % 1500) + 500);
+        KT_ASSERT(ptrs[i] != NULL);
+    }
+    KT_ASSERT(heap_stats().pools > hb.pools + 10);
+    for (int i = 0; i < 1200; i++) {
+        kfree(ptrs[i * 7 % 1200]); /* 7 and 1200 are coprime */
+    }
+    KT_ASSERT(heap_stats().pools <= hb.pools + 1);
+    heap_trim();
+    KT_EQ(heap_check(), 0);
+    KT_EQ(heap_stats().bytes_in_use, hb.bytes_in_use);
+    KT_EQ(heap_stats().live_allocs, hb.live_allocs);
+    KT_EQ(heap_stats().pools, hb.pools);
+    KT_EQ(frame_stats().free, fb.free);
+}
+
+/* A heap block's frame reached through the image alias is not the heap's. */
+static void heap_other_alias_is_foreign(void)
+{
+    struct heap_stats before = heap_stats();
+    char *p = kmalloc(64);
+    void *alias;
+
+    KT_ASSERT(p != NULL);
+    alias = (void *)(KERNEL_VMA + arch_virt_to_phys(p));
+    kfree(alias); /* never read: it is not mapped */
+    KT_EQ(heap_stats().bad_frees, before.bad_frees + 1);
+    KT_ASSERT(ktest_log_contains("not in any heap pool", 2048));
+    kfree(p);
+    KT_EQ(heap_stats().live_allocs, before.live_allocs);
+    KT_EQ(heap_check(), 0);
+}
+
 static const struct ktest_case heap_cases[] = {
     {"alloc_free", heap_alloc_free},
     {"alignment", heap_alignment},
     {"calloc_realloc", heap_calloc_realloc},
     {"baseline", heap_baseline},
+    {"burst_back_to_baseline", heap_burst_back_to_baseline},
+    {"other_alias_is_foreign", heap_other_alias_is_foreign},
     {"big_allocation", heap_big_allocation},
     {"bad_free", heap_bad_free},
     {"oom_returns_null", heap_oom_returns_null},
