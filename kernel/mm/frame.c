@@ -15,10 +15,14 @@
  * hold them), which are then cut off the zone: they are never managed, so
  * they can never be handed out or freed.  Nothing here uses the heap.
  *
- * frame_lock guards everything below.  Lock order: heap_lock, then
- * frame_lock (the heap grows and shrinks under its own lock); nothing else
- * is taken while frame_lock is held, and refusals are printed after it is
- * released.
+ * frame_lock guards everything below, with one exception: frame_owner
+ * reads a tag without it (kfree calls it on every free).  That is sound
+ * because the zone table changes only in frame_init, before any other call,
+ * and a tag is one word, stored and loaded atomically; a caller that needs
+ * a stable answer holds the lock under which it sets its own tags (the
+ * heap: heap_lock).  Lock order: heap_lock, then frame_lock (the heap grows
+ * and shrinks under its own lock); nothing else is taken while frame_lock
+ * is held, and refusals are printed after it is released.
  */
 #include "frame.h"
 
@@ -325,7 +329,10 @@ int frame_init(const struct mem_range *ranges, size_t nranges,
 
 /* ---- Bitmap helpers (caller holds frame_lock) --------------------------- */
 
-/* Zone holding physical address pa, or NULL if pa is not managed. */
+/*
+ * Zone holding physical address pa, or NULL if pa is not managed.  Reads
+ * only the zone table, which frame_init alone writes.
+ */
 static struct frame_zone *zone_of_addr(uintptr_t pa)
 {
     size_t lo = 0, hi = nzones;
@@ -371,7 +378,7 @@ static void meta_tag(const struct frame_zone *z, size_t i, size_t n,
 
         owned[m->tag & TAG_USE_MASK]--;
         owned[tag & TAG_USE_MASK]++;
-        m->tag = tag;
+        __atomic_store_n(&m->tag, tag, __ATOMIC_RELAXED);
     }
 }
 
@@ -621,15 +628,14 @@ int frame_set_owner(uintptr_t pa, size_t n, enum frame_use use, void *owner)
 
 void *frame_owner(uintptr_t pa, enum frame_use use)
 {
-    struct frame_zone *z;
+    struct frame_zone *z = zone_of_addr(pa); /* no lock: see the top */
     uintptr_t tag = 0;
 
-    spin_lock(&frame_lock);
-    z = zone_of_addr(pa);
     if (z != NULL) {
-        tag = meta[z->first_meta + (pa - z->base) / PAGE_SIZE].tag;
+        tag = __atomic_load_n(
+            &meta[z->first_meta + (pa - z->base) / PAGE_SIZE].tag,
+            __ATOMIC_RELAXED);
     }
-    spin_unlock(&frame_lock);
     if (use == FRAME_UNTAGGED || (tag & TAG_USE_MASK) != (uintptr_t)use) {
         return NULL;
     }

@@ -69,7 +69,8 @@ struct frame_stats frame_stats(void);
 int frame_set_owner(uintptr_t pa, size_t n, enum frame_use use, void *owner);
 /*
  * Owner of the frame holding physical address pa (any byte of it) when its
- * tag is use, else NULL; NULL too for an unmanaged pa.  O(log zones).
+ * tag is use, else NULL; NULL too for an unmanaged pa.  O(log zones), no
+ * lock: the answer is stable only under the lock its tagger holds.
  */
 void *frame_owner(uintptr_t pa, enum frame_use use);
 /* Frames whose tag is use (a check for the subsystem that tags them). */

@@ -403,14 +403,14 @@ static void pool_empty_locked(struct heap_pool *p)
 /*
  * The pool holding address a, or NULL, from the owner tag of a's frame:
  * O(log zones) whatever the number of pools, and a is never read.  A tag
- * reached through another alias of the frame is refused.
+ * reached through another alias of the frame is refused.  Caller holds
+ * heap_lock, under which every FRAME_HEAP tag is set and cleared.
  */
 static struct heap_pool *pool_find_locked(uintptr_t a)
 {
     struct heap_pool *p =
         frame_owner(arch_virt_to_phys((const void *)a), FRAME_HEAP);
 
-    KASSERT(holding(&heap_lock));
     if (p == NULL || a - (uintptr_t)p >= (size_t)p->nframes * PAGE_SIZE) {
         return NULL;
     }
