@@ -118,7 +118,11 @@ uint64_t arch_cycles(void);
  * written.  Valid for every address the frame allocator manages.
  */
 void *arch_phys_to_virt(uintptr_t pa);
-/* Inverse of arch_phys_to_virt for addresses it returned. */
+/*
+ * Inverse of arch_phys_to_virt for addresses it returned.  Any other
+ * address gives some value without faulting or reading memory: kfree maps
+ * a pointer it has not yet validated and checks the answer.
+ */
 uintptr_t arch_virt_to_phys(const void *va);
 /*
  * Build and load the kernel's own page tables once frame_init has run:
