@@ -17,7 +17,7 @@ void spin_init(struct spinlock *lk, const char *name)
 
 bool spin_trylock(struct spinlock *lk)
 {
-    push_irq_off();
+    push_irq_off_for(lk);
     if (holding(lk)) {
         spin_misuse(lk, "spin_trylock: already holding");
     }
@@ -27,6 +27,19 @@ bool spin_trylock(struct spinlock *lk)
     }
     lk->cpu = (int)arch_cpu_id();
     return true;
+}
+
+const struct spinlock *spin_held_other(const struct spinlock *except)
+{
+    const struct cpu_irq *c = &cpu_irq[arch_cpu_id()];
+    int top = c->depth < SPIN_HELD_MAX ? c->depth : SPIN_HELD_MAX;
+
+    for (int i = top - 1; i >= 0; i--) {
+        if (c->held[i] != NULL && c->held[i] != except && holding(c->held[i])) {
+            return c->held[i];
+        }
+    }
+    return NULL;
 }
 
 /* The contended case: another CPU holds lk (never on one CPU). */

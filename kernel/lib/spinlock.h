@@ -29,11 +29,16 @@ struct spinlock {
 /* Initialise a lock at run time; equivalent to SPINLOCK_INIT. */
 void spin_init(struct spinlock *lk, const char *name);
 
+#define SPIN_HELD_MAX 8 /* nesting levels whose lock is recorded */
+
 /* Per-CPU interrupt nesting (xv6's noff and intena); only this header and
  * spinlock.c touch it. */
 struct cpu_irq {
     int depth;   /* push_irq_off nesting on this CPU */
     bool was_on; /* interrupts were enabled before the outermost push */
+    /* The lock taken at each level, for panics that name it (NULL: a bare
+     * push_irq_off); levels past SPIN_HELD_MAX are not recorded. */
+    const struct spinlock *held[SPIN_HELD_MAX];
 };
 extern struct cpu_irq cpu_irq[MAX_CPUS];
 
@@ -47,11 +52,8 @@ static inline bool holding(const struct spinlock *lk)
     return lk->locked && lk->cpu == (int)arch_cpu_id();
 }
 
-/*
- * push_irq_off/pop_irq_off: the nesting counter under spinlocks, also usable
- * on its own.  They pair like brackets; pop with nothing pushed panics.
- */
-static inline void push_irq_off(void)
+/* push_irq_off, recording lk (or NULL) as what this level holds. */
+static inline void push_irq_off_for(const struct spinlock *lk)
 {
     arch_irqstate_t state = arch_irq_save();
     struct cpu_irq *c = &cpu_irq[arch_cpu_id()];
@@ -59,7 +61,19 @@ static inline void push_irq_off(void)
     if (c->depth == 0) {
         c->was_on = state;
     }
+    if ((unsigned)c->depth < SPIN_HELD_MAX) {
+        c->held[c->depth] = lk;
+    }
     c->depth++;
+}
+
+/*
+ * push_irq_off/pop_irq_off: the nesting counter under spinlocks, also usable
+ * on its own.  They pair like brackets; pop with nothing pushed panics.
+ */
+static inline void push_irq_off(void)
+{
+    push_irq_off_for(NULL);
 }
 
 static inline void pop_irq_off(void)
@@ -85,7 +99,7 @@ static inline void pop_irq_off(void)
  */
 static inline void spin_lock(struct spinlock *lk)
 {
-    push_irq_off();
+    push_irq_off_for(lk);
     if (__builtin_expect(holding(lk), 0)) {
         spin_misuse(lk, "spin_lock: already holding");
     }
@@ -109,6 +123,13 @@ static inline void spin_unlock(struct spinlock *lk)
 
 /* Try once to take lk; true on success (interrupts stay off only then). */
 bool spin_trylock(struct spinlock *lk);
+
+/*
+ * The innermost spinlock this CPU holds other than except, or NULL if none
+ * is recorded (only bare push_irq_off levels, or nesting too deep).  For
+ * panics that name a lock held where none may be.
+ */
+const struct spinlock *spin_held_other(const struct spinlock *except);
 
 /* Depth of push_irq_off on this CPU (locks held plus explicit pushes). */
 static inline int irq_off_depth(void)

@@ -374,6 +374,9 @@ int get_process(pid_t pid, struct process_info *out)
 {
     struct process *p;
 
+    if (out == NULL) {
+        return -EINVAL;
+    }
     spin_lock(&sched_lock);
     p = proc_lookup_locked(pid);
     if (p != NULL) {
@@ -395,6 +398,9 @@ int process_descriptor(pid_t pid, int fd, struct file_descriptor *out)
     struct process *p;
     int err = 0;
 
+    if (out == NULL) {
+        return -EINVAL;
+    }
     spin_lock(&sched_lock);
     p = proc_lookup_locked(pid);
     if (p == NULL) {

@@ -115,7 +115,7 @@ _Noreturn void exit_current(int code);
 pid_t wait_for_child(pid_t target, int *exit_code);
 /* The caller's pid (0 for idle or outside any process). */
 pid_t current_pid(void);
-/* Snapshot of process pid: 0, or -ESRCH. */
+/* Snapshot of process pid: 0, -ESRCH, or -EINVAL (out NULL). */
 int get_process(pid_t pid, struct process_info *out);
 /* Log everything about one process / all of them.  Lock-free. */
 void dump_process(pid_t pid);
@@ -123,7 +123,7 @@ void dump_all_processes(void);
 /* Current counters. */
 struct scheduler_stats scheduler_stats(void);
 /* Copy descriptor fd of process pid: 0, -EBADF (fd < 0, >= MAX_FDS, or
- * empty) or -ESRCH (no such process). */
+ * empty), -ESRCH (no such process) or -EINVAL (out NULL). */
 int process_descriptor(pid_t pid, int fd, struct file_descriptor *out);
 
 #endif

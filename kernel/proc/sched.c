@@ -11,10 +11,11 @@
  *    sched_lock, then heap_lock, frame_lock, log_lock.  Interrupt
  *    handlers take sched_lock (timer ticks, wakeups); like every spinlock it
  *    is held with interrupts off.
- *  - A context switch happens only in schedule_locked, holding sched_lock
- *    and no other lock (checked).  The lock is handed over: the process
- *    switched to releases it, after its own schedule_locked returns, or in
- *    process_start when it is new.
+ *  - Every context switch goes through switch_checked_locked (xv6's
+ *    sched()), which panics unless sched_lock and no other lock is held,
+ *    interrupts are off and the caller has left RUNNING.  The lock is
+ *    handed over: the process switched to releases it, after its own
+ *    switch returns, or in process_start when it is new.
  *  - Preemption: the tick only sets need_resched; the switch happens in
  *    sched_irq_exit on the way out of the interrupt, never while the
  *    interrupted code holds a lock.
@@ -205,18 +206,45 @@ static void switch_locked(struct process *prev, struct process *next)
     cpu_set_intena(intena);
 }
 
+/* Why a switch was refused; never returns.  Out of line: never taken. */
+__attribute__((noinline, cold)) static _Noreturn void
+switch_misuse(const struct process *prev)
+{
+    const struct spinlock *other = spin_held_other(&sched_lock);
+
+    if (!holding(&sched_lock)) {
+        panic("sched: pid %d switches without sched_lock", prev->pid);
+    }
+    if (irq_off_depth() != 1 && other != NULL) {
+        panic("sched: pid %d (%s) switches holding lock %s", prev->pid,
+              prev->name, other->name);
+    }
+    if (irq_off_depth() != 1) {
+        panic("sched: pid %d switches with interrupts pushed off %d deep",
+              prev->pid, irq_off_depth());
+    }
+    if (arch_irq_enabled()) {
+        panic("sched: pid %d switches with interrupts on", prev->pid);
+    }
+    panic("sched: pid %d switches away while RUNNING", prev->pid);
+}
+
 /*
- * The core of schedule_locked; preempt says the timer forced it.  Callers
- * that have just taken sched_lock themselves (yield_now, sched_irq_exit)
- * call it directly: schedule_locked's checks hold by construction there.
+ * The one path to a switch (xv6's sched()): checks that sched_lock and no
+ * other lock is held, interrupts are off and the caller has already left
+ * RUNNING (READY and queued, BLOCKED or ZOMBIE), then runs the next ready
+ * process, or idle.  preempt says the timer forced it.
  */
-static bool schedule_now_locked(bool preempt)
+static bool switch_checked_locked(bool preempt)
 {
     struct process *prev = sched.current;
     struct process *next;
 
-    if (prev->state == PROCESS_RUNNING) {
-        make_ready_locked(prev);
+    if (__builtin_expect(!holding(&sched_lock) || irq_off_depth() != 1 ||
+                             arch_irq_enabled() ||
+                             prev->state == PROCESS_RUNNING,
+                         0)) {
+        switch_misuse(prev);
     }
     next = runqueue_pick_next(&sched.rq);
     if (next == NULL) {
@@ -238,9 +266,14 @@ static bool schedule_now_locked(bool preempt)
 
 bool schedule_locked(void)
 {
-    KASSERT(holding(&sched_lock));
-    KASSERT(irq_off_depth() == 1); /* no other lock across a switch */
-    return schedule_now_locked(false);
+    return switch_checked_locked(false);
+}
+
+/* Give up the CPU while still runnable: back on the run queue, then switch. */
+static bool requeue_and_switch_locked(bool preempt)
+{
+    make_ready_locked(sched.current);
+    return switch_checked_locked(preempt);
 }
 
 void yield_now(void)
@@ -249,7 +282,7 @@ void yield_now(void)
         return;
     }
     spin_lock(&sched_lock);
-    schedule_now_locked(false);
+    requeue_and_switch_locked(false);
     spin_unlock(&sched_lock);
 }
 
@@ -260,7 +293,7 @@ void reschedule(void)
     }
     spin_lock(&sched_lock);
     if (sched.need_resched) {
-        schedule_locked();
+        requeue_and_switch_locked(false);
     }
     spin_unlock(&sched_lock);
 }
@@ -293,7 +326,7 @@ void sched_irq_exit(void)
     }
     spin_lock(&sched_lock);
     if (sched.need_resched) {
-        schedule_now_locked(true);
+        requeue_and_switch_locked(true);
     }
     spin_unlock(&sched_lock);
 }
@@ -399,7 +432,7 @@ void start_scheduler(void)
             return;
         }
         if (sched.rq.count > 0) {
-            ran = schedule_locked();
+            ran = requeue_and_switch_locked(false); /* idle is never queued */
         }
         spin_unlock(&sched_lock);
         woken = ran || arch_cpu_idle();

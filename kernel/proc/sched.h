@@ -22,8 +22,12 @@ void sched_admit_locked(struct process *p);
 void sched_forget_locked(struct process *p);
 /* The running process becomes a zombie; the caller then switches away. */
 void sched_zombie_locked(struct process *p);
-/* Switch to the next ready process, or idle, putting the caller back on
- * the run queue if it is still running.  True if a switch happened. */
+/*
+ * Switch to the next ready process, or idle.  The caller has left RUNNING
+ * (BLOCKED and queued, or ZOMBIE) and holds sched_lock and no other lock,
+ * with interrupts off; otherwise it panics, naming the lock.  True if a
+ * switch happened.
+ */
 bool schedule_locked(void);
 /* wake_channel for a caller already holding sched_lock. */
 size_t wake_channel_locked(wait_channel_t channel);

@@ -536,6 +536,10 @@ static int lookup_controller(void *arg)
            strcmp(info.name, "zombie") == 0);
     EXPECT(get_process(blocked, &info) == 0 &&
            info.wait_channel == (wait_channel_t)&lookup_chan);
+    /* No place to put the answer: refused, for live and unknown pids. */
+    EXPECT_EQ(get_process(blocked, NULL), -EINVAL);
+    EXPECT_EQ(get_process(INT_MAX, NULL), -EINVAL);
+    EXPECT_EQ(process_descriptor(blocked, 0, NULL), -EINVAL);
     wake_channel((wait_channel_t)&lookup_chan);
     while (wait_for_child(-1, NULL) > 0) {
     }
@@ -1060,9 +1064,9 @@ static void test_idle_cannot_block_or_wait(void **state)
 }
 
 /*
- * Idle cannot exit: exit_current from idle is a broken invariant, so it
- * panics.  Death test: a forked child tries it; the parent checks that it
- * aborted with the panic message on its stdout.
+ * Death tests: a broken invariant panics.  A forked child runs fn; the
+ * parent checks that it aborted with want in what it printed, and without
+ * never (if not NULL).
  */
 static void fd1_sink(const char *buf, size_t len)
 {
@@ -1071,14 +1075,14 @@ static void fd1_sink(const char *buf, size_t len)
     }
 }
 
-static void test_idle_exit_panics(void **state)
+static void expect_death(void (*fn)(void), const char *want, const char *never)
 {
     int fds[2], status;
-    char out[512] = "";
+    char out[4096] = "";
+    size_t got = 0;
     ssize_t n;
     pid_t child;
 
-    (void)state;
     assert_int_equal(pipe(fds), 0);
     child = fork();
     assert_true(child >= 0);
@@ -1086,16 +1090,108 @@ static void test_idle_exit_panics(void **state)
         dup2(fds[1], STDOUT_FILENO);
         dup2(fds[1], STDERR_FILENO);
         klog_add_sink(fd1_sink);
-        exit_current(3); /* from idle: must never return */
+        fn(); /* must never return */
         _exit(0);
     }
     close(fds[1]);
-    n = read(fds[0], out, sizeof(out) - 1);
+    while (got < sizeof(out) - 1 &&
+           (n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0) {
+        got += (size_t)n;
+    }
     close(fds[0]);
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-    assert_true(n > 0);
-    assert_non_null(strstr(out, "the idle task cannot exit"));
+    if (strstr(out, want) == NULL) {
+        fail_msg("no \"%s\" in: %s", want, out);
+    }
+    if (never != NULL && strstr(out, never) != NULL) {
+        fail_msg("\"%s\" in: %s", never, out);
+    }
+}
+
+static void idle_exits(void)
+{
+    exit_current(3); /* from idle */
+}
+
+static void test_idle_exit_panics(void **state)
+{
+    (void)state;
+    expect_death(idle_exits, "the idle task cannot exit", NULL);
+}
+
+/*
+ * Every switch is checked (xv6's sched()): yielding, blocking or exiting
+ * with a spinlock held panics at once, naming the lock, before another
+ * process runs with it held.  A second process would print "ran".
+ */
+static struct spinlock switch_lock = SPINLOCK_INIT("held-lock");
+
+static int print_ran(void *arg)
+{
+    (void)arg;
+    kprintf("ran\n");
+    return 0;
+}
+
+static int yield_holding(void *arg)
+{
+    (void)arg;
+    spin_lock(&switch_lock);
+    yield_now();
+    return 0;
+}
+
+static int block_holding(void *arg)
+{
+    (void)arg;
+    spin_lock(&switch_lock);
+    block_current(7);
+    return 0;
+}
+
+static int exit_holding(void *arg)
+{
+    (void)arg;
+    spin_lock(&switch_lock);
+    exit_current(0);
+}
+
+static int irq_off_yield(void *arg)
+{
+    (void)arg;
+    push_irq_off();
+    yield_now();
+    return 0;
+}
+
+static process_entry_t holding_entry;
+
+static void run_holding(void)
+{
+    spawn("holder", holding_entry, NULL);
+    spawn("other", print_ran, NULL);
+    start_scheduler();
+    kprintf("survived\n");
+}
+
+static void test_switch_holding_a_lock_panics(void **state)
+{
+    static const struct {
+        process_entry_t entry;
+        const char *want;
+    } cases[] = {
+        {yield_holding, "pid 1 (holder) switches holding lock held-lock"},
+        {block_holding, "pid 1 (holder) switches holding lock held-lock"},
+        {exit_holding, "pid 1 (holder) switches holding lock held-lock"},
+        {irq_off_yield, "pid 1 switches with interrupts pushed off 2 deep"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        holding_entry = cases[i].entry;
+        expect_death(run_holding, cases[i].want, "ran");
+    }
 }
 
 /* ---- Preemption --------------------------------------------------------------------------------- */
@@ -1767,6 +1863,7 @@ int main(void)
         T(test_adopted_zombie_wakes_init),
         T(test_after_init_exits_idle_adopts_and_reaps),
         T(test_idle_exit_panics),
+        T(test_switch_holding_a_lock_panics),
         T(test_idle_cannot_block_or_wait),
         T(test_spinner_is_preempted_after_its_slice),
         T(test_two_spinners_both_progress),
