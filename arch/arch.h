@@ -49,6 +49,15 @@ void arch_cpu_relax(void);
  * (always 0 while Kairos is uniprocessor).  On every hot path, so each
  * port defines it inline in arch_types.h.
  */
+/*
+ * Make the machine ready for the process core; process_init calls it
+ * first and fails with its error.  After it returns 0, the frame
+ * allocator and the heap have memory and the standard devices are
+ * registered, if the port has any.  A port whose boot code has done all
+ * that (x86_64) returns 0; the host sets up a default machine
+ * (arch/host/host.h) unless the program already did.  0 or -ENOMEM.
+ */
+int arch_machine_init(void);
 /* Stop this CPU for good with interrupts off; used after a panic. */
 _Noreturn void arch_halt(void);
 /*

@@ -1,6 +1,8 @@
 /*
  * host_init: a machine for programs linked against the host library
  * (host.h).  Memory comes from aligned_alloc, the console goes to stdout.
+ * arch_machine_init (arch.h) calls it with HOST_MEMORY_DEFAULT when
+ * process_init finds no machine set up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,14 @@ static void forget_machine(void)
     heap_reset();
     free(arena);
     arena = NULL;
+}
+
+int arch_machine_init(void)
+{
+    if (frame_stats().total > 0) {
+        return 0; /* host_init, or a test's own frame_init, came first */
+    }
+    return host_init(HOST_MEMORY_DEFAULT);
 }
 
 int host_init(size_t bytes)

@@ -73,11 +73,20 @@ struct host_irq_stats host_irq_stats(void);
 void host_reset(void);
 
 /*
+ * The memory process_init gives the machine when the program did not call
+ * host_init first: 256 MiB (from aligned_alloc, committed by Linux only as
+ * it is touched), room for about 12,000 processes alive at once.
+ */
+#define HOST_MEMORY_DEFAULT (256UL << 20)
+
+/*
  * Set up a machine for a program linked against the host library: give
  * the kernel bytes of memory (from aligned_alloc; at least 1 MiB, and
  * about 20 KiB more per process alive at once), register the "console"
  * device (writing to stdout) and the "keyboard" device (no input on the
- * host), and host_reset.  Then call process_init.  Calling it again
+ * host), and host_reset.  Then call process_init.  Optional: process_init calls
+ * host_init(HOST_MEMORY_DEFAULT) itself when no machine is set up, so call
+ * it only to choose the size (or to reboot).  Calling it again
  * forgets every process, device and allocation first, like a reboot; it
  * must then be called from outside start_scheduler.  0, -EINVAL (bytes
  * too small) or -ENOMEM.

@@ -47,6 +47,12 @@ void arch_poweroff(void)
     outw(0x4004, 0x3400);
 }
 
+/* Boot set up memory and devices before the process core starts. */
+int arch_machine_init(void)
+{
+    return 0;
+}
+
 void arch_context_init(struct arch_context *ctx, void *stack, size_t size,
                        void (*entry)(void *), void *arg)
 {

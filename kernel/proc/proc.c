@@ -145,9 +145,14 @@ int process_init(void)
 {
     struct process *idle;
     struct list *buckets;
+    int err;
 
     if (proc_current() != NULL) {
         return 0;
+    }
+    err = arch_machine_init(); /* the host: memory and devices by default */
+    if (err != 0) {
+        return err;
     }
     idle = proc_record_new("idle");
     table = kcalloc(PROC_TABLE_INITIAL, sizeof(*table));

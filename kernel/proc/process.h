@@ -71,8 +71,12 @@ struct scheduler_stats {
     bool reschedule_pending;          /* NEED_RESCHED is set */
 };
 
-/* Create the idle task (pid 0) from the caller's context; idempotent.
- * 0 or -ENOMEM. */
+/*
+ * Where a program starts: make the machine ready through the port
+ * (arch_machine_init: on the host a default machine, docs/host.md, unless
+ * host_init chose one), then create the idle task (pid 0) from the
+ * caller's context.  Idempotent.  0 or -ENOMEM.
+ */
 int process_init(void);
 /*
  * Start entry(arg) in a new process with a 16 KiB stack and descriptors

@@ -29,7 +29,7 @@ says() { # a line the program must print
     grep -qxF "$1" "$tmp/out" || { echo "missing: $1"; cat "$tmp/out"; false; }
 }
 
-echo "1..10"
+echo "1..14"
 cp -r "$root/examples/hello" "$tmp/hello"
 check "the include directory holds the public headers and their dependencies" \
     test "$(ls "$inc" | tr '\n' ' ')" = "arch.h arch_types.h host.h param.h process.h spinlock.h "
@@ -99,4 +99,89 @@ check "block_current_locked with a spinlock works from outside the tree" \
            '$lib' -o '$tmp/sleep' && '$tmp/sleep' >'$tmp/out' &&
            grep -qxF 'woke 1' '$tmp/out' &&
            grep -qxF 'waiter saw the flag' '$tmp/out'"
+cat >"$tmp/plain.c" <<'EOF_C'
+/*
+ * Only the public header, nothing host-specific: process_init sets up the
+ * default machine.  5,000 children alive at once, each blocked until the
+ * last is spawned, then woken; each exits with its own code.
+ */
+#include <stdio.h>
+
+#include "process.h"
+
+#define N 5000
+
+static int gate;
+static int opened;
+
+static int child(void *arg)
+{
+    while (!opened) {
+        block_current((wait_channel_t)&gate);
+    }
+    return (int)(long)arg % 251;
+}
+
+static int parent(void *arg)
+{
+    struct scheduler_stats st;
+    long sum = 0, want = 0;
+    int code, reaped = 0;
+
+    (void)arg;
+    for (long i = 0; i < N; i++) {
+        if (spawn_kernel_process("child", child, (void *)i) < 0) {
+            printf("spawn %ld failed\n", i);
+            return 1;
+        }
+        want += i % 251;
+    }
+    yield_now(); /* every child runs once and blocks */
+    st = scheduler_stats();
+    /* Blocked: the children, and init waiting for me. */
+    printf("blocked %zu\n", st.by_state[PROCESS_BLOCKED] - 1);
+    opened = 1;
+    printf("woken %zu\n", wake_channel((wait_channel_t)&gate));
+    while (wait_for_child(-1, &code) > 0) {
+        sum += code;
+        reaped++;
+    }
+    printf("reaped %d, codes %s\n", reaped, sum == want ? "right" : "wrong");
+    return 42;
+}
+
+static int init(void *arg)
+{
+    int code = -1;
+    pid_t p = spawn_kernel_process("parent", parent, arg);
+
+    printf("parent exited with %d\n",
+           wait_for_child(p, &code) == p ? code : -1);
+    return 0;
+}
+
+int main(void)
+{
+    if (process_init() != 0) {
+        puts("process_init failed");
+        return 1;
+    }
+    spawn_kernel_process("init", init, NULL);
+    start_scheduler();
+    printf("left %zu\n", scheduler_stats().processes);
+    return 0;
+}
+EOF_C
+check "a program using only process.h builds without host_init" \
+    gcc -std=gnu11 -Wall -Wextra -Werror -I"$inc" "$tmp/plain.c" "$lib" \
+    -o "$tmp/plain"
+check "process_init sets up the default machine: 5,000 live children block" \
+    sh -c "timeout 60 '$tmp/plain' >'$tmp/out' 2>&1 &&
+           grep -qxF 'blocked 5000' '$tmp/out' || { cat '$tmp/out'; false; }"
+check "all 5,000 are woken and reaped with their exit codes" \
+    sh -c "grep -qxF 'woken 5000' '$tmp/out' &&
+           grep -qxF 'reaped 5000, codes right' '$tmp/out'"
+check "the parent's exit code reaches init, and only idle is left" \
+    sh -c "grep -qxF 'parent exited with 42' '$tmp/out' &&
+           grep -qxF 'left 1' '$tmp/out'"
 [ "$fails" -eq 0 ]
