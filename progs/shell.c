@@ -137,35 +137,9 @@ static int parse_number(const char *cmd, const char *s, unsigned long min,
     return 0;
 }
 
-static const char *const state_names[PROCESS_NSTATES] = {
-    [PROCESS_READY] = "ready",
-    [PROCESS_RUNNING] = "running",
-    [PROCESS_BLOCKED] = "blocked",
-    [PROCESS_ZOMBIE] = "zombie",
-};
-
-static const char *state_name(enum process_state s)
-{
-    return (unsigned)s < PROCESS_NSTATES ? state_names[s] : "?";
-}
-
 /* ---- Commands ------------------------------------------------------------ */
 
 static int cmd_help(int argc, char **argv);
-
-/* True if pid is blocked on chan waiting for a child: wait_child blocks on
- * the address of the waiter's own record (kernel/proc/proc.c). */
-static bool waits_for_child(pid_t pid, wait_channel_t chan)
-{
-    struct process *p;
-    bool yes;
-
-    spin_lock(&sched_lock);
-    p = proc_lookup_locked(pid);
-    yes = p != NULL && (wait_channel_t)p == chan;
-    spin_unlock(&sched_lock);
-    return yes;
-}
 
 static void ps_row(const struct process_info *pi)
 {
@@ -173,30 +147,29 @@ static void ps_row(const struct process_info *pi)
 
     if (pi->state == PROCESS_BLOCKED && pi->wait_channel == WAIT_EVENT_INPUT) {
         kstrlcpy(chan, "input", sizeof(chan));
-    } else if (pi->state == PROCESS_BLOCKED &&
-               waits_for_child(pi->pid, pi->wait_channel)) {
+    } else if (pi->waits_for == -1) {
         kstrlcpy(chan, "child", sizeof(chan));
+    } else if (pi->waits_for > 0) {
+        ksnprintf(chan, sizeof(chan), "child %d", pi->waits_for);
     } else if (pi->state == PROCESS_BLOCKED) {
         ksnprintf(chan, sizeof(chan), "0x%lx", (unsigned long)pi->wait_channel);
     }
     fdprintf(STDOUT, "%5d %5d %-8s %-15s %7lu %s\n", pi->pid, pi->ppid,
-             state_name(pi->state), pi->name, (unsigned long)pi->slices, chan);
+             proc_state_name(pi->state), pi->name, (unsigned long)pi->slices,
+             chan);
 }
 
-/* Pids are not dense: try each one up to the highest handed out. */
+/* Every live process, in spawn order: costs the live ones, not the pids. */
 static int cmd_ps(int argc, char **argv)
 {
-    pid_t max = proc_max_pid();
+    struct process_info pi;
 
     (void)argc;
     (void)argv;
     fdprintf(STDOUT, "  PID  PPID STATE    NAME             SLICES WAIT\n");
-    for (pid_t pid = 0; pid <= max; pid++) {
-        struct process_info pi;
-
-        if (get_process(pid, &pi) == 0) {
-            ps_row(&pi);
-        }
+    for (int err = process_next(NULL, &pi); err == 0;
+         err = process_next(&pi, &pi)) {
+        ps_row(&pi);
     }
     return 0;
 }

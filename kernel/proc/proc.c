@@ -1,17 +1,26 @@
 /*
  * Processes: the table, spawn, exit, wait, orphans, descriptors and memory
- * regions.  The lock rules are at the top of sched.c: sched_lock guards
- * the table and every family link.
+ * regions.  The lock rules are in docs/locks.md: sched_lock guards the
+ * table and every family link.
  *
  * The table is the spec's growable array on the kernel heap.  It holds
- * pointers to records, which never move; a process lives in slot
- * pid & (capacity - 1), so looking up a pid is one index and one compare.
- * Pids increase; a new pid whose slot is taken is skipped, so no pid is
- * reused while its holder (zombies included) is in the table.  Keeping the
- * table at most half full makes skips rare: amortised O(1) per spawn.
- * After INT_MAX, pids wrap around to 2 (1 stays init's).  Growing doubles
- * the capacity and re-slots every record; records with different pids
- * modulo the old capacity stay different modulo the new one.
+ * pointers to records, which never move; a process lives in the chain of
+ * slot pid & (capacity - 1), so looking up a pid is one index and, almost
+ * always, one compare.  Pids increase; a new pid whose slot is taken is
+ * skipped, so no pid is reused while its holder (zombies included) is in
+ * the table.  Keeping the table at most half full makes skips rare:
+ * amortised O(1) per spawn.  After INT32_MAX, pids wrap around to 2 (1
+ * stays init's).
+ *
+ * Growing doubles the capacity when a spawn would make the table more than
+ * half full; shrinking halves it when a reap leaves it less than 1/8 full,
+ * never below PROC_TABLE_INITIAL.  Between the two thresholds a table that
+ * has just changed size must gain or lose a quarter of its capacity in
+ * records before it changes again, so resizing (O(records + capacity)) is
+ * amortised O(1) per spawn and reap.  Both re-slot every record and resize
+ * the wait-queue buckets with the table.  Growing keeps every chain at one
+ * record (pids distinct modulo the old capacity stay distinct modulo the
+ * new); after shrinking, records may share a slot, hence the chains.
  */
 #include "proc.h"
 
@@ -30,64 +39,116 @@ static size_t capacity;           /* a power of two */
 static pid_t next_pid = 1;        /* the next pid to try */
 static struct process *init_proc; /* pid 1 while it lives */
 static size_t nrecords;           /* records in the table */
+/* Every record in the table, by all_link, in spawn order (serial). */
+static struct list all = LIST_INIT(all);
+static uint64_t next_serial; /* the next record's serial */
 
 /* Descriptors 0 and 1 of every new process (2 is 1 again), as boot handed
  * them over with proc_set_std_devices; FD_NONE until then. */
 static struct file_descriptor std_fds[2];
-static volatile pid_t max_pid; /* highest pid handed out */
-
-pid_t proc_max_pid(void)
-{
-    return max_pid;
-}
 
 struct process *proc_lookup_locked(pid_t pid)
 {
     struct process *p;
 
+    KASSERT(holding(&sched_lock));
     if (pid < 0 || table == NULL) {
         return NULL;
     }
-    p = table[(size_t)pid & (capacity - 1)];
-    return p != NULL && p->pid == pid ? p : NULL;
+    for (p = table[(size_t)pid & (capacity - 1)]; p != NULL; p = p->hash_next) {
+        if (p->pid == pid) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* A chain longer than this in a dump means a torn or corrupt table. */
+#define DUMP_CHAIN_MAX 64
+
+struct process *proc_lookup_nolock(pid_t pid)
+{
+    struct process **t = table;
+    size_t cap = capacity;
+    struct process *p;
+    int n = 0;
+
+    if (pid < 0 || t == NULL || cap == 0 || (cap & (cap - 1)) != 0) {
+        return NULL;
+    }
+    for (p = t[(size_t)pid & (cap - 1)]; p != NULL && n < DUMP_CHAIN_MAX;
+         p = p->hash_next, n++) {
+        if (p->pid == pid) {
+            return p;
+        }
+    }
+    return NULL;
 }
 
 void proc_foreach_locked(void (*fn)(struct process *p, void *ctx), void *ctx)
 {
-    for (size_t i = 0; i < capacity; i++) {
-        if (table[i] != NULL) {
-            fn(table[i], ctx);
-        }
+    struct list *l;
+
+    KASSERT(holding(&sched_lock));
+    list_for_each(l, &all)
+    {
+        fn(list_entry(l, struct process, all_link), ctx);
     }
 }
 
-/* Double the table and the wait-queue buckets.  0 or -ENOMEM/-EAGAIN. */
-static int grow_locked(void)
-{
-    size_t n = capacity * 2;
-    struct process **t;
-    struct list *buckets;
+/* More records than this in a dump means a torn or corrupt list. */
+#define DUMP_RECORDS_MAX PROC_TABLE_MAX
 
-    if (n > PROC_TABLE_MAX) {
-        return -EAGAIN;
+void proc_foreach_nolock(void (*fn)(struct process *p, void *ctx), void *ctx)
+{
+    size_t n = 0;
+
+    for (struct list *l = all.next;
+         l != &all && l != NULL && n < DUMP_RECORDS_MAX; l = l->next, n++) {
+        fn(list_entry(l, struct process, all_link), ctx);
     }
-    t = kcalloc(n, sizeof(*t));
-    buckets = kcalloc(n, sizeof(*buckets));
+}
+
+static void slot_insert(struct process **t, size_t cap, struct process *p)
+{
+    struct process **slot = &t[(size_t)p->pid & (cap - 1)];
+
+    p->hash_next = *slot;
+    *slot = p;
+}
+
+/* Give the table and the wait-queue buckets n slots each.  0 or -ENOMEM
+ * (nothing changed). */
+static int resize_locked(size_t n)
+{
+    struct process **t = kcalloc(n, sizeof(*t));
+    struct list *buckets = kcalloc(n, sizeof(*buckets));
+    struct list *l;
+
     if (t == NULL || buckets == NULL) {
         kfree(t);
         kfree(buckets);
         return -ENOMEM;
     }
-    for (size_t i = 0; i < capacity; i++) {
-        if (table[i] != NULL) {
-            t[(size_t)table[i]->pid & (n - 1)] = table[i];
-        }
+    list_for_each(l, &all)
+    {
+        slot_insert(t, n, list_entry(l, struct process, all_link));
     }
     kfree(table);
     table = t;
     capacity = n;
     kfree(sched_rehash_locked(buckets, n));
     return 0;
+}
+
+/* Halve the table while it is less than 1/8 full (see the top). */
+static void maybe_shrink_locked(void)
+{
+    while (capacity > PROC_TABLE_INITIAL && nrecords * 8 < capacity) {
+        if (resize_locked(capacity / 2) != 0) {
+            return; /* no memory for the smaller one: try at the next reap */
+        }
+    }
 }
 
 /*
@@ -97,7 +158,8 @@ static int grow_locked(void)
 static pid_t alloc_pid_locked(void)
 {
     if ((nrecords + 1) * 2 > capacity) {
-        int err = grow_locked();
+        int err = capacity * 2 > PROC_TABLE_MAX ? -EAGAIN
+                                                : resize_locked(capacity * 2);
 
         if (err != 0) {
             return err;
@@ -115,17 +177,30 @@ static pid_t alloc_pid_locked(void)
 
 static void table_insert_locked(struct process *p)
 {
-    table[(size_t)p->pid & (capacity - 1)] = p;
+    slot_insert(table, capacity, p);
     nrecords++;
-    if (p->pid > max_pid) {
-        max_pid = p->pid;
-    }
+    p->serial = next_serial++;
+    list_push_back(&all, &p->all_link);
 }
 
 static void table_remove_locked(struct process *p)
 {
-    table[(size_t)p->pid & (capacity - 1)] = NULL;
+    struct process **link = &table[(size_t)p->pid & (capacity - 1)];
+
+    while (*link != p) {
+        link = &(*link)->hash_next;
+    }
+    *link = p->hash_next;
     nrecords--;
+    list_remove(&p->all_link);
+    maybe_shrink_locked();
+}
+
+void proc_set_next_pid(pid_t pid)
+{
+    spin_lock(&sched_lock);
+    next_pid = pid >= 2 ? pid : 2;
+    spin_unlock(&sched_lock);
 }
 
 /* ---- Creation -------------------------------------------------------------- */
@@ -170,7 +245,8 @@ int process_init(void)
     spin_lock(&sched_lock);
     next_pid = 1;
     nrecords = 0;
-    max_pid = 0;
+    next_serial = 0;
+    list_init(&all);
     init_proc = NULL;
     table_insert_locked(idle);
     sched_init_locked(idle, buckets, PROC_TABLE_INITIAL);
@@ -216,7 +292,6 @@ pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
     p->entry = entry;
     p->arg = arg;
     default_descriptors(p);
-    arch_context_init(&p->context, p->stack, PROC_STACK_SIZE, process_start, p);
     spin_lock(&sched_lock);
     pid = alloc_pid_locked();
     if (pid < 0) {
@@ -225,6 +300,9 @@ pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
         return pid;
     }
     p->pid = pid;
+    arch_context_init(&p->context, p->stack,
+                      PROC_STACK_SIZE - proc_stack_colour(pid), process_start,
+                      p); /* a few stores into the new stack's top */
     parent = proc_current();
     p->parent = parent;
     list_push_back(&parent->children, &p->sibling);
@@ -362,7 +440,9 @@ pid_t wait_child(pid_t target, int *exit_code, bool block)
             ret = found == 1 ? reap_locked(z, exit_code) : found;
             break;
         }
+        p->waits_for = target; /* for process_info: what p waits for */
         block_current_locked((wait_channel_t)p, &sched_lock);
+        p->waits_for = 0;
     }
     spin_unlock(&sched_lock);
     return ret;
@@ -375,6 +455,20 @@ pid_t wait_for_child(pid_t target, int *exit_code)
 
 /* ---- Queries --------------------------------------------------------------- */
 
+static void info_fill_locked(const struct process *p, struct process_info *out)
+{
+    out->pid = p->pid;
+    out->ppid = p->parent != NULL ? p->parent->pid : 0;
+    kstrlcpy(out->name, p->name, sizeof(out->name));
+    out->state = p->state;
+    out->idle = p->idle;
+    out->exit_code = p->exit_code;
+    out->wait_channel = p->state == PROCESS_BLOCKED ? p->channel : 0;
+    out->waits_for = p->state == PROCESS_BLOCKED ? p->waits_for : 0;
+    out->slices = p->slices;
+    out->serial = p->serial;
+}
+
 int get_process(pid_t pid, struct process_info *out)
 {
     struct process *p;
@@ -385,17 +479,49 @@ int get_process(pid_t pid, struct process_info *out)
     spin_lock(&sched_lock);
     p = proc_lookup_locked(pid);
     if (p != NULL) {
-        out->pid = p->pid;
-        out->ppid = p->parent != NULL ? p->parent->pid : 0;
-        kstrlcpy(out->name, p->name, sizeof(out->name));
-        out->state = p->state;
-        out->idle = p->idle;
-        out->exit_code = p->exit_code;
-        out->wait_channel = p->state == PROCESS_BLOCKED ? p->channel : 0;
-        out->slices = p->slices;
+        info_fill_locked(p, out);
     }
     spin_unlock(&sched_lock);
     return p != NULL ? 0 : -ESRCH;
+}
+
+/*
+ * The all-list entry after the record prev described: its successor when
+ * that record still lives (one lookup), else the first with a higher
+ * serial (a walk, only when it was reaped since).
+ */
+static struct list *next_after_locked(pid_t pid, uint64_t serial)
+{
+    struct process *p = proc_lookup_locked(pid);
+    struct list *l;
+
+    if (p != NULL && p->serial == serial) {
+        return p->all_link.next;
+    }
+    for (l = all.next; l != &all; l = l->next) {
+        if (list_entry(l, struct process, all_link)->serial > serial) {
+            break;
+        }
+    }
+    return l;
+}
+
+int process_next(const struct process_info *prev, struct process_info *out)
+{
+    pid_t pid = prev != NULL ? prev->pid : 0;
+    uint64_t serial = prev != NULL ? prev->serial : 0;
+    struct list *l;
+
+    if (out == NULL) {
+        return -EINVAL;
+    }
+    spin_lock(&sched_lock);
+    l = prev == NULL ? all.next : next_after_locked(pid, serial);
+    if (l != &all) {
+        info_fill_locked(list_entry(l, struct process, all_link), out);
+    }
+    spin_unlock(&sched_lock);
+    return l != &all ? 0 : -ESRCH;
 }
 
 int process_descriptor(pid_t pid, int fd, struct file_descriptor *out)
@@ -441,13 +567,12 @@ void proc_report_deadlock(void)
 void process_reset(void)
 {
     struct process *self = proc_current();
+    struct list *l;
 
     KASSERT(self == NULL || self->idle);
     spin_lock(&sched_lock);
-    for (size_t i = 0; i < capacity; i++) {
-        if (table[i] != NULL) {
-            proc_record_destroy(table[i]);
-        }
+    while ((l = list_pop_front(&all)) != NULL) {
+        proc_record_destroy(list_entry(l, struct process, all_link));
     }
     proc_cache_trim_locked();
     kfree(table);
@@ -455,6 +580,7 @@ void process_reset(void)
     table = NULL;
     capacity = 0;
     nrecords = 0;
+    list_init(&all);
     init_proc = NULL;
     spin_unlock(&sched_lock);
 }

@@ -23,6 +23,8 @@
 #define PROC_STACK_CANARY_WORDS 8    /* words at the stack's bottom, checked */
 #define PROC_STACK_CANARY       0x57ACC0DE57ACC0DEULL /* their value */
 #define PROC_RECORD_ALIGN       64 /* a cache line: see struct process */
+#define PROC_STACK_COLOURS      32 /* initial stack tops: this many offsets */
+#define PROC_STACK_COLOUR_STEP  64 /* bytes between them: a cache line */
 
 enum region_kind {
     REGION_STACK, /* the kernel stack */
@@ -60,14 +62,18 @@ struct process {
     uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
 
     /* sched_lock guards these: */
-    wait_channel_t channel; /* while BLOCKED */
-    uint64_t slices;        /* ticks charged, ever */
-    uint64_t preemptions;   /* times the timer took the CPU from it */
-    int exit_code;          /* once ZOMBIE */
-    struct process *parent; /* idle's record for orphans of a dead init */
-    struct list children;   /* live children, by sibling */
-    struct list zombies;    /* exited children not yet reaped, by sibling */
-    struct list sibling;    /* in parent->children or parent->zombies */
+    wait_channel_t channel;    /* while BLOCKED */
+    pid_t waits_for;           /* blocked in wait_child: its target (-1 any) */
+    uint64_t serial;           /* spawn order, never reused (process_next) */
+    struct list all_link;      /* in the list of every record (proc.c) */
+    struct process *hash_next; /* next in its table slot's chain */
+    uint64_t slices;           /* ticks charged, ever */
+    uint64_t preemptions;      /* times the timer took the CPU from it */
+    int exit_code;             /* once ZOMBIE */
+    struct process *parent;    /* idle's record for orphans of a dead init */
+    struct list children;      /* live children, by sibling */
+    struct list zombies;       /* exited children not yet reaped, by sibling */
+    struct list sibling;       /* in parent->children or parent->zombies */
 
     /* Owned by the process while it runs, then by whoever reaps it: */
     struct file_descriptor fds[MAX_FDS];
@@ -91,17 +97,36 @@ void proc_set_std_devices(struct chardev *input, struct chardev *output);
 struct process *proc_current(void);
 /* The process with this pid, or NULL.  Caller holds sched_lock. */
 struct process *proc_lookup_locked(pid_t pid);
+/* The same without the lock, for dumps on a wedged machine: bounded, may
+ * miss or return a record being torn down, never faults on a sane table. */
+struct process *proc_lookup_nolock(pid_t pid);
+
+/*
+ * How far below the top of its stack process pid starts (its colour): one
+ * of PROC_STACK_COLOURS cache lines, so that stacks at the same offset in
+ * their heap pools do not all fall into the same few cache sets.  pid * 5
+ * is a permutation of the colours over any 32 consecutive pids.
+ */
+static inline size_t proc_stack_colour(pid_t pid)
+{
+    return ((size_t)pid * 5 & (PROC_STACK_COLOURS - 1)) *
+           PROC_STACK_COLOUR_STEP;
+}
 
 /* "ready", "running", "blocked", "zombie" ("?" if out of range). */
 const char *proc_state_name(enum process_state s);
 /* False if the canary at the bottom of p's kernel stack was overwritten. */
 bool proc_stack_intact(const struct process *p);
-/* Call fn on every process in the table.  Caller holds sched_lock. */
+/* Call fn on every process in the table, in spawn order.  Caller holds
+ * sched_lock. */
 void proc_foreach_locked(void (*fn)(struct process *p, void *ctx), void *ctx);
+/* The same without the lock, for dumps: bounded by PROC_TABLE_MAX records
+ * and stops at a NULL link, so a torn list cannot make it loop or fault. */
+void proc_foreach_nolock(void (*fn)(struct process *p, void *ctx), void *ctx);
 
-/* The highest pid handed out so far (for listing processes: pids are not
- * dense).  Reads one word; no lock needed. */
-pid_t proc_max_pid(void);
+/* Tests: make pid the next one to try (at least 2), to reach the
+ * wrap-around past INT32_MAX quickly.  Takes sched_lock. */
+void proc_set_next_pid(pid_t pid);
 
 /*
  * wait_for_child with a choice: block until a child is a zombie, or (block

@@ -31,16 +31,18 @@ const char *proc_state_name(enum process_state s)
     return (unsigned)s < PROCESS_NSTATES ? state_names[s] : "?";
 }
 
-/* Bytes of the stack ever used: from the top down to the first byte that
- * still holds the fill pattern, counted from the bottom. */
+/* Bytes of the stack ever used: from where it starts (its colour below
+ * the top) down to the first byte that still holds the fill pattern,
+ * counted from the bottom. */
 static size_t stack_high_water(const struct process *p)
 {
+    size_t top = PROC_STACK_SIZE - proc_stack_colour(p->pid);
     size_t i = PROC_STACK_CANARY_WORDS * sizeof(uint64_t);
 
-    while (i < PROC_STACK_SIZE && p->stack[i] == PROC_STACK_FILL) {
+    while (i < top && p->stack[i] == PROC_STACK_FILL) {
         i++;
     }
-    return PROC_STACK_SIZE - i;
+    return top - i;
 }
 
 static void dump_stack(const struct process *p)
@@ -49,9 +51,12 @@ static void dump_stack(const struct process *p)
         kprintf("  stack: the boot stack (idle)\n");
         return;
     }
-    kprintf("  stack: [%p, %p) %lu bytes, high-water %lu bytes, canary %s\n",
+    kprintf("  stack: [%p, %p) %lu bytes, starts %lu below the top, "
+            "high-water %lu bytes, canary %s\n",
             (void *)p->stack, (void *)(p->stack + PROC_STACK_SIZE),
-            (unsigned long)PROC_STACK_SIZE, (unsigned long)stack_high_water(p),
+            (unsigned long)PROC_STACK_SIZE,
+            (unsigned long)proc_stack_colour(p->pid),
+            (unsigned long)stack_high_water(p),
             proc_stack_intact(p) ? "intact" : "OVERWRITTEN");
 }
 
@@ -110,7 +115,7 @@ static void dump_one(struct process *p)
 
 void dump_process(pid_t pid)
 {
-    struct process *p = proc_lookup_locked(pid); /* lock-free on purpose */
+    struct process *p = proc_lookup_nolock(pid);
 
     if (p == NULL) {
         kprintf("dump: no process %d\n", pid);
@@ -128,5 +133,5 @@ static void dump_each(struct process *p, void *ctx)
 void dump_all_processes(void)
 {
     sched_dump();
-    proc_foreach_locked(dump_each, NULL); /* lock-free on purpose */
+    proc_foreach_nolock(dump_each, NULL);
 }

@@ -167,6 +167,7 @@ static void record_clear(struct process *p, const char *name)
     list_init(&p->zombies);
     list_init(&p->sibling);
     list_init(&p->regions);
+    list_init(&p->all_link);
 }
 
 struct process *proc_record_new(const char *name)

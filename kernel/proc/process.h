@@ -58,7 +58,9 @@ struct process_info {
     bool idle;                   /* the idle task */
     int exit_code;               /* valid once a zombie */
     wait_channel_t wait_channel; /* valid while blocked */
-    uint64_t slices;             /* timer ticks charged to it */
+    pid_t waits_for; /* blocked in wait_for_child: the child (-1 any); or 0 */
+    uint64_t slices; /* timer ticks charged to it */
+    uint64_t serial; /* spawn order, never reused: process_next's cursor */
 };
 
 /* Scheduler counters.  The per-state counts add up to processes. */
@@ -121,6 +123,15 @@ pid_t wait_for_child(pid_t target, int *exit_code);
 pid_t current_pid(void);
 /* Snapshot of process pid: 0, -ESRCH, or -EINVAL (out NULL). */
 int get_process(pid_t pid, struct process_info *out);
+/*
+ * List the live processes: the one spawned next after the one prev
+ * describes (prev NULL: the first, idle), in *out (out may be prev).
+ * Spawn order, so wrapped pids do not matter; each call is O(1) unless
+ * prev's process was reaped since (then O(live)).  A loop from NULL
+ * until it fails visits every process alive throughout once.  0, -ESRCH
+ * after the last, or -EINVAL (out NULL).
+ */
+int process_next(const struct process_info *prev, struct process_info *out);
 /* Log everything about one process / all of them.  Lock-free. */
 void dump_process(pid_t pid);
 void dump_all_processes(void);

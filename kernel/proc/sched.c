@@ -235,7 +235,8 @@ switch_misuse(const struct process *prev)
  * RUNNING (READY and queued, BLOCKED or ZOMBIE), then runs the next ready
  * process, or idle.  preempt says the timer forced it.
  */
-static bool switch_checked_locked(bool preempt)
+static inline __attribute__((always_inline)) bool
+switch_checked_locked(bool preempt)
 {
     struct process *prev = sched.current;
     struct process *next;

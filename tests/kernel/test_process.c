@@ -290,14 +290,15 @@ static void block_and_wake_counts(void)
     }
 }
 
-/* Processes counted by looking each pid up. */
+/* Processes counted by listing them. */
 static size_t count_processes(void)
 {
     struct process_info info;
     size_t n = 0;
 
-    for (pid_t pid = 0; pid <= proc_max_pid(); pid++) {
-        n += get_process(pid, &info) == 0;
+    for (int err = process_next(NULL, &info); err == 0;
+         err = process_next(&info, &info)) {
+        n++;
     }
     return n;
 }

@@ -78,20 +78,20 @@ static pid_t spawn(const char *name, process_entry_t entry, void *arg)
     return pid;
 }
 
-/* The counters agree with themselves and with a scan of every pid. */
+/* The counters agree with themselves and with a listing of every process. */
 static bool stats_add_up(void)
 {
     struct scheduler_stats st = scheduler_stats();
     size_t seen[PROCESS_NSTATES] = {0}, sum = 0, records = 0;
     bool ok = true;
 
-    for (pid_t pid = 0; pid <= proc_max_pid(); pid++) {
-        int s = state_of(pid);
+    struct process_info pi;
 
-        if (s >= 0) {
-            seen[s]++;
-            records++;
-        }
+    for (int err = process_next(NULL, &pi); err == 0;
+         err = process_next(&pi, &pi)) {
+        ok &= EXPECT_EQ(state_of(pi.pid), pi.state); /* the same record */
+        seen[pi.state]++;
+        records++;
     }
     for (int s = 0; s < PROCESS_NSTATES; s++) {
         sum += st.by_state[s];
@@ -120,6 +120,22 @@ static void run_expect_done(void)
     assert_false(sched_deadlocked());
     assert_int_equal(scheduler_stats().processes, 1);
     assert_int_equal(sched_check(), 0);
+}
+
+/* No test spawns this many processes. */
+#define NEVER_USED_PID (1 << 30)
+
+/* The serial of the newest process: what a spawn would change. */
+static uint64_t newest_serial(void)
+{
+    struct process_info pi;
+    uint64_t serial = 0;
+
+    for (int err = process_next(NULL, &pi); err == 0;
+         err = process_next(&pi, &pi)) {
+        serial = pi.serial;
+    }
+    return serial;
 }
 
 /* A process that returns its argument as its exit code. */
@@ -408,10 +424,11 @@ static bool hook_wakes_and_reschedules(void)
 {
     bool pending;
 
-    for (pid_t pid = 1; pid <= proc_max_pid(); pid++) {
-        struct process_info info;
+    struct process_info info;
 
-        if (get_process(pid, &info) == 0 && info.state == PROCESS_BLOCKED) {
+    for (int err = process_next(NULL, &info); err == 0;
+         err = process_next(&info, &info)) {
+        if (info.state == PROCESS_BLOCKED) {
             wake_channel(info.wait_channel);
         }
     }
@@ -515,7 +532,7 @@ static int lookup_controller(void *arg)
         {"blocked", blocked, 0, PROCESS_BLOCKED, 1},
         {"ready", ready, 0, PROCESS_READY, 1},
         {"reaped", reaped, -ESRCH, 0, 0},
-        {"never used", proc_max_pid() + 1, -ESRCH, 0, 0},
+        {"never used", NEVER_USED_PID, -ESRCH, 0, 0},
         {"huge", INT_MAX, -ESRCH, 0, 0},
         {"negative", -1, -ESRCH, 0, 0},
         {"very negative", INT_MIN, -ESRCH, 0, 0},
@@ -550,6 +567,65 @@ static void test_pid_lookup(void **state)
 {
     (void)state;
     spawn("init", lookup_controller, NULL);
+    run_expect_done();
+}
+
+/*
+ * Listing by process_next after the pids wrapped past INT32_MAX: every
+ * live process once, in spawn order, and the loop ends; also when the
+ * process the cursor points at is reaped between two calls.
+ */
+#define WRAP_KIDS 8
+
+static int wrap_chans[WRAP_KIDS];
+
+static int wrap_controller(void *arg)
+{
+    pid_t pids[WRAP_KIDS], want[WRAP_KIDS + 2] = {0, 1};
+    struct process_info pi;
+    int n = 0, err;
+
+    (void)arg;
+    proc_set_next_pid(INT32_MAX - WRAP_KIDS / 2 + 1);
+    for (int i = 0; i < WRAP_KIDS; i++) {
+        pids[i] = spawn("wrap", block_once, &wrap_chans[i]);
+        want[i + 2] = pids[i];
+    }
+    EXPECT_EQ(pids[WRAP_KIDS / 2 - 1], INT32_MAX);
+    EXPECT_EQ(pids[WRAP_KIDS / 2], 2); /* wrapped; 1 is me */
+    yield_now();                       /* all block */
+    for (err = process_next(NULL, &pi); err == 0 && n < WRAP_KIDS + 2;
+         err = process_next(&pi, &pi)) {
+        EXPECT_EQ(pi.pid, want[n++]);
+    }
+    EXPECT_EQ(err, -ESRCH);
+    EXPECT_EQ(n, WRAP_KIDS + 2);
+    /* The cursor's process is reaped between two calls. */
+    n = 0;
+    for (err = process_next(NULL, &pi); err == 0 && n < WRAP_KIDS + 2;
+         err = process_next(&pi, &pi)) {
+        EXPECT_EQ(pi.pid, want[n++]);
+        if (pi.pid == pids[WRAP_KIDS / 2]) {
+            wake_channel((wait_channel_t)&wrap_chans[WRAP_KIDS / 2]);
+            EXPECT_EQ(wait_for_child(pi.pid, NULL), pi.pid);
+            EXPECT_EQ(get_process(pi.pid, NULL), -EINVAL);
+        }
+    }
+    EXPECT_EQ(err, -ESRCH);
+    EXPECT_EQ(n, WRAP_KIDS + 2);
+    EXPECT_EQ(process_next(NULL, NULL), -EINVAL);
+    for (int i = 0; i < WRAP_KIDS; i++) {
+        wake_channel((wait_channel_t)&wrap_chans[i]);
+    }
+    while (wait_for_child(-1, NULL) > 0) {
+    }
+    return 0;
+}
+
+static void test_listing_after_pid_wrap(void **state)
+{
+    (void)state;
+    spawn("init", wrap_controller, NULL);
     run_expect_done();
 }
 
@@ -872,7 +948,7 @@ static int echild_controller(void *arg)
         {"a sibling (idle's child)", fam.sibling, -ECHILD},
         {"myself", current_pid(), -ECHILD},
         {"zero", 0, -EINVAL},
-        {"never used", proc_max_pid() + 1, -ECHILD},
+        {"never used", NEVER_USED_PID, -ECHILD},
         {"huge", INT_MAX, -ECHILD},
         {"below -1", -2, -EINVAL},
         {"INT_MIN", INT_MIN, -EINVAL},
@@ -1661,12 +1737,12 @@ static void test_deadlock_is_reported(void **state)
 struct snapshot {
     struct scheduler_stats st;
     struct heap_stats heap;
-    pid_t max_pid;
+    uint64_t newest; /* serial of the newest record */
 };
 
 static struct snapshot snap(void)
 {
-    return (struct snapshot){scheduler_stats(), heap_stats(), proc_max_pid()};
+    return (struct snapshot){scheduler_stats(), heap_stats(), newest_serial()};
 }
 
 static bool same_stats(const struct scheduler_stats *a,
@@ -1688,7 +1764,7 @@ static void assert_unchanged(const struct snapshot *a, const char *what)
 
     if (!same_stats(&a->st, &b.st) ||
         a->heap.bytes_in_use != b.heap.bytes_in_use ||
-        a->heap.live_allocs != b.heap.live_allocs || a->max_pid != b.max_pid ||
+        a->heap.live_allocs != b.heap.live_allocs || a->newest != b.newest ||
         sched_check() != 0) {
         fail_msg("%s changed something", what);
     }
@@ -1851,6 +1927,7 @@ int main(void)
         T(test_reschedule_only_when_pending),
         T(test_idle_runs_only_when_nothing_is_ready),
         T(test_pid_lookup),
+        T(test_listing_after_pid_wrap),
         T(test_block_and_wake),
         T(test_block_locked_releases_and_retakes),
         T(test_no_lost_wakeup_with_ticks_everywhere),
