@@ -40,13 +40,19 @@ TITLES = {
     "B5": ("B5 spawn+exit+wait", "ns per cycle"),
 }
 # The smoke test expects these benchmarks (TAP line each).
-EXPECTED = ["B1", "B2", "B3all", "B3one", "B4", "B5", "B6"]
+EXPECTED = ["B1", "B2", "B3all", "B3one", "B4", "B5", "B6", "B8"]
+B8_ORDERS = ["oldest-first", "newest-first"]
 B6_METRICS = {
     "bytes": "heap bytes per live process",
     "allocs": "heap allocations per live process",
-    "retained": "heap bytes held after reaping (grown table)",
+    "retained": "heap bytes held after 1,000 were reaped",
     "record": "sizeof(struct process)",
     "stack": "kernel stack",
+}
+B8_METRICS = {
+    "cycle_us": "us per process, spawn + run + reap",
+    "spawn_us": "us per process, spawn alone",
+    "reap_us": "us per process, reaping alone",
 }
 KERNEL_TARGETS = {  # name: most instructions (the issue's targets)
     "kernel_null_syscall": 80,
@@ -211,6 +217,14 @@ def smoke():
         else:
             res.parse(lines)
     for bench in EXPECTED:
+        if bench == "B8":
+            vals = {k[1]: v for k, v in res.values.items() if k[0] == "B8"
+                    and k[3] == "cycle_us"}
+            ok = len(vals) == 2 and all(v > 0 for v in vals.values())
+            tests.append((ok, "B8 spawn and reap N=1k: %s us per process" %
+                          (", ".join("%s %.2f" % kv for kv in
+                                     sorted(vals.items())) or "no number")))
+            continue
         if bench == "B6":
             vals = [v for k, v in res.values.items() if k[0] == "B6"
                     and k[3] == "bytes"]
@@ -343,6 +357,13 @@ def targets(res):
             g = ratio((bench, "xv6-scan", 100000), (bench, "xv6-scan", 1000))
             out.append(("%s xv6 scan grows linearly (100k vs 1k)" % bench,
                         "%.0fx" % g, ">= 50x (linear: 100x)", g >= 50))
+    for order in B8_ORDERS:
+        small = res.values.get(("B8", order, 1000, "cycle_us"))
+        big = res.values.get(("B8", order, 100000, "cycle_us"))
+        if small and big:
+            out.append(("B8 %s: 100k within 2x of 1k per process" % order,
+                        "%.2fx (%.2f vs %.2f us)" % (big / small, big, small),
+                        "<= 2x", big / small <= 2))
     m = res.median.get(("B5", "kairos", 0))
     if m is not None:
         out.append(("B5 spawn+exit+wait cycle", "%.0f ns" % m, "<= 100 ns",
@@ -413,15 +434,25 @@ def print_table(res, rows, tg, mach, out=None):
         say("  " + "  ".join("N=%s: %.0f" % (fmt_n(n), v) for n, v in b6))
         if ret is not None:
             say("  after 1,000 processes were reaped the heap held %.0f "
-                "bytes more than before (the grown process table and "
-                "wait-queue buckets)" % ret)
+                "bytes more than before" % ret)
+    b8 = sorted((k[2], k[1], v) for k, v in res.values.items()
+                if k[0] == "B8" and k[3] == "cycle_us")
+    if b8:
+        say()
+        say("B8 spawn N live processes, then reap them all: us per process "
+            "(spawn + run + reap; spawn / reap alone):")
+        for n, order, v in b8:
+            sp = res.values.get(("B8", order, n, "spawn_us"))
+            rp = res.values.get(("B8", order, n, "reap_us"))
+            say("  N=%-5s %-13s %7.2f  (%.2f / %.2f)" %
+                (fmt_n(n), order, v, sp or 0, rp or 0))
     if res.kernel:
         say()
         say("Kernel (QEMU -icount, guest instructions per operation):")
         for name, value, unit in res.kernel:
             say("  %-28s %10.0f %s" % (name, value, unit))
     say()
-    say("Targets (issue #4):")
+    say("Targets (issues #4 and #8):")
     for name, got, limit, met in tg:
         say("  %-50s %-22s %-22s %s" % (name, got, limit,
                                         "met" if met else "MISSED"))
@@ -447,10 +478,15 @@ def write_outputs(res, rows, tg, mach, dumps):
         for r in rows:
             f.write(",".join(cell(r.get(c)) for c in cols) + "\n")
         for (b, impl, n, metric), v in sorted(res.values.items()):
-            r = {"bench": b, "workload": "B6 memory: " +
-                 B6_METRICS.get(metric, metric), "impl": impl, "n": n,
-                 "value": v,
-                 "value_unit": "allocs" if metric == "allocs" else "bytes"}
+            if b == "B8":
+                r = {"bench": b, "workload": "B8 spawn and reap: " +
+                     B8_METRICS.get(metric, metric), "impl": impl, "n": n,
+                     "value": v, "value_unit": "us"}
+            else:
+                r = {"bench": b, "workload": "B6 memory: " +
+                     B6_METRICS.get(metric, metric), "impl": impl, "n": n,
+                     "value": v,
+                     "value_unit": "allocs" if metric == "allocs" else "bytes"}
             f.write(",".join(cell(r.get(c)) for c in cols) + "\n")
         for name, value, unit in res.kernel:
             r = {"bench": "kernel", "workload": name, "impl": "kairos",
@@ -496,12 +532,18 @@ def charts(res):
          "ns per wake", [("B4", "kairos", "Kairos wake_channel"),
                          ("B4", "xv6-scan", "xv6 full-scan wakeup")]),
     ]
+    b8 = [("B8", o, "Kairos, reaped " + o.replace("-", " ")) for o in B8_ORDERS]
     made = []
     if not shutil.which("gnuplot"):
         log("bench: gnuplot not found, no charts")
         return made
+    b8_values = {(b, i, n): v for (b, i, n, m), v in res.values.items()
+                 if b == "B8" and m == "cycle_us"}
+    specs.append(("b8_reap", "B8 spawn N live processes, then reap them all",
+                  "us per process", b8))
     for name, title, ylabel, series in specs:
-        ns = sorted({k[2] for k in res.median
+        src = b8_values if name == "b8_reap" else res.median
+        ns = sorted({k[2] for k in src
                      if any(k[0] == s[0] for s in series)})
         if not ns:
             continue
@@ -509,7 +551,7 @@ def charts(res):
         with open(dat, "w") as f:
             f.write("N " + " ".join('"%s"' % s[2] for s in series) + "\n")
             for n in ns:
-                vals = [res.median.get((b, i, n)) for b, i, _ in series]
+                vals = [src.get((b, i, n)) for b, i, _ in series]
                 f.write("%d %s\n" % (n, " ".join(
                     "NaN" if v is None else "%.4f" % v for v in vals)))
         png = os.path.join(OUT, name + ".png")

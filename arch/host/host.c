@@ -23,7 +23,8 @@
 
 #define HOST_HUGE_PAGE (2UL << 20) /* the physmap's page size */
 
-static void *arena; /* the machine's memory, from the last host_init */
+static void *arena;        /* the machine's memory, from the last host_init */
+static size_t arena_bytes; /* its size */
 
 static void stdout_sink(const char *buf, size_t len)
 {
@@ -38,6 +39,7 @@ static void forget_machine(void)
     heap_reset();
     free(arena);
     arena = NULL;
+    arena_bytes = 0;
 }
 
 int arch_machine_init(void)
@@ -46,6 +48,15 @@ int arch_machine_init(void)
         return 0; /* host_init, or a test's own frame_init, came first */
     }
     return host_init(HOST_MEMORY_DEFAULT);
+}
+
+void host_prefault(void)
+{
+    volatile uint8_t *m = arena;
+
+    for (size_t i = 0; m != NULL && i < arena_bytes; i += PAGE_SIZE) {
+        m[i] = m[i]; /* keeps what the kernel wrote (the frame map) */
+    }
 }
 
 int host_init(size_t bytes)
@@ -70,6 +81,7 @@ int host_init(size_t bytes)
     /* The kernel maps RAM with 2 MiB pages (the physmap); ask Linux for
      * the same, so the host's TLB behaviour is the kernel's.  Advice only. */
     madvise(arena, bytes, MADV_HUGEPAGE);
+    arena_bytes = bytes;
     r = (struct mem_range){(uintptr_t)arena, bytes, MEM_USABLE};
     if (frame_init(&r, 1, NULL, 0) != 0) {
         return -ENOMEM;

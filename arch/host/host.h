@@ -93,4 +93,13 @@ void host_reset(void);
  */
 int host_init(size_t bytes);
 
+/*
+ * Touch every page of the machine's memory now, keeping its contents, so
+ * that Linux's first-touch page faults (zeroing a fresh page) are not paid
+ * later inside something being measured: the frame allocator hands out
+ * frames next-fit, so a long benchmark keeps reaching memory it never
+ * touched.  For benchmarks; costs a pass over the memory.
+ */
+void host_prefault(void);
+
 #endif

@@ -136,6 +136,7 @@ int main(void)
         fprintf(stderr, "b8: cannot start the machine\n");
         return 1;
     }
+    host_prefault(); /* or each cycle pays Linux's first touch of frames */
     if (spawn_kernel_process("controller", controller, NULL) < 0) {
         return 1;
     }

@@ -472,6 +472,44 @@ static void memory_baseline_after_1000_cycles(void)
     KT_EQ(heap_stats().live_allocs, cold.live_allocs);
 }
 
+/*
+ * 1,000 children alive at once (the table and wait buckets grow to 4,096
+ * slots), then all reaped: the table shrinks back, and after trimming the
+ * record cache and the heap's spare pool, heap bytes, live allocations and
+ * free frames equal what they were before the burst, exactly.
+ */
+#define BURST 1000
+
+static void memory_baseline_after_1000_live(void)
+{
+    static pid_t pids[BURST];
+    struct heap_stats h0;
+    struct frame_stats f0;
+    int spawned = 0, reaped = 0, code;
+
+    proc_cache_trim();
+    heap_trim();
+    h0 = heap_stats();
+    f0 = frame_stats();
+    for (int i = 0; i < BURST; i++) {
+        pids[i] = spawn_kernel_process("burst", block_on, &chan_c);
+        spawned += pids[i] > 1;
+    }
+    KT_EQ(spawned, BURST);
+    KT_ASSERT(wait_state(pids[BURST - 1], PROCESS_BLOCKED, 10));
+    KT_EQ(wake_channel((wait_channel_t)&chan_c), BURST);
+    for (int i = 0; i < BURST; i++) {
+        reaped += wait_for_child(pids[i], &code) == pids[i] && code == 0;
+    }
+    KT_EQ(reaped, BURST);
+    proc_cache_trim();
+    heap_trim();
+    KT_EQ(heap_stats().bytes_in_use, h0.bytes_in_use);
+    KT_EQ(heap_stats().live_allocs, h0.live_allocs);
+    KT_EQ(frame_stats().free, f0.free);
+    KT_EQ(heap_check(), 0);
+}
+
 static int dump_target(void *arg)
 {
     (void)arg;
@@ -569,6 +607,7 @@ static const struct ktest_case process_cases[] = {
     {"spinners_both_progress", spinners_both_progress},
     {"default_descriptors", default_descriptors},
     {"memory_baseline_after_1000_cycles", memory_baseline_after_1000_cycles},
+    {"memory_baseline_after_1000_live", memory_baseline_after_1000_live},
     {"dump_holds_fields", dump_holds_fields},
     {"records_cache_line_aligned", records_cache_line_aligned},
 };
