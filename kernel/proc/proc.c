@@ -125,6 +125,7 @@ static int resize_locked(size_t n)
     struct list *buckets = kcalloc(n, sizeof(*buckets));
     struct list *l;
 
+    KASSERT(holding(&sched_lock));
     if (t == NULL || buckets == NULL) {
         kfree(t);
         kfree(buckets);
@@ -144,6 +145,7 @@ static int resize_locked(size_t n)
 /* Halve the table while it is less than 1/8 full (see the top). */
 static void maybe_shrink_locked(void)
 {
+    KASSERT(holding(&sched_lock));
     while (capacity > PROC_TABLE_INITIAL && nrecords * 8 < capacity) {
         if (resize_locked(capacity / 2) != 0) {
             return; /* no memory for the smaller one: try at the next reap */
@@ -157,6 +159,7 @@ static void maybe_shrink_locked(void)
  */
 static pid_t alloc_pid_locked(void)
 {
+    KASSERT(holding(&sched_lock));
     if ((nrecords + 1) * 2 > capacity) {
         int err = capacity * 2 > PROC_TABLE_MAX ? -EAGAIN
                                                 : resize_locked(capacity * 2);
@@ -177,6 +180,7 @@ static pid_t alloc_pid_locked(void)
 
 static void table_insert_locked(struct process *p)
 {
+    KASSERT(holding(&sched_lock));
     slot_insert(table, capacity, p);
     nrecords++;
     p->serial = next_serial++;
@@ -187,6 +191,7 @@ static void table_remove_locked(struct process *p)
 {
     struct process **link = &table[(size_t)p->pid & (capacity - 1)];
 
+    KASSERT(holding(&sched_lock));
     while (*link != p) {
         link = &(*link)->hash_next;
     }
@@ -320,6 +325,7 @@ pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
 /* Who adopts orphans: init while it lives, then idle (which reaps them). */
 static struct process *adopter_locked(const struct process *dying)
 {
+    KASSERT(holding(&sched_lock));
     if (init_proc != NULL && init_proc != dying &&
         init_proc->state != PROCESS_ZOMBIE) {
         return init_proc;
@@ -334,6 +340,7 @@ static void reparent_children_locked(struct process *p)
     bool zombies = !list_empty(&p->zombies);
     struct list *l;
 
+    KASSERT(holding(&sched_lock));
     while ((l = list_pop_front(&p->children)) != NULL) {
         list_entry(l, struct process, sibling)->parent = to;
         list_push_back(&to->children, l);
@@ -381,6 +388,7 @@ static pid_t reap_locked(struct process *z, int *exit_code)
 {
     pid_t pid = z->pid;
 
+    KASSERT(holding(&sched_lock));
     KASSERT(z->state == PROCESS_ZOMBIE);
     if (exit_code != NULL) {
         *exit_code = z->exit_code;
@@ -396,6 +404,7 @@ void proc_reap_idle_children_locked(void)
 {
     struct process *idle = sched_idle_locked();
 
+    KASSERT(holding(&sched_lock));
     while (!list_empty(&idle->zombies)) {
         reap_locked(list_entry(idle->zombies.next, struct process, sibling),
                     NULL);
@@ -408,6 +417,7 @@ static int find_zombie_locked(struct process *p, pid_t target,
 {
     struct process *c;
 
+    KASSERT(holding(&sched_lock));
     if (target == -1) {
         if (!list_empty(&p->zombies)) {
             *out = list_entry(p->zombies.next, struct process, sibling);
@@ -457,6 +467,7 @@ pid_t wait_for_child(pid_t target, int *exit_code)
 
 static void info_fill_locked(const struct process *p, struct process_info *out)
 {
+    KASSERT(holding(&sched_lock));
     out->pid = p->pid;
     out->ppid = p->parent != NULL ? p->parent->pid : 0;
     kstrlcpy(out->name, p->name, sizeof(out->name));
@@ -495,6 +506,7 @@ static struct list *next_after_locked(pid_t pid, uint64_t serial)
     struct process *p = proc_lookup_locked(pid);
     struct list *l;
 
+    KASSERT(holding(&sched_lock));
     if (p != NULL && p->serial == serial) {
         return p->all_link.next;
     }

@@ -2,9 +2,10 @@
  * Process internals shared by the core's process, scheduler, syscall and
  * shell code.  Programs use kernel/proc/process.h; this header is the kernel's.
  *
- * Locking: one lock, sched_lock (kernel/proc/sched.c), guards the process table,
- * the run queue, the wait queues, every process's scheduling state and its
- * family links.  See the top of kernel/proc/sched.c for the rules.
+ * Locking: one lock, sched_lock (kernel/proc/sched.c), guards the process
+ * table, the run queue, the wait queues, every process's scheduling state
+ * and its family links.  The order of every lock in the tree is in
+ * docs/locks.md.
  */
 #ifndef KAIROS_PROC_H
 #define KAIROS_PROC_H
@@ -42,31 +43,21 @@ struct region {
 
 struct process {
     /*
-     * First, the fields every switch reads or writes, so that they share
-     * one cache line (records are PROC_RECORD_ALIGN-aligned): with
+     * sched_lock must be held when using these, the fields every switch
+     * reads or writes.  They come first so that they share one cache line
+     * (records are PROC_RECORD_ALIGN-aligned, asserted in proc_mem.c): with
      * thousands of processes each switch then misses on one line of the
-     * record instead of two or three.  sched_lock guards them; idle is
-     * constant.
+     * record instead of two or three.  idle sits here too, constant.
      */
     struct arch_context context; /* saved registers while not running */
     enum process_state state;
     unsigned slice_left;    /* ticks left in the current slice */
-    bool idle;              /* the idle task (pid 0) */
+    bool idle;              /* the idle task (pid 0); constant */
     struct list queue_link; /* in the run queue or a wait bucket */
 
-    /* Set at spawn, constant while the record lives: */
-    pid_t pid;
-    char name[PROCESS_NAME_MAX];
-    process_entry_t entry; /* what the process runs, and its argument */
-    void *arg;
-    uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
-
-    /* sched_lock guards these: */
+    /* sched_lock must be held when using these: */
     wait_channel_t channel;    /* while BLOCKED */
     pid_t waits_for;           /* blocked in wait_child: its target (-1 any) */
-    uint64_t serial;           /* spawn order, never reused (process_next) */
-    struct list all_link;      /* in the list of every record (proc.c) */
-    struct process *hash_next; /* next in its table slot's chain */
     uint64_t slices;           /* ticks charged, ever */
     uint64_t preemptions;      /* times the timer took the CPU from it */
     int exit_code;             /* once ZOMBIE */
@@ -74,14 +65,28 @@ struct process {
     struct list children;      /* live children, by sibling */
     struct list zombies;       /* exited children not yet reaped, by sibling */
     struct list sibling;       /* in parent->children or parent->zombies */
+    uint64_t serial;           /* spawn order, never reused (process_next) */
+    struct list all_link;      /* in the list of every record (proc.c) */
+    struct process *hash_next; /* next in its table slot's chain */
+    unsigned check_mark;       /* sched_check's visit stamp */
 
-    /* Owned by the process while it runs, then by whoever reaps it: */
+    /*
+     * No lock: set at spawn before the record is published under
+     * sched_lock, then constant while the record lives.
+     */
+    pid_t pid;
+    char name[PROCESS_NAME_MAX];
+    process_entry_t entry; /* what the process runs, and its argument */
+    void *arg;
+    uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
+
+    /*
+     * No lock: used only by the process itself while it runs (and read
+     * under sched_lock by process_descriptor), then by whoever reaps it.
+     */
     struct file_descriptor fds[MAX_FDS];
     struct list regions; /* struct region, newest first */
     size_t region_bytes; /* sum of their sizes */
-
-    /* Debugging: */
-    unsigned check_mark; /* sched_check's visit stamp (sched_lock) */
 };
 
 extern struct spinlock sched_lock;

@@ -8,6 +8,7 @@
  */
 #include "klog.h"
 #include "driver.h"
+#include "printf.h"
 #include "proc.h"
 #include "sched.h"
 
@@ -95,12 +96,18 @@ static void dump_regions(const struct process *p)
 
 static void dump_one(struct process *p)
 {
-    kprintf("pid %d ppid %d name %.*s state %s%s channel 0x%lx slices %lu "
+    char chan[32] = "";
+
+    if (p->state == PROCESS_BLOCKED) { /* a channel means nothing otherwise */
+        ksnprintf(chan, sizeof(chan), " channel 0x%lx",
+                  (unsigned long)p->channel);
+    }
+    kprintf("pid %d ppid %d name %.*s state %s%s%s slices %lu "
             "preemptions %lu\n",
             p->pid, p->parent != NULL ? p->parent->pid : 0,
             PROCESS_NAME_MAX - 1, p->name, proc_state_name(p->state),
-            p->idle ? " (idle)" : "", (unsigned long)p->channel,
-            (unsigned long)p->slices, (unsigned long)p->preemptions);
+            p->idle ? " (idle)" : "", chan, (unsigned long)p->slices,
+            (unsigned long)p->preemptions);
     if (p->state == PROCESS_ZOMBIE) {
         kprintf("  exit code %d\n", p->exit_code);
     }

@@ -3,8 +3,10 @@
  *
  * Every kernel stack is a REGION_STACK region of PROC_STACK_SIZE bytes. A
  * fresh one is filled with PROC_STACK_FILL, so a dump can tell how deep the
- * stack ever went (the high-water mark), and its lowest words hold a canary
- * that every switch away from the process checks (sched.c).
+ * stack ever went (the high-water mark), and its lowest words hold a canary.
+ * The timer tick checks the running process's canary (sched_tick), reaping
+ * checks all of it (proc_record_put_locked), and so do dumps; the switch
+ * does not (sched.c says why).
  *
  * Reaped records keep their stack and wait in a small cache (sched_lock
  * guards it) for the next spawn, which then costs no allocation and no
@@ -233,6 +235,7 @@ void proc_record_destroy(struct process *p)
 
 void proc_record_put_locked(struct process *p)
 {
+    KASSERT(holding(&sched_lock));
     if (!proc_stack_intact(p)) {
         panic("kernel stack overflow in pid %d (%s), found at reaping", p->pid,
               p->name);
@@ -257,6 +260,7 @@ void proc_cache_trim_locked(void)
 {
     struct list *l;
 
+    KASSERT(holding(&sched_lock));
     while ((l = list_pop_front(&cache)) != NULL) {
         proc_record_destroy(list_entry(l, struct process, sibling));
     }

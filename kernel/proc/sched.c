@@ -2,15 +2,11 @@
  * The scheduler: run queue, wait queues, the switch, preemption, blocking,
  * waking, and the idle loop.
  *
- * Lock rules (the whole process core follows them):
+ * Locks: the order of every lock in the tree, and what each guards, is
+ * the one table in docs/locks.md.  Here:
  *  - sched_lock guards the process table and pid allocation (proc.c), the
- *    run queue, the wait queues, the counters in `sched` below, and in each
- *    process its state, queue_link, channel, context, slices, exit code and
- *    family links (parent, children, zombies, sibling).
- *  - Order: a caller's own lock (block_current_locked's lk), then
- *    sched_lock, then heap_lock, frame_lock, log_lock.  Interrupt
- *    handlers take sched_lock (timer ticks, wakeups); like every spinlock it
- *    is held with interrupts off.
+ *    run queue, the wait queues, the counters in `sched` below, and the
+ *    fields of struct process grouped under it (proc.h).
  *  - Every context switch goes through switch_checked_locked (xv6's
  *    sched()), which panics unless sched_lock and no other lock is held,
  *    interrupts are off and the caller has left RUNNING.  The lock is
@@ -80,6 +76,7 @@ bool sched_deadlocked(void)
 void sched_init_locked(struct process *idle, struct list *buckets,
                        size_t nbuckets)
 {
+    KASSERT(holding(&sched_lock));
     runqueue_init(&sched.rq);
     waitq_init(&sched.wq, buckets, nbuckets);
     sched.zombies = 0;
@@ -96,6 +93,7 @@ struct list *sched_reset_locked(void)
 {
     struct list *buckets = sched.wq.buckets;
 
+    KASSERT(holding(&sched_lock));
     runqueue_init(&sched.rq);
     sched.wq = (struct waitq_table){NULL, 0, 0};
     sched.current = NULL;
@@ -141,14 +139,18 @@ void sched_dump(void)
 
 struct process *sched_idle_locked(void)
 {
+    KASSERT(holding(&sched_lock));
     return sched.idle;
 }
 
 struct list *sched_rehash_locked(struct list *buckets, size_t n)
 {
+    KASSERT(holding(&sched_lock));
     return waitq_rehash(&sched.wq, buckets, n);
 }
 
+/* Not asserted here, being on the switch path: its callers are the
+ * switch (checked) and wake_channel_locked (asserted). */
 static inline void make_ready_locked(struct process *p)
 {
     p->state = PROCESS_READY;
@@ -159,6 +161,7 @@ static inline void make_ready_locked(struct process *p)
 
 void sched_admit_locked(struct process *p)
 {
+    KASSERT(holding(&sched_lock));
     p->state = PROCESS_READY;
     sched.processes++;
     runqueue_enqueue(&sched.rq, p);
@@ -166,6 +169,7 @@ void sched_admit_locked(struct process *p)
 
 void sched_forget_locked(struct process *p)
 {
+    KASSERT(holding(&sched_lock));
     KASSERT(p->state == PROCESS_ZOMBIE);
     sched.zombies--;
     sched.processes--;
@@ -173,6 +177,7 @@ void sched_forget_locked(struct process *p)
 
 void sched_zombie_locked(struct process *p)
 {
+    KASSERT(holding(&sched_lock));
     KASSERT(p == sched.current);
     p->state = PROCESS_ZOMBIE;
     sched.zombies++;
@@ -340,8 +345,16 @@ int block_current_locked(wait_channel_t channel, struct spinlock *lk)
     if (p == NULL || p->idle) {
         return -EINVAL;
     }
+    /*
+     * lk may be sched_lock itself: block_current and wait_child test their
+     * condition under it.  Then there is nothing to hand over; the switch
+     * requires sched_lock alone, so any other lk is released, but only
+     * once sched_lock is held: a waker that changes the condition under lk
+     * and then calls wake_channel (which takes sched_lock) finds this
+     * process on its wait queue, so no wakeup is lost.
+     */
     if (lk != &sched_lock) {
-        spin_lock(&sched_lock); /* lk is released only once we hold this */
+        spin_lock(&sched_lock);
         spin_unlock(lk);
     }
     p->channel = channel;
@@ -373,6 +386,7 @@ size_t wake_channel_locked(wait_channel_t channel)
 {
     size_t n;
 
+    KASSERT(holding(&sched_lock));
     if (sched.idle == NULL) {
         return 0;
     }

@@ -46,7 +46,7 @@ size_t waitq_wake(struct waitq_table *t, wait_channel_t channel,
     while (l != head) {
         struct process *p = list_entry(l, struct process, queue_link);
 
-        l = l->next; /* wake() unlinks p */
+        l = l->next; /* waitq_remove unlinks p */
         if (p->channel == channel) {
             waitq_remove(t, p);
             wake(p);

@@ -1884,6 +1884,7 @@ static int dumper(void *arg)
     dump_process(99999);
     dump_all_processes();
     wake_channel(0xD0D0);
+    dump_process(c); /* ready now: its old channel is not shown */
     return wait_for_child(c, NULL) == c ? 0 : 1;
 }
 
@@ -1899,6 +1900,7 @@ static void test_dump_holds_its_fields(void **state)
         "no process 99999",
         "pid 0 ppid 0 name idle",
         "scheduler:",
+        "pid 2 ppid 1 name dumped state ready slices",
     };
 
     (void)state;
