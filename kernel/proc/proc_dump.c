@@ -52,13 +52,12 @@ static void dump_stack(const struct process *p)
         kprintf("  stack: the boot stack (idle)\n");
         return;
     }
-    kprintf("  stack: [%p, %p) %lu bytes, starts %lu below the top, "
-            "high-water %lu bytes, canary %s\n",
+    kprintf("  stack: [%p, %p) %lu bytes, high-water %lu bytes, canary %s, "
+            "starts %lu below the top\n",
             (void *)p->stack, (void *)(p->stack + PROC_STACK_SIZE),
-            (unsigned long)PROC_STACK_SIZE,
-            (unsigned long)proc_stack_colour(p->pid),
-            (unsigned long)stack_high_water(p),
-            proc_stack_intact(p) ? "intact" : "OVERWRITTEN");
+            (unsigned long)PROC_STACK_SIZE, (unsigned long)stack_high_water(p),
+            proc_stack_intact(p) ? "intact" : "OVERWRITTEN",
+            (unsigned long)proc_stack_colour(p->pid));
 }
 
 static void dump_fds(const struct process *p)

@@ -1901,6 +1901,7 @@ static void test_dump_holds_its_fields(void **state)
         "pid 0 ppid 0 name idle",
         "scheduler:",
         "pid 2 ppid 1 name dumped state ready slices",
+        "canary intact, starts 640 below the top", /* pid 2's colour */
     };
 
     (void)state;
