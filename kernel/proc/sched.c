@@ -276,7 +276,8 @@ bool schedule_locked(void)
 }
 
 /* Give up the CPU while still runnable: back on the run queue, then switch. */
-static bool requeue_and_switch_locked(bool preempt)
+static inline __attribute__((always_inline)) bool
+requeue_and_switch_locked(bool preempt)
 {
     make_ready_locked(sched.current);
     return switch_checked_locked(preempt);
