@@ -227,6 +227,26 @@ static void wait4_status_encoding(void)
     KT_EQ(sys_wait4(pid, NULL, 0, NULL), -ECHILD); /* second wait */
 }
 
+/* The status pointer is the caller's: misaligned ones get the status too,
+ * and the bytes around it stay as they were. */
+static void wait4_misaligned_status(void)
+{
+    unsigned char buf[12];
+
+    for (int off = 1; off < 4; off++) {
+        pid_t pid = spawn_kernel_process("exiter", return_arg,
+                                         (void *)(intptr_t)(off + 40));
+        int got;
+
+        memset(buf, 0xAA, sizeof(buf));
+        KT_EQ(sys_wait4(pid, (int *)(void *)(buf + off), 0, NULL), pid);
+        memcpy(&got, buf + off, sizeof(got));
+        KT_EQ(got, (off + 40) << 8);
+        KT_EQ(buf[off - 1], 0xAA);
+        KT_EQ(buf[off + sizeof(int)], 0xAA);
+    }
+}
+
 /* Bad wait4 calls fail before waiting: the child is still there after. */
 static void wait4_bad_arguments(void)
 {
@@ -432,6 +452,7 @@ static const struct ktest_case syscall_cases[] = {
     {"unknown_numbers", unknown_numbers},
     {"sched_yield_runs_others", sched_yield_runs_others},
     {"wait4_status_encoding", wait4_status_encoding},
+    {"wait4_misaligned_status", wait4_misaligned_status},
     {"wait4_bad_arguments", wait4_bad_arguments},
     {"registers_preserved", registers_preserved},
     {"interrupt_state_preserved", interrupt_state_preserved},
