@@ -37,8 +37,8 @@ static int wait_misaligned(void *arg)
         int want = (off + 40) << 8, got;
 
         memset(status_buf, 0xAA, sizeof(status_buf));
-        EXPECT_EQ(arch_syscall(SYS_wait4, child, (long)(status_buf + off), 0,
-                               0, 0, 0),
+        EXPECT_EQ(arch_syscall(SYS_wait4, child, (long)(status_buf + off), 0, 0,
+                               0, 0),
                   child);
         memcpy(&got, status_buf + off, sizeof(got));
         EXPECT_EQ(got, want);
