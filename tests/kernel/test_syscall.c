@@ -26,6 +26,11 @@ long syscall_clobbers(long nr);
 static struct gate gate;
 static volatile pid_t seen_pid, seen_ppid;
 
+static int return_arg(void *arg)
+{
+    return (int)(intptr_t)arg;
+}
+
 static void reset_gate(void)
 {
     gate = (struct gate)GATE_INIT("syscall gate");
@@ -139,6 +144,50 @@ static void read_only_buffers(void)
     KT_EQ(strcmp(constant, "read-only"), 0);
 }
 
+/* The physmap alias of an address in the image. */
+static void *physmap_alias(const void *p)
+{
+    return arch_phys_to_virt(arch_virt_to_phys(p));
+}
+
+static int status_sink; /* in .bss: writable through both aliases */
+
+/*
+ * The image's read-only part is read-only through the physmap too: the
+ * calls that would write it get -EFAULT and it is unchanged, while the
+ * alias of writable data takes a status.
+ */
+static void read_only_through_physmap(void)
+{
+    static const char constant[16] = "read-only";
+    char *alias = physmap_alias(constant);
+    char *text = physmap_alias((const void *)(uintptr_t)bad_buffers);
+    char *boot = (char *)arch_phys_to_virt(KERNEL_PHYS);
+    uint8_t text_before[4];
+    pid_t pid;
+
+    memcpy(text_before, text, sizeof(text_before));
+    KT_ASSERT((uintptr_t)alias != (uintptr_t)constant);
+    KT_EQ(strcmp(alias, "read-only"), 0); /* the same bytes */
+    KT_EQ(sys_wait4(-1, (int *)(void *)alias, 0, NULL), -EFAULT);
+    KT_EQ(sys_wait4(-1, (int *)(void *)(alias + 1), 0, NULL), -EFAULT);
+    KT_EQ(sys_read(0, alias, 4), -EFAULT);
+    KT_EQ(sys_read(0, text, 4), -EFAULT);
+    KT_EQ(sys_read(0, boot, 4), -EFAULT);
+    KT_EQ(sys_read(0, (char *)(KERNEL_VMA + KERNEL_PHYS), 4), -EFAULT);
+    KT_EQ(sys_write(1, alias, 0), 0);
+    KT_ASSERT(arch_access_ok(alias, sizeof(constant), false));
+    KT_ASSERT(!arch_access_ok(alias, sizeof(constant), true));
+    KT_ASSERT(!arch_access_ok(alias - 8, 16, true)); /* overlaps its start */
+    KT_EQ(strcmp(constant, "read-only"), 0);
+    KT_EQ(memcmp(text, text_before, sizeof(text_before)), 0);
+
+    pid = spawn_kernel_process("exiter", return_arg, (void *)9);
+    status_sink = 0;
+    KT_EQ(sys_wait4(pid, physmap_alias(&status_sink), 0, NULL), pid);
+    KT_EQ(status_sink, 9 << 8);
+}
+
 static void bad_lengths(void)
 {
     char buf[8];
@@ -171,11 +220,6 @@ static void unknown_numbers(void)
     for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
         KT_EQ(arch_syscall(nrs[i], 1, 2, 3, 4, 5, 6), -ENOSYS);
     }
-}
-
-static int return_arg(void *arg)
-{
-    return (int)(intptr_t)arg;
 }
 
 static void sched_yield_runs_others(void)
@@ -448,6 +492,7 @@ static const struct ktest_case syscall_cases[] = {
     {"bad_descriptors", bad_descriptors},
     {"bad_buffers", bad_buffers},
     {"read_only_buffers", read_only_buffers},
+    {"read_only_through_physmap", read_only_through_physmap},
     {"bad_lengths", bad_lengths},
     {"unknown_numbers", unknown_numbers},
     {"sched_yield_runs_others", sched_yield_runs_others},
