@@ -485,6 +485,82 @@ static void read_error_returned(void)
     KT_EQ(n, -EIO);
 }
 
+/* Idle until n more ticks have passed; false if they never come. */
+static bool idle_ticks(uint64_t n)
+{
+    uint64_t end = timer_ticks() + n;
+
+    for (int wakeups = 0; wakeups < 10000 && timer_ticks() < end; wakeups++) {
+        arch_cpu_idle();
+    }
+    return timer_ticks() >= end;
+}
+
+/* TSC cycles per timer tick, measured across idle ticks (which all come);
+ * 0 if the ticks do not come. */
+static uint64_t cycles_per_tick(void)
+{
+    uint64_t t0, c0;
+
+    if (!idle_ticks(1)) { /* start on a tick */
+        return 0;
+    }
+    t0 = timer_ticks();
+    c0 = arch_cycles();
+    if (!idle_ticks(5)) {
+        return 0;
+    }
+    return (arch_cycles() - c0) / (timer_ticks() - t0);
+}
+
+static char long_out[64 * 1024]; /* TAP comment lines, 64 bytes each */
+
+/*
+ * 64 KiB writes to fd leave interrupts on between chunks (KLOG_CHUNK), so
+ * the timer ticks that fall due while they run arrive.  Time comes from
+ * the TSC, calibrated against idle ticks: ticks cannot measure their own
+ * loss.  Writes repeat until at least 10 ticks were due; at least half
+ * must have arrived (with interrupts off for a whole write, 1 in 44 did).
+ */
+static void ticks_arrive_during_writes(int fd, const char *what)
+{
+    uint64_t per_tick = cycles_per_tick(), t0, c0, due, got;
+    int writes = 0;
+
+    KT_ASSERT(per_tick > 0);
+    for (size_t i = 0; i < sizeof(long_out); i++) {
+        long_out[i] = i % 64 == 63 ? '\n' : i % 64 < 2 ? "# "[i % 64] : 'w';
+    }
+    t0 = timer_ticks();
+    c0 = arch_cycles();
+    while (writes < 64 && arch_cycles() - c0 < 10 * per_tick) {
+        KT_EQ(sys_write(fd, long_out, sizeof(long_out)), sizeof(long_out));
+        writes++;
+    }
+    due = (arch_cycles() - c0) / per_tick;
+    got = timer_ticks() - t0;
+    kprintf("# %s: %d writes of 64 KiB, %lu ticks due, %lu arrived\n", what,
+            writes, (unsigned long)due, (unsigned long)got);
+    KT_ASSERT(due >= 10);
+    KT_ASSERT(got * 2 >= due);
+}
+
+/* The console (every sink and the log), and the serial and VGA devices. */
+static void long_write_lets_ticks_through(void)
+{
+    static const char *const devs[] = {"serial0", "vga"};
+
+    ticks_arrive_during_writes(1, "console");
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        struct chardev *dev = driver_find(devs[i]);
+
+        KT_ASSERT(dev != NULL);
+        proc_current()->fds[3] = (struct file_descriptor){FD_CHAR, dev};
+        ticks_arrive_during_writes(3, devs[i]);
+        proc_current()->fds[3] = (struct file_descriptor){FD_NONE, NULL};
+    }
+}
+
 static const struct ktest_case syscall_cases[] = {
     {"getpid_and_getppid", getpid_and_getppid},
     {"write_reaches_console", write_reaches_console},
@@ -505,6 +581,7 @@ static const struct ktest_case syscall_cases[] = {
     {"interrupts_on_during_call", interrupts_on_during_call},
     {"read_sleeps_until_data", read_sleeps_until_data},
     {"read_error_returned", read_error_returned},
+    {"long_write_lets_ticks_through", long_write_lets_ticks_through},
 };
 KTEST_SUITE(suite_syscall, "syscall", syscall_cases);
 
@@ -533,17 +610,6 @@ static int read_line(void *arg)
     }
     line[len] = '\0';
     return 0;
-}
-
-/* Idle until n more ticks have passed; false if they never come. */
-static bool idle_ticks(uint64_t n)
-{
-    uint64_t end = timer_ticks() + n;
-
-    for (int wakeups = 0; wakeups < 10000 && timer_ticks() < end; wakeups++) {
-        arch_cpu_idle();
-    }
-    return timer_ticks() >= end;
 }
 
 /*

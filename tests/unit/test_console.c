@@ -1,6 +1,7 @@
 /*
  * The console on the host: output reaches every sink and the kernel log,
- * the log keeps the newest bytes, the sink table has a limit, kprintf
+ * long writes reach the sinks in chunks of KLOG_CHUNK, the log keeps the
+ * newest bytes, the sink table has a limit, kprintf
  * formats, and the "keyboard" facade reads from its inputs in order without
  * letting a failing one hide the others.
  */
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "arch.h"
 #include "klog.h"
 #include "console.h"
 #include "driver.h"
@@ -53,6 +55,49 @@ static void test_output_reaches_sinks_and_log(void **state)
     assert_int_equal(second_sink_bytes, 15);
     klog_tail(tail, sizeof(tail));
     assert_non_null(strstr(tail, "hello 42 world\n"));
+}
+
+/* What chunk_sink saw: calls, the largest, interrupts on in any, bytes. */
+static struct {
+    size_t calls, largest, bytes;
+    bool irq_on;
+    char data[1024];
+} chunks;
+
+static void chunk_sink(const char *buf, size_t len)
+{
+    chunks.calls++;
+    chunks.largest = len > chunks.largest ? len : chunks.largest;
+    chunks.irq_on |= arch_irq_enabled();
+    for (size_t i = 0; i < len && chunks.bytes < sizeof(chunks.data); i++) {
+        chunks.data[chunks.bytes++] = buf[i];
+    }
+}
+
+/* A long console write reaches the sinks whole, KLOG_CHUNK bytes at a time
+ * with interrupts off, and leaves interrupts as the caller had them. */
+static void test_long_write_goes_in_chunks(void **state)
+{
+    static char out[1000];
+    struct chardev *con;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(out); i++) {
+        out[i] = (char)('a' + i % 26);
+    }
+    assert_int_equal(klog_add_sink(chunk_sink), 0);
+    assert_int_equal(console_devices_init(NULL, 0), 0);
+    con = driver_find("console");
+    assert_non_null(con);
+    arch_irq_enable();
+    assert_int_equal(dev_write(con, out, sizeof(out)), sizeof(out));
+    assert_true(arch_irq_enabled());
+    assert_int_equal(chunks.calls, (sizeof(out) + KLOG_CHUNK - 1) / KLOG_CHUNK);
+    assert_int_equal(chunks.largest, KLOG_CHUNK);
+    assert_false(chunks.irq_on);
+    assert_int_equal(chunks.bytes, sizeof(out));
+    assert_memory_equal(chunks.data, out, sizeof(out));
+    driver_reset();
 }
 
 static void test_sink_table_is_bounded(void **state)
@@ -139,6 +184,7 @@ int main(void)
     struct mem_range r = {(uintptr_t)arena, sizeof(arena), MEM_USABLE};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_output_reaches_sinks_and_log),
+        cmocka_unit_test(test_long_write_goes_in_chunks),
         cmocka_unit_test(test_sink_table_is_bounded),
         cmocka_unit_test(test_log_keeps_newest_bytes),
         cmocka_unit_test(test_keyboard_facade),
