@@ -86,6 +86,12 @@ void multiboot_parse(uint32_t magic, uint32_t mbi, struct boot_info *bi);
 /* serial.c */
 void serial_early_init(void);
 void serial_register(void);
+/*
+ * Queue bytes on serial0 exactly as its receive interrupt would (ring,
+ * drop counting, input_ready), for tests: the device path without a UART.
+ * Not from an interrupt handler (it takes input_lock).
+ */
+void serial_inject(const void *buf, size_t len);
 /* vga.c */
 void vga_early_init(void);
 void vga_register(void);

@@ -620,7 +620,7 @@ static int read_line(void *arg)
 static void reader_woken_by(const char *marker, const char *expect)
 {
     struct process_info info;
-    char junk[RX_RING_SIZE];
+    static char junk[RX_RING_SIZE];
     uint64_t slices;
     pid_t pid;
     int code;

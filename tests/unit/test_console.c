@@ -1,9 +1,9 @@
 /*
  * The console on the host: output reaches every sink and the kernel log,
  * long writes reach the sinks in chunks of KLOG_CHUNK, the log keeps the
- * newest bytes, the sink table has a limit, kprintf
- * formats, and the "keyboard" facade reads from its inputs in order without
- * letting a failing one hide the others.
+ * newest bytes, the sink table has a limit, kprintf formats, the
+ * "keyboard" facade reads from its inputs in order without letting a
+ * failing one hide the others, and an input ring's overflow is logged once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include "console.h"
 #include "driver.h"
 #include "frame.h"
+#include "input.h"
 #include "kerrno.h"
 #include "param.h"
 
@@ -178,6 +179,33 @@ static void test_keyboard_facade(void **state)
     driver_reset();
 }
 
+/*
+ * A device reading its receive ring through input_ring_read says once in
+ * the log how many bytes an overflow episode dropped, naming the device.
+ */
+static void test_input_overflow_logged_once(void **state)
+{
+    static struct chardev dev = {.name = "rx-test"};
+    static const char msg[] = "input: 3 bytes dropped on rx-test\n";
+    uint8_t store[8], out[8];
+    struct ringbuf rb;
+    char tail[256];
+
+    (void)state;
+    ringbuf_init(&rb, store, sizeof(store));
+    for (int i = 0; i < 11; i++) {
+        ringbuf_put(&rb, (uint8_t)i);
+    }
+    assert_int_equal(input_ring_read(&rb, &dev, out, 5), 5);
+    klog_tail(tail, sizeof(tail));
+    assert_null(strstr(tail, msg));
+    assert_int_equal(input_ring_read(&rb, &dev, out, sizeof(out)), 3);
+    assert_int_equal(input_ring_read(&rb, &dev, out, sizeof(out)), 0);
+    klog_tail(tail, sizeof(tail));
+    assert_non_null(strstr(tail, msg));
+    assert_null(strstr(strstr(tail, msg) + 1, msg)); /* once */
+}
+
 int main(void)
 {
     static uint8_t arena[4 << 20] __attribute__((aligned(4096)));
@@ -188,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_sink_table_is_bounded),
         cmocka_unit_test(test_log_keeps_newest_bytes),
         cmocka_unit_test(test_keyboard_facade),
+        cmocka_unit_test(test_input_overflow_logged_once),
     };
 
     if (frame_init(&r, 1, NULL, 0) != 0) {
