@@ -255,7 +255,10 @@ bool paging_range_allows(uintptr_t va, size_t len, bool write)
 {
     uintptr_t last = va + len - 1;
 
-    while (len > 0) {
+    if (len == 0) {
+        return true;
+    }
+    for (;;) {
         uintptr_t size, next;
         bool writable;
 
@@ -268,7 +271,6 @@ bool paging_range_allows(uintptr_t va, size_t len, bool write)
         }
         va = next;
     }
-    return true;
 }
 
 bool arch_has_nx(void)

@@ -77,10 +77,11 @@ static void klog_write_chunk(const char *buf, size_t len)
     log_lock_drop(s);
 }
 
+/* A panic has turned interrupts off for good: it writes in one piece. */
 void klog_write(const char *buf, size_t len)
 {
     while (len > 0) {
-        size_t n = len < KLOG_CHUNK ? len : KLOG_CHUNK;
+        size_t n = len < KLOG_CHUNK || panicking ? len : KLOG_CHUNK;
 
         klog_write_chunk(buf, n);
         buf += n;

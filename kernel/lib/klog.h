@@ -31,7 +31,8 @@ int klog_add_sink(klog_sink_t sink);
  * Works in chunks of at most KLOG_CHUNK bytes, each with interrupts off
  * and the log lock held; between chunks interrupts return to the caller's
  * state, so output of an interrupt handler may fall between two chunks.
- * Skips its lock once panicking is set.
+ * Once panicking is set it skips its lock and writes in one piece (the
+ * panic has turned interrupts off for good).
  */
 void klog_write(const char *buf, size_t len);
 /* printf to the log. */
