@@ -2,9 +2,12 @@
  * The arch contract: everything the portable core needs from a CPU port.
  *
  * The core (kernel/) includes this header and nothing else from arch/.  Each
- * port (arch/x86_64, arch/host) provides "arch_types.h" with the few types
- * below and implements every function declared here.  Each comment states
- * what the core relies on; a port that meets it can run the core unchanged.
+ * port (arch/x86_64, arch/host) provides "arch_types.h" with the types the
+ * prototypes use and the definitions of the functions declared static
+ * inline here, and implements every other function declared here: each
+ * function the core calls has its prototype below, none lives only in a
+ * comment.  Each comment states what the core relies on; a port that meets
+ * it can run the core unchanged.
  */
 #ifndef KAIROS_ARCH_H
 #define KAIROS_ARCH_H
@@ -13,23 +16,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch_types.h" /* struct arch_context, arch_irqstate_t */
+/* struct arch_context, arch_irqstate_t, and the static inline functions
+ * declared below */
+#include "arch_types.h"
 
 /* ---- Interrupt state ------------------------------------------------- */
 
 /*
- * These four are on every lock and switch, so each port declares or
- * defines them (inline where it can) in arch_types.h:
- *
- * arch_irqstate_t arch_irq_save(void)
- *     Disable interrupts on this CPU and return the previous state.
- * void arch_irq_restore(arch_irqstate_t state)
- *     Restore a state from arch_irq_save (re-enables only if it was on).
- * void arch_irq_enable(void)
- *     Enable interrupts on this CPU.
- * bool arch_irq_enabled(void)
- *     True when interrupts are enabled on this CPU.
+ * These are on every lock and switch, so they are static inline: each
+ * port defines them in its arch_types.h (included above), and the
+ * compiler checks each definition against the declaration here.
  */
+
+/* Disable interrupts on this CPU and return the previous state. */
+static inline arch_irqstate_t arch_irq_save(void);
+/* Restore a state from arch_irq_save (re-enables only if it was on). */
+static inline void arch_irq_restore(arch_irqstate_t state);
+/* Enable interrupts on this CPU. */
+static inline void arch_irq_enable(void);
+/* True when interrupts are enabled on this CPU. */
+static inline bool arch_irq_enabled(void);
 
 /* ---- CPU --------------------------------------------------------------- */
 
@@ -45,10 +51,11 @@ bool arch_cpu_idle(void);
 /* Spin-wait hint (x86 PAUSE); no other effect. */
 void arch_cpu_relax(void);
 /*
- * unsigned arch_cpu_id(void): index of the running CPU, 0 .. MAX_CPUS-1
- * (always 0 while Kairos is uniprocessor).  On every hot path, so each
- * port defines it inline in arch_types.h.
+ * Index of the running CPU, 0 .. MAX_CPUS-1 (always 0 while Kairos is
+ * uniprocessor).  On every hot path, so each port defines it static inline
+ * in arch_types.h.
  */
+static inline unsigned arch_cpu_id(void);
 /*
  * Make the machine ready for the process core; process_init calls it
  * first and fails with its error.  After it returns 0, the frame
@@ -92,12 +99,14 @@ void arch_context_print(const struct arch_context *ctx);
 /* ---- System calls -------------------------------------------------------- */
 
 /*
- * long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
- *                   long a6)
- *     Make system call nr through the port's real trap path (x86_64:
- *     int 0x80) into syscall_dispatch (kernel/sys/syscall.h); returns its
- *     result.  Declared or defined inline by the port's arch_types.h.
+ * Make system call nr through the port's real trap path (x86_64: int 0x80)
+ * into syscall_dispatch (kernel/sys/syscall.h); returns its result.  A
+ * port may define it static inline in arch_types.h (x86_64 does, so a call
+ * costs a few moves and the trap); this declaration then keeps the
+ * definition's internal linkage (C11 6.2.2p4).  The host defines it in C.
  */
+long arch_syscall(long nr, long a1, long a2, long a3, long a4, long a5,
+                  long a6);
 /*
  * True when [p, p + len) is memory a system call may read (write false) or
  * write (write true) for the caller: non-NULL, canonical, not wrapping,

@@ -2,11 +2,17 @@
  * The kernel's page tables (x86_64, 4-level).
  *
  * Two mappings, built once by arch_mm_init:
- *   PHYSMAP_BASE + pa -> pa  for all of RAM, 2 MiB pages, read-write, NX;
+ *   PHYSMAP_BASE + pa -> pa  for all of RAM, NX; 2 MiB pages, read-write,
+ *                            except that the 2 MiB pages holding the
+ *                            image's read-only part (the boot page, text,
+ *                            rodata) are split into 4 KiB pages so that
+ *                            part is read-only here too;
  *   KERNEL_VMA + pa   -> pa  for the image, 4 KiB pages: text read-only and
  *                            executable, rodata read-only, data and bss
  *                            read-write; everything but text NX.
- * Nothing is mapped at low addresses any more, so a NULL dereference faults.
+ * So every alias of text and rodata is read-only, and a write through the
+ * physmap cannot change them.  Nothing is mapped at low addresses any more,
+ * so a NULL dereference faults.
  * CR0.WP makes read-only pages read-only for the kernel too; EFER.NXE is set
  * when the CPU has NX.  Page-table frames come from the frame allocator and
  * are never freed (the kernel's tables live as long as the kernel).
@@ -129,12 +135,44 @@ static int map_image(uint64_t *pml4)
     return 0;
 }
 
+/* Physical [KERNEL_PHYS, this) is the image's read-only part. */
+static uintptr_t read_only_end_phys(void)
+{
+    return (uintptr_t)_data_start - KERNEL_VMA;
+}
+
+/* True when [pa, pa + len) overlaps the image's read-only part. */
+static bool overlaps_image_read_only(uintptr_t pa, size_t len)
+{
+    return pa < read_only_end_phys() && pa + len > KERNEL_PHYS;
+}
+
+/* The 4 KiB pages of one split 2 MiB physmap page. */
+static int map_physmap_split(uint64_t *pml4, uintptr_t base)
+{
+    for (uintptr_t pa = base; pa < base + PAGE_2M; pa += PAGE_SIZE) {
+        uint64_t w = overlaps_image_read_only(pa, PAGE_SIZE) ? 0 : PTE_W;
+        int err =
+            map_page(pml4, PHYSMAP_BASE + pa, pa, w | PTE_G | nx_bit, false);
+
+        if (err != 0) {
+            return err;
+        }
+    }
+    return 0;
+}
+
 static int map_physmap(uint64_t *pml4, uintptr_t end)
 {
     for (uintptr_t pa = 0; pa < end; pa += PAGE_2M) {
-        int err =
-            map_page(pml4, PHYSMAP_BASE + pa, pa, PTE_W | PTE_G | nx_bit, true);
+        int err;
 
+        if (overlaps_image_read_only(pa, PAGE_2M)) {
+            err = map_physmap_split(pml4, pa);
+        } else {
+            err = map_page(pml4, PHYSMAP_BASE + pa, pa, PTE_W | PTE_G | nx_bit,
+                           true);
+        }
         if (err != 0) {
             return err;
         }
@@ -185,6 +223,54 @@ int arch_mm_init(void)
     physmap_end = end;
     own_tables = true;
     return 0;
+}
+
+/*
+ * The entry that maps va in the loaded tables (0: none), its page size in
+ * *size, and in *writable whether every level allows writes (the CPU ANDs
+ * R/W down the walk).  Handles 1 GiB and 2 MiB pages, as the boot tables
+ * use them.
+ */
+static uint64_t walk(uintptr_t va, uintptr_t *size, bool *writable)
+{
+    const uint64_t *table = arch_phys_to_virt(read_cr3() & PTE_ADDR);
+
+    *writable = true;
+    for (unsigned shift = 39;; shift -= 9) {
+        uint64_t e = table[(va >> shift) & 511];
+
+        if (!(e & PTE_P)) {
+            return 0;
+        }
+        *writable = *writable && (e & PTE_W);
+        if (shift == 12 || (shift <= 30 && (e & PTE_PS))) {
+            *size = 1UL << shift;
+            return e;
+        }
+        table = arch_phys_to_virt(e & PTE_ADDR);
+    }
+}
+
+bool paging_range_allows(uintptr_t va, size_t len, bool write)
+{
+    uintptr_t last = va + len - 1;
+
+    if (len == 0) {
+        return true;
+    }
+    for (;;) {
+        uintptr_t size, next;
+        bool writable;
+
+        if (walk(va, &size, &writable) == 0 || (write && !writable)) {
+            return false;
+        }
+        next = (va & ~(size - 1)) + size;
+        if (next == 0 || next > last) {
+            return true; /* the page holds the rest (or ends the space) */
+        }
+        va = next;
+    }
 }
 
 bool arch_has_nx(void)

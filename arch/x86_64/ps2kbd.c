@@ -124,8 +124,7 @@ static void kbd_irq(void)
 
 static long kbd_read(struct chardev *dev, void *buf, size_t len)
 {
-    (void)dev;
-    return (long)ringbuf_read(&rx, buf, len);
+    return input_ring_read(&rx, dev, buf, len);
 }
 
 static const struct chardev_ops kbd_ops = {.read = kbd_read};

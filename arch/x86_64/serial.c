@@ -85,19 +85,40 @@ static void serial_irq(void)
     }
 }
 
-static long serial_read(struct chardev *dev, void *buf, size_t len)
-{
-    (void)dev;
-    return (long)ringbuf_read(&rx, buf, len);
-}
-
-static long serial_write(struct chardev *dev, const void *buf, size_t len)
+/* The interrupt handler's work for bytes that did not come from the UART;
+ * interrupts off, so serial_irq cannot run at the same time. */
+void serial_inject(const void *buf, size_t len)
 {
     arch_irqstate_t s = arch_irq_save();
+    const uint8_t *p = buf;
+
+    for (size_t i = 0; i < len; i++) {
+        ringbuf_put(&rx, p[i]);
+    }
+    arch_irq_restore(s);
+    if (len > 0) {
+        input_ready();
+    }
+}
+
+static long serial_read(struct chardev *dev, void *buf, size_t len)
+{
+    return input_ring_read(&rx, dev, buf, len);
+}
+
+/* Interrupts off for one KLOG_CHUNK at a time, as for the log (klog.h). */
+static long serial_write(struct chardev *dev, const void *buf, size_t len)
+{
+    const char *p = buf;
 
     (void)dev;
-    serial_sink(buf, len);
-    arch_irq_restore(s);
+    for (size_t done = 0; done < len; done += KLOG_CHUNK) {
+        size_t n = len - done < KLOG_CHUNK ? len - done : KLOG_CHUNK;
+        arch_irqstate_t s = arch_irq_save();
+
+        serial_sink(p + done, n);
+        arch_irq_restore(s);
+    }
     return (long)len;
 }
 

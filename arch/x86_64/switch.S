@@ -35,7 +35,9 @@ arch_context_switch:
 
 /*
  * First code a new context runs: context_entry(entry, arg), which the port
- * writes in C (enable interrupts, call entry).  rsp is 16-byte aligned here.
+ * writes in C.  It calls entry with interrupts still off, as the switch
+ * left them; entry turns them on once it has released the scheduler lock.
+ * rsp is 16-byte aligned here.
  */
     .globl context_trampoline
     .type context_trampoline, @function

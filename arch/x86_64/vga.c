@@ -98,13 +98,19 @@ void vga_early_init(void)
 
 /* The "vga" device: the screen alone, with interrupts off so an interrupt
  * handler's output cannot land in the middle of a character. */
+/* Interrupts off for one KLOG_CHUNK at a time, as for the log (klog.h). */
 static long vga_write(struct chardev *dev, const void *buf, size_t len)
 {
-    arch_irqstate_t s = arch_irq_save();
+    const char *p = buf;
 
     (void)dev;
-    vga_sink(buf, len);
-    arch_irq_restore(s);
+    for (size_t done = 0; done < len; done += KLOG_CHUNK) {
+        size_t n = len - done < KLOG_CHUNK ? len - done : KLOG_CHUNK;
+        arch_irqstate_t s = arch_irq_save();
+
+        vga_sink(p + done, n);
+        arch_irq_restore(s);
+    }
     return (long)len;
 }
 

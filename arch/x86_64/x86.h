@@ -86,6 +86,12 @@ void multiboot_parse(uint32_t magic, uint32_t mbi, struct boot_info *bi);
 /* serial.c */
 void serial_early_init(void);
 void serial_register(void);
+/*
+ * Queue bytes on serial0 exactly as its receive interrupt would (ring,
+ * drop counting, input_ready), for tests: the device path without a UART.
+ * Not from an interrupt handler (it takes input_lock).
+ */
+void serial_inject(const void *buf, size_t len);
 /* vga.c */
 void vga_early_init(void);
 void vga_register(void);
@@ -97,6 +103,12 @@ void ps2kbd_register(void);
 void paging_set_mem_top(uintptr_t top);
 /* True when [va, va + len) is mapped kernel memory (image or physmap). */
 bool arch_kernel_mapped(uintptr_t va, size_t len);
+/*
+ * True when the loaded page tables map every byte of [va, va + len), len
+ * > 0 and not wrapping, and allow writes to all of them if write is true:
+ * the same answer the CPU would give, for every alias of a page.
+ */
+bool paging_range_allows(uintptr_t va, size_t len, bool write);
 /* True when pages can be marked no-execute. */
 bool arch_has_nx(void);
 

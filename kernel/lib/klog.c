@@ -1,7 +1,8 @@
 /*
  * The kernel log (see klog.h).
  *
- * log_lock guards the sink list and the log.  It is not a struct spinlock:
+ * log_lock guards the sink list and the log.  It is held for one chunk of
+ * at most KLOG_CHUNK bytes at a time (klog.h).  It is not a struct spinlock:
  * spinlocks panic on misuse and a panic prints, so the log must sit below
  * them.  It is the same discipline by hand: interrupts saved and disabled,
  * then an atomic flag, so an interrupt handler may print.  Nothing else is
@@ -61,7 +62,8 @@ int klog_add_sink(klog_sink_t sink)
     return err;
 }
 
-void klog_write(const char *buf, size_t len)
+/* One chunk: the lock, and so interrupts off, for at most KLOG_CHUNK bytes. */
+static void klog_write_chunk(const char *buf, size_t len)
 {
     arch_irqstate_t s = log_lock_take();
 
@@ -73,6 +75,18 @@ void klog_write(const char *buf, size_t len)
         sinks[i](buf, len);
     }
     log_lock_drop(s);
+}
+
+/* A panic has turned interrupts off for good: it writes in one piece. */
+void klog_write(const char *buf, size_t len)
+{
+    while (len > 0) {
+        size_t n = len < KLOG_CHUNK || panicking ? len : KLOG_CHUNK;
+
+        klog_write_chunk(buf, n);
+        buf += n;
+        len -= n;
+    }
 }
 
 size_t klog_tail(char *buf, size_t len)

@@ -12,14 +12,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * The most bytes any sink is given with interrupts off.  The slowest sink,
+ * the serial port at 115200 baud (86.8 us a byte), polls: KLOG_CHUNK bytes
+ * are at most 2 * KLOG_CHUNK on the wire (each '\n' goes out as "\r\n"),
+ * 5.6 ms, under the 10 ms between ticks at the default 100 Hz, so a long
+ * write loses no tick (docs/drivers.md).
+ */
+#define KLOG_CHUNK 32
+
 /* A place log output goes: writes len bytes, never fails, never sleeps. */
 typedef void (*klog_sink_t)(const char *buf, size_t len);
 
 /* Add a sink (at most CONSOLE_MAX_SINKS); 0 or -ENOSPC. */
 int klog_add_sink(klog_sink_t sink);
 /*
- * Append to the log and write to every sink.  Any context may call it;
- * interrupts are off while it runs.  Skips its lock once panicking is set.
+ * Append to the log and write to every sink.  Any context may call it.
+ * Works in chunks of at most KLOG_CHUNK bytes, each with interrupts off
+ * and the log lock held; between chunks interrupts return to the caller's
+ * state, so output of an interrupt handler may fall between two chunks.
+ * Once panicking is set it skips its lock and writes in one piece (the
+ * panic has turned interrupts off for good).
  */
 void klog_write(const char *buf, size_t len);
 /* printf to the log. */

@@ -20,6 +20,7 @@ void ringbuf_init(struct ringbuf *rb, uint8_t *storage, size_t size)
     rb->head = 0;
     rb->tail = 0;
     rb->dropped = 0;
+    rb->reported = 0;
 }
 
 /* Producer side only. */
@@ -66,4 +67,19 @@ size_t ringbuf_count(const struct ringbuf *rb)
     size_t head = __atomic_load_n(&rb->head, __ATOMIC_ACQUIRE);
 
     return head - tail;
+}
+
+/* Consumer side.  A drop that lands between the emptiness test and the
+ * load (the ring refilled at once) is reported with this episode. */
+size_t ringbuf_take_drops(struct ringbuf *rb)
+{
+    size_t dropped, n;
+
+    if (ringbuf_count(rb) != 0) {
+        return 0;
+    }
+    dropped = __atomic_load_n(&rb->dropped, __ATOMIC_ACQUIRE);
+    n = dropped - rb->reported;
+    rb->reported = dropped;
+    return n;
 }

@@ -18,6 +18,8 @@ struct ringbuf {
     volatile size_t head;    /* next byte to write (producer only) */
     volatile size_t tail;    /* next byte to read (consumer only) */
     volatile size_t dropped; /* bytes refused because the ring was full */
+    size_t reported;         /* dropped as of the last ringbuf_take_drops
+                                (consumer only) */
 };
 
 /* Use storage[0..size) as an empty ring; size must be a power of two >= 2. */
@@ -30,5 +32,12 @@ bool ringbuf_get(struct ringbuf *rb, uint8_t *byte);
 size_t ringbuf_read(struct ringbuf *rb, void *dst, size_t len);
 /* Bytes waiting to be read. */
 size_t ringbuf_count(const struct ringbuf *rb);
+/*
+ * Consumer side: the bytes dropped in the overflow episode that just
+ * ended, or 0.  An episode runs from a drop until the reader has emptied
+ * the ring, so a stream that keeps the ring full is one episode, however
+ * long: while the ring is not empty this returns 0 and keeps the count.
+ */
+size_t ringbuf_take_drops(struct ringbuf *rb);
 
 #endif

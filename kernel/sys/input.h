@@ -5,7 +5,12 @@
 #ifndef KAIROS_INPUT_H
 #define KAIROS_INPUT_H
 
+#include <stddef.h>
+
+#include "ringbuf.h"
 #include "spinlock.h"
+
+struct chardev;
 
 /*
  * Guards "no input yet, so block": a reader takes it, reads again and
@@ -19,5 +24,13 @@ extern struct spinlock input_lock;
  * every process blocked reading input (WAIT_EVENT_INPUT).  Takes input_lock.
  */
 void input_ready(void);
+/*
+ * An input device's read op: up to len bytes from its receive ring rb.
+ * When an overflow episode has just ended (ringbuf_take_drops), says so
+ * once in the kernel log: "input: N bytes dropped on NAME".  Consumer side
+ * of rb; runs under input_lock like every read op.
+ */
+long input_ring_read(struct ringbuf *rb, struct chardev *dev, void *buf,
+                     size_t len);
 
 #endif

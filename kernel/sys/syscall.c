@@ -21,6 +21,7 @@
 #include "input.h"
 #include "driver.h"
 #include "kerrno.h"
+#include "kstring.h"
 #include "process.h"
 #include "spinlock.h"
 
@@ -56,7 +57,8 @@ static long check_io(int fd, const void *buf, size_t len, bool write,
  * Read from a device, blocking while it has nothing.  The test is repeated
  * under input_lock, which the input interrupt takes before waking readers:
  * either the byte is already queued, or this process is on the wait queue
- * when the wakeup comes.  -EAGAIN when the caller cannot block (idle).
+ * when the wakeup comes.  Only idle cannot block, and it has no
+ * descriptors, so check_io has refused it (-EBADF) before this runs.
  */
 static long read_blocking(struct chardev *dev, void *buf, size_t len)
 {
@@ -73,7 +75,7 @@ static long read_blocking(struct chardev *dev, void *buf, size_t len)
         err = block_current_locked(WAIT_EVENT_INPUT, &input_lock);
         spin_unlock(&input_lock);
         if (err != 0) {
-            return -EAGAIN;
+            return err;
         }
     }
 }
@@ -137,12 +139,14 @@ static long do_exit(const long arg[6])
  * wait4(pid, status, options, rusage).  No process groups, options or
  * resource usage: pid must be -1 or a pid, options 0 and rusage NULL.  The
  * status is checked before waiting, so a bad pointer never loses a child.
+ * The caller chose the pointer, so it may be misaligned: it is stored
+ * bytewise, never through an int *.
  */
 static long do_wait4(const long arg[6])
 {
     pid_t target = (pid_t)arg[0];
-    int *status = (int *)arg[1];
-    int code;
+    void *status = (void *)arg[1];
+    int code, wstatus;
     pid_t pid;
 
     if ((int)arg[2] != 0 || arg[3] != 0) {
@@ -151,12 +155,13 @@ static long do_wait4(const long arg[6])
     if (target == 0 || target < -1) {
         return -EINVAL;
     }
-    if (status != NULL && !arch_access_ok(status, sizeof(*status), true)) {
+    if (status != NULL && !arch_access_ok(status, sizeof(wstatus), true)) {
         return -EFAULT;
     }
     pid = wait_for_child(target, &code);
     if (pid > 0 && status != NULL) {
-        *status = (code & 0xff) << 8; /* WIFEXITED, WEXITSTATUS = code */
+        wstatus = (code & 0xff) << 8; /* WIFEXITED, WEXITSTATUS = code */
+        memcpy(status, &wstatus, sizeof(wstatus));
     }
     return pid;
 }

@@ -7,6 +7,7 @@
 #include "kerrno.h"
 #include "kstring.h"
 #include "ktest.h"
+#include "param.h"
 #include "printf.h"
 #include "spinlock.h"
 #include "timer.h"
@@ -169,11 +170,93 @@ static void duplicate_name_refused(void)
     KT_EQ(driver_register("console", con->ops, NULL), -EEXIST);
 }
 
+/* ---- serial0's receive ring, fed through its interrupt path ------------- */
+
+static char rx_in[RX_RING_SIZE + 256], rx_out[RX_RING_SIZE + 256];
+
+/* Read dev until it has nothing; the bytes read. */
+static size_t drain(struct chardev *dev, char *buf, size_t cap)
+{
+    size_t got = 0;
+    long n;
+
+    while (got < cap && (n = dev_read(dev, buf + got, cap - got)) > 0) {
+        got += (size_t)n;
+    }
+    return got;
+}
+
+/* How often s occurs in the last KLOG_SIZE bytes of the log. */
+static int log_count(const char *s)
+{
+    static char tail[KLOG_SIZE];
+    size_t len = strlen(s);
+    int n = 0;
+
+    klog_tail(tail, sizeof(tail));
+    for (const char *p = tail; (p = strchr(p, s[0])) != NULL; p++) {
+        n += strncmp(p, s, len) == 0;
+    }
+    return n;
+}
+
+/* 80 short lines pasted at once (the 36-of-80 case) all arrive. */
+static void serial_paste_fits(void)
+{
+    struct chardev *dev = driver_find("serial0");
+    size_t len = 0;
+
+    KT_ASSERT(dev != NULL);
+    drain(dev, rx_out, sizeof(rx_out));
+    for (int i = 0; i < 80; i++) {
+        len += ksnprintf(rx_in + len, sizeof(rx_in) - len, "uptime %02d\n", i);
+    }
+    serial_inject(rx_in, len);
+    KT_EQ(drain(dev, rx_out, sizeof(rx_out)), len);
+    KT_EQ(memcmp(rx_out, rx_in, len), 0);
+    KT_EQ(log_count("bytes dropped on serial0"), 0);
+}
+
+/* Overflow bytes of one episode more than the ring holds; the ring keeps
+ * the oldest bytes, and the log says so once, when the reader has caught
+ * up. */
+static void overflow_episode(struct chardev *dev, size_t overflow,
+                             const char *msg)
+{
+    size_t half, got;
+
+    for (size_t i = 0; i < sizeof(rx_in); i++) {
+        rx_in[i] = (char)(i % 251);
+    }
+    serial_inject(rx_in, RX_RING_SIZE + overflow);
+    half = (size_t)dev_read(dev, rx_out, RX_RING_SIZE / 2);
+    KT_EQ(log_count(msg), 0); /* not caught up yet: not over */
+    got = half + drain(dev, rx_out + half, sizeof(rx_out) - half);
+    KT_EQ(got, RX_RING_SIZE);
+    KT_EQ(memcmp(rx_out, rx_in, RX_RING_SIZE), 0);
+    KT_EQ(log_count(msg), 1);
+    KT_EQ(dev_read(dev, rx_out, 1), 0);
+    KT_EQ(log_count(msg), 1); /* once */
+}
+
+static void serial_overflow_reported_once(void)
+{
+    struct chardev *dev = driver_find("serial0");
+
+    KT_ASSERT(dev != NULL);
+    drain(dev, rx_out, sizeof(rx_out));
+    overflow_episode(dev, 123, "input: 123 bytes dropped on serial0\n");
+    overflow_episode(dev, 7, "input: 7 bytes dropped on serial0\n");
+    KT_EQ(log_count("input: 123 bytes dropped on serial0\n"), 1);
+}
+
 static const struct ktest_case drivers_cases[] = {
     {"devices_registered", devices_registered},
     {"console_device_writes", console_device_writes},
     {"keyboard_reads_nothing_yet", keyboard_reads_nothing_yet},
     {"duplicate_name_refused", duplicate_name_refused},
+    {"serial_paste_fits", serial_paste_fits},
+    {"serial_overflow_reported_once", serial_overflow_reported_once},
 };
 KTEST_SUITE(suite_drivers, "drivers", drivers_cases);
 

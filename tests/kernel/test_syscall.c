@@ -26,6 +26,11 @@ long syscall_clobbers(long nr);
 static struct gate gate;
 static volatile pid_t seen_pid, seen_ppid;
 
+static int return_arg(void *arg)
+{
+    return (int)(intptr_t)arg;
+}
+
 static void reset_gate(void)
 {
     gate = (struct gate)GATE_INIT("syscall gate");
@@ -139,6 +144,50 @@ static void read_only_buffers(void)
     KT_EQ(strcmp(constant, "read-only"), 0);
 }
 
+/* The physmap alias of an address in the image. */
+static void *physmap_alias(const void *p)
+{
+    return arch_phys_to_virt(arch_virt_to_phys(p));
+}
+
+static int status_sink; /* in .bss: writable through both aliases */
+
+/*
+ * The image's read-only part is read-only through the physmap too: the
+ * calls that would write it get -EFAULT and it is unchanged, while the
+ * alias of writable data takes a status.
+ */
+static void read_only_through_physmap(void)
+{
+    static const char constant[16] = "read-only";
+    char *alias = physmap_alias(constant);
+    char *text = physmap_alias((const void *)(uintptr_t)bad_buffers);
+    char *boot = (char *)arch_phys_to_virt(KERNEL_PHYS);
+    uint8_t text_before[4];
+    pid_t pid;
+
+    memcpy(text_before, text, sizeof(text_before));
+    KT_ASSERT((uintptr_t)alias != (uintptr_t)constant);
+    KT_EQ(strcmp(alias, "read-only"), 0); /* the same bytes */
+    KT_EQ(sys_wait4(-1, (int *)(void *)alias, 0, NULL), -EFAULT);
+    KT_EQ(sys_wait4(-1, (int *)(void *)(alias + 1), 0, NULL), -EFAULT);
+    KT_EQ(sys_read(0, alias, 4), -EFAULT);
+    KT_EQ(sys_read(0, text, 4), -EFAULT);
+    KT_EQ(sys_read(0, boot, 4), -EFAULT);
+    KT_EQ(sys_read(0, (char *)(KERNEL_VMA + KERNEL_PHYS), 4), -EFAULT);
+    KT_EQ(sys_write(1, alias, 0), 0);
+    KT_ASSERT(arch_access_ok(alias, sizeof(constant), false));
+    KT_ASSERT(!arch_access_ok(alias, sizeof(constant), true));
+    KT_ASSERT(!arch_access_ok(alias - 8, 16, true)); /* overlaps its start */
+    KT_EQ(strcmp(constant, "read-only"), 0);
+    KT_EQ(memcmp(text, text_before, sizeof(text_before)), 0);
+
+    pid = spawn_kernel_process("exiter", return_arg, (void *)9);
+    status_sink = 0;
+    KT_EQ(sys_wait4(pid, physmap_alias(&status_sink), 0, NULL), pid);
+    KT_EQ(status_sink, 9 << 8);
+}
+
 static void bad_lengths(void)
 {
     char buf[8];
@@ -171,11 +220,6 @@ static void unknown_numbers(void)
     for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
         KT_EQ(arch_syscall(nrs[i], 1, 2, 3, 4, 5, 6), -ENOSYS);
     }
-}
-
-static int return_arg(void *arg)
-{
-    return (int)(intptr_t)arg;
 }
 
 static void sched_yield_runs_others(void)
@@ -225,6 +269,26 @@ static void wait4_status_encoding(void)
     KT_EQ(sys_wait4(-1, NULL, 0, NULL), pid); /* NULL status allowed */
     KT_EQ(sys_wait4(-1, NULL, 0, NULL), -ECHILD);
     KT_EQ(sys_wait4(pid, NULL, 0, NULL), -ECHILD); /* second wait */
+}
+
+/* The status pointer is the caller's: misaligned ones get the status too,
+ * and the bytes around it stay as they were. */
+static void wait4_misaligned_status(void)
+{
+    unsigned char buf[12];
+
+    for (int off = 1; off < 4; off++) {
+        pid_t pid = spawn_kernel_process("exiter", return_arg,
+                                         (void *)(intptr_t)(off + 40));
+        int got;
+
+        memset(buf, 0xAA, sizeof(buf));
+        KT_EQ(sys_wait4(pid, (int *)(void *)(buf + off), 0, NULL), pid);
+        memcpy(&got, buf + off, sizeof(got));
+        KT_EQ(got, (off + 40) << 8);
+        KT_EQ(buf[off - 1], 0xAA);
+        KT_EQ(buf[off + sizeof(int)], 0xAA);
+    }
 }
 
 /* Bad wait4 calls fail before waiting: the child is still there after. */
@@ -421,6 +485,82 @@ static void read_error_returned(void)
     KT_EQ(n, -EIO);
 }
 
+/* Idle until n more ticks have passed; false if they never come. */
+static bool idle_ticks(uint64_t n)
+{
+    uint64_t end = timer_ticks() + n;
+
+    for (int wakeups = 0; wakeups < 10000 && timer_ticks() < end; wakeups++) {
+        arch_cpu_idle();
+    }
+    return timer_ticks() >= end;
+}
+
+/* TSC cycles per timer tick, measured across idle ticks (which all come);
+ * 0 if the ticks do not come. */
+static uint64_t cycles_per_tick(void)
+{
+    uint64_t t0, c0;
+
+    if (!idle_ticks(1)) { /* start on a tick */
+        return 0;
+    }
+    t0 = timer_ticks();
+    c0 = arch_cycles();
+    if (!idle_ticks(5)) {
+        return 0;
+    }
+    return (arch_cycles() - c0) / (timer_ticks() - t0);
+}
+
+static char long_out[64 * 1024]; /* TAP comment lines, 64 bytes each */
+
+/*
+ * 64 KiB writes to fd leave interrupts on between chunks (KLOG_CHUNK), so
+ * the timer ticks that fall due while they run arrive.  Time comes from
+ * the TSC, calibrated against idle ticks: ticks cannot measure their own
+ * loss.  Writes repeat until at least 10 ticks were due; at least half
+ * must have arrived (with interrupts off for a whole write, 1 in 44 did).
+ */
+static void ticks_arrive_during_writes(int fd, const char *what)
+{
+    uint64_t per_tick = cycles_per_tick(), t0, c0, due, got;
+    int writes = 0;
+
+    KT_ASSERT(per_tick > 0);
+    for (size_t i = 0; i < sizeof(long_out); i++) {
+        long_out[i] = i % 64 == 63 ? '\n' : i % 64 < 2 ? "# "[i % 64] : 'w';
+    }
+    t0 = timer_ticks();
+    c0 = arch_cycles();
+    while (writes < 64 && arch_cycles() - c0 < 10 * per_tick) {
+        KT_EQ(sys_write(fd, long_out, sizeof(long_out)), sizeof(long_out));
+        writes++;
+    }
+    due = (arch_cycles() - c0) / per_tick;
+    got = timer_ticks() - t0;
+    kprintf("# %s: %d writes of 64 KiB, %lu ticks due, %lu arrived\n", what,
+            writes, (unsigned long)due, (unsigned long)got);
+    KT_ASSERT(due >= 10);
+    KT_ASSERT(got * 2 >= due);
+}
+
+/* The console (every sink and the log), and the serial and VGA devices. */
+static void long_write_lets_ticks_through(void)
+{
+    static const char *const devs[] = {"serial0", "vga"};
+
+    ticks_arrive_during_writes(1, "console");
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        struct chardev *dev = driver_find(devs[i]);
+
+        KT_ASSERT(dev != NULL);
+        proc_current()->fds[3] = (struct file_descriptor){FD_CHAR, dev};
+        ticks_arrive_during_writes(3, devs[i]);
+        proc_current()->fds[3] = (struct file_descriptor){FD_NONE, NULL};
+    }
+}
+
 static const struct ktest_case syscall_cases[] = {
     {"getpid_and_getppid", getpid_and_getppid},
     {"write_reaches_console", write_reaches_console},
@@ -428,10 +568,12 @@ static const struct ktest_case syscall_cases[] = {
     {"bad_descriptors", bad_descriptors},
     {"bad_buffers", bad_buffers},
     {"read_only_buffers", read_only_buffers},
+    {"read_only_through_physmap", read_only_through_physmap},
     {"bad_lengths", bad_lengths},
     {"unknown_numbers", unknown_numbers},
     {"sched_yield_runs_others", sched_yield_runs_others},
     {"wait4_status_encoding", wait4_status_encoding},
+    {"wait4_misaligned_status", wait4_misaligned_status},
     {"wait4_bad_arguments", wait4_bad_arguments},
     {"registers_preserved", registers_preserved},
     {"interrupt_state_preserved", interrupt_state_preserved},
@@ -439,6 +581,7 @@ static const struct ktest_case syscall_cases[] = {
     {"interrupts_on_during_call", interrupts_on_during_call},
     {"read_sleeps_until_data", read_sleeps_until_data},
     {"read_error_returned", read_error_returned},
+    {"long_write_lets_ticks_through", long_write_lets_ticks_through},
 };
 KTEST_SUITE(suite_syscall, "syscall", syscall_cases);
 
@@ -469,17 +612,6 @@ static int read_line(void *arg)
     return 0;
 }
 
-/* Idle until n more ticks have passed; false if they never come. */
-static bool idle_ticks(uint64_t n)
-{
-    uint64_t end = timer_ticks() + n;
-
-    for (int wakeups = 0; wakeups < 10000 && timer_ticks() < end; wakeups++) {
-        arch_cpu_idle();
-    }
-    return timer_ticks() >= end;
-}
-
 /*
  * Start a reader, check that it sleeps (blocked on input, no CPU used
  * across timer ticks), print the marker the runner waits for, and check
@@ -488,7 +620,7 @@ static bool idle_ticks(uint64_t n)
 static void reader_woken_by(const char *marker, const char *expect)
 {
     struct process_info info;
-    char junk[RX_RING_SIZE];
+    static char junk[RX_RING_SIZE];
     uint64_t slices;
     pid_t pid;
     int code;

@@ -88,6 +88,49 @@ static void rodata_is_read_only(void)
     KT_EQ(constant, 42);
 }
 
+/* The physmap alias of an address in the image. */
+static uintptr_t physmap_alias(const void *p)
+{
+    return (uintptr_t)arch_phys_to_virt(arch_virt_to_phys(p));
+}
+
+/* A direct write through the physmap alias of text or rodata faults. */
+static void read_only_aliases_fault(void)
+{
+    static const int constant = 42;
+    const uintptr_t targets[] = {
+        physmap_alias(&constant),
+        physmap_alias((const void *)(uintptr_t)fault_ud),
+        (uintptr_t)arch_phys_to_virt(KERNEL_PHYS), /* the boot page */
+    };
+
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        struct trap_record rec;
+
+        trap_expect(14, (uintptr_t)fault_write_resume, &rec);
+        fault_write(targets[i]);
+        KT_ASSERT(rec.hit);
+        KT_EQ(rec.cr2, targets[i]);
+        KT_EQ(rec.rip, (uintptr_t)fault_write_ip);
+        KT_EQ(rec.error & (PF_PRESENT | PF_WRITE), PF_PRESENT | PF_WRITE);
+    }
+    KT_EQ(constant, 42);
+}
+
+/* The split 2 MiB page's other pages stay writable: data, and low memory. */
+static void data_alias_is_writable(void)
+{
+    static volatile uint64_t word;
+    volatile uint64_t *alias =
+        (volatile uint64_t *)physmap_alias((const void *)(uintptr_t)&word);
+
+    word = 1;
+    *alias = 0x1234;
+    KT_EQ(word, 0x1234);
+    KT_ASSERT(arch_access_ok((const void *)alias, 8, true));
+    KT_ASSERT(arch_access_ok(arch_phys_to_virt(0x1000), 8, true));
+}
+
 static void data_is_not_executable(void)
 {
     static unsigned char ret_insn[16] = {0xC3}; /* ret */
@@ -145,6 +188,8 @@ KTEST_SUITE(suite_trap, "trap", trap_cases);
 static const struct ktest_case paging_cases[] = {
     {"text_is_read_only", text_is_read_only},
     {"rodata_is_read_only", rodata_is_read_only},
+    {"read_only_aliases_fault", read_only_aliases_fault},
+    {"data_alias_is_writable", data_alias_is_writable},
     {"data_is_not_executable", data_is_not_executable},
 };
 KTEST_SUITE(suite_paging, "paging", paging_cases);

@@ -1,8 +1,9 @@
 /*
  * The console on the host: output reaches every sink and the kernel log,
- * the log keeps the newest bytes, the sink table has a limit, kprintf
- * formats, and the "keyboard" facade reads from its inputs in order without
- * letting a failing one hide the others.
+ * long writes reach the sinks in chunks of KLOG_CHUNK, the log keeps the
+ * newest bytes, the sink table has a limit, kprintf formats, the
+ * "keyboard" facade reads from its inputs in order without letting a
+ * failing one hide the others, and an input ring's overflow is logged once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +14,12 @@
 
 #include <cmocka.h>
 
+#include "arch.h"
 #include "klog.h"
 #include "console.h"
 #include "driver.h"
 #include "frame.h"
+#include "input.h"
 #include "kerrno.h"
 #include "param.h"
 
@@ -53,6 +56,49 @@ static void test_output_reaches_sinks_and_log(void **state)
     assert_int_equal(second_sink_bytes, 15);
     klog_tail(tail, sizeof(tail));
     assert_non_null(strstr(tail, "hello 42 world\n"));
+}
+
+/* What chunk_sink saw: calls, the largest, interrupts on in any, bytes. */
+static struct {
+    size_t calls, largest, bytes;
+    bool irq_on;
+    char data[1024];
+} chunks;
+
+static void chunk_sink(const char *buf, size_t len)
+{
+    chunks.calls++;
+    chunks.largest = len > chunks.largest ? len : chunks.largest;
+    chunks.irq_on |= arch_irq_enabled();
+    for (size_t i = 0; i < len && chunks.bytes < sizeof(chunks.data); i++) {
+        chunks.data[chunks.bytes++] = buf[i];
+    }
+}
+
+/* A long console write reaches the sinks whole, KLOG_CHUNK bytes at a time
+ * with interrupts off, and leaves interrupts as the caller had them. */
+static void test_long_write_goes_in_chunks(void **state)
+{
+    static char out[1000];
+    struct chardev *con;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(out); i++) {
+        out[i] = (char)('a' + i % 26);
+    }
+    assert_int_equal(klog_add_sink(chunk_sink), 0);
+    assert_int_equal(console_devices_init(NULL, 0), 0);
+    con = driver_find("console");
+    assert_non_null(con);
+    arch_irq_enable();
+    assert_int_equal(dev_write(con, out, sizeof(out)), sizeof(out));
+    assert_true(arch_irq_enabled());
+    assert_int_equal(chunks.calls, (sizeof(out) + KLOG_CHUNK - 1) / KLOG_CHUNK);
+    assert_int_equal(chunks.largest, KLOG_CHUNK);
+    assert_false(chunks.irq_on);
+    assert_int_equal(chunks.bytes, sizeof(out));
+    assert_memory_equal(chunks.data, out, sizeof(out));
+    driver_reset();
 }
 
 static void test_sink_table_is_bounded(void **state)
@@ -133,15 +179,44 @@ static void test_keyboard_facade(void **state)
     driver_reset();
 }
 
+/*
+ * A device reading its receive ring through input_ring_read says once in
+ * the log how many bytes an overflow episode dropped, naming the device.
+ */
+static void test_input_overflow_logged_once(void **state)
+{
+    static struct chardev dev = {.name = "rx-test"};
+    static const char msg[] = "input: 3 bytes dropped on rx-test\n";
+    uint8_t store[8], out[8];
+    struct ringbuf rb;
+    char tail[256];
+
+    (void)state;
+    ringbuf_init(&rb, store, sizeof(store));
+    for (int i = 0; i < 11; i++) {
+        ringbuf_put(&rb, (uint8_t)i);
+    }
+    assert_int_equal(input_ring_read(&rb, &dev, out, 5), 5);
+    klog_tail(tail, sizeof(tail));
+    assert_null(strstr(tail, msg));
+    assert_int_equal(input_ring_read(&rb, &dev, out, sizeof(out)), 3);
+    assert_int_equal(input_ring_read(&rb, &dev, out, sizeof(out)), 0);
+    klog_tail(tail, sizeof(tail));
+    assert_non_null(strstr(tail, msg));
+    assert_null(strstr(strstr(tail, msg) + 1, msg)); /* once */
+}
+
 int main(void)
 {
     static uint8_t arena[4 << 20] __attribute__((aligned(4096)));
     struct mem_range r = {(uintptr_t)arena, sizeof(arena), MEM_USABLE};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_output_reaches_sinks_and_log),
+        cmocka_unit_test(test_long_write_goes_in_chunks),
         cmocka_unit_test(test_sink_table_is_bounded),
         cmocka_unit_test(test_log_keeps_newest_bytes),
         cmocka_unit_test(test_keyboard_facade),
+        cmocka_unit_test(test_input_overflow_logged_once),
     };
 
     if (frame_init(&r, 1, NULL, 0) != 0) {

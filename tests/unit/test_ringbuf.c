@@ -1,5 +1,6 @@
 /*
- * The SPSC byte ring: order, capacity, wrap-around, drops, partial reads.
+ * The SPSC byte ring: order, capacity, wrap-around, drops and their
+ * once-per-episode report, partial reads.
  * The ring is checked against a simple model (a FIFO count and the next
  * byte expected) after long runs of mixed operations with a fixed seed.
  */
@@ -69,6 +70,41 @@ static void test_full_drops_new_bytes(void **state)
     assert_true(ringbuf_put(&rb, 0xaa)); /* room again after one read */
     assert_false(ringbuf_put(&rb, 0xbb));
     assert_int_equal(rb.dropped, 6);
+}
+
+/*
+ * Drops are reported once per overflow episode: nothing while the ring
+ * still holds unread bytes (the stream keeps it full: one episode), the
+ * episode's count once the reader has emptied it, then nothing again.
+ */
+static void test_drops_reported_once_per_episode(void **state)
+{
+    uint8_t store[SIZE], out[SIZE];
+    struct ringbuf rb;
+
+    (void)state;
+    ringbuf_init(&rb, store, SIZE);
+    assert_int_equal(ringbuf_take_drops(&rb), 0);
+    for (int i = 0; i < SIZE + 3; i++) {
+        ringbuf_put(&rb, (uint8_t)i);
+    }
+    assert_int_equal(ringbuf_read(&rb, out, 4), 4);
+    assert_int_equal(ringbuf_take_drops(&rb), 0); /* not caught up */
+    for (int i = 0; i < 6; i++) {
+        ringbuf_put(&rb, 0xee); /* 4 fit, 2 more dropped: same episode */
+    }
+    assert_int_equal(ringbuf_read(&rb, out, SIZE), SIZE);
+    assert_int_equal(ringbuf_take_drops(&rb), 5);
+    assert_int_equal(ringbuf_take_drops(&rb), 0); /* once */
+    assert_true(ringbuf_put(&rb, 1));             /* no drop: no episode */
+    assert_int_equal(ringbuf_read(&rb, out, 1), 1);
+    assert_int_equal(ringbuf_take_drops(&rb), 0);
+    for (int i = 0; i < SIZE + 1; i++) {
+        ringbuf_put(&rb, (uint8_t)i); /* a second episode */
+    }
+    assert_int_equal(ringbuf_read(&rb, out, SIZE), SIZE);
+    assert_int_equal(ringbuf_take_drops(&rb), 1);
+    assert_int_equal(rb.dropped, 6); /* the total, per ring */
 }
 
 /* A read asks for more than is waiting, or less: it takes what there is. */
@@ -176,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_starts_empty),
         cmocka_unit_test(test_fill_to_capacity),
         cmocka_unit_test(test_full_drops_new_bytes),
+        cmocka_unit_test(test_drops_reported_once_per_episode),
         cmocka_unit_test(test_partial_reads),
         cmocka_unit_test(test_read_across_the_end),
         cmocka_unit_test(test_wraps_many_times_against_model),
