@@ -33,7 +33,8 @@
 
 #define CONSOLE_MAX_SINKS 4     /* outputs a console line is copied to */
 #define KLOG_SIZE         16384 /* bytes of kernel log kept in memory */
-#define RX_RING_SIZE      4096  /* bytes buffered per input device */
+#define KLOG_CHUNK        32 /* bytes a sink gets with interrupts off (klog.h) */
+#define RX_RING_SIZE      4096 /* bytes buffered per input device */
 
 #define DRIVER_TABLE_INITIAL 4  /* driver registry slots before it grows */
 #define DRIVER_NAME_MAX      16 /* bytes in a device name, with the NUL */

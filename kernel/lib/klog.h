@@ -12,14 +12,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "param.h"
+
 /*
- * The most bytes any sink is given with interrupts off.  The slowest sink,
+ * KLOG_CHUNK (param.h) is the most bytes any sink is given with interrupts
+ * off.  The slowest sink,
  * the serial port at 115200 baud (86.8 us a byte), polls: KLOG_CHUNK bytes
  * are at most 2 * KLOG_CHUNK on the wire (each '\n' goes out as "\r\n"),
  * 5.6 ms, under the 10 ms between ticks at the default 100 Hz, so a long
  * write loses no tick (docs/drivers.md).
  */
-#define KLOG_CHUNK 32
 
 /* A place log output goes: writes len bytes, never fails, never sleeps. */
 typedef void (*klog_sink_t)(const char *buf, size_t len);
