@@ -13,8 +13,9 @@
  * 16 KiB fill: only the part of the stack the last owner used is filled
  * again.  That part is found by looking at one word per 1 KiB band, from the
  * bottom up: the first band whose word was written, and everything above
- * it, is refilled, with one band of margin below for writes that skipped a
- * band's first word.  The idle loop empties the cache whenever the CPU has
+ * it up to where the last owner's stack began (its colour: proc.h), is
+ * refilled, with one band of margin below for writes that skipped a band's
+ * first word.  The idle loop empties the cache whenever the CPU has
  * nothing to do (proc_cache_trim), so at rest every byte is back on the heap.
  */
 #include "proc_mem.h"
@@ -144,8 +145,11 @@ static void stack_fill(uint8_t *stack)
     }
 }
 
-/* Fill again what the last owner of a cached stack wrote (see the top). */
-static void stack_refill(uint8_t *stack)
+/*
+ * Fill again what the last owner of a cached stack wrote (see the top):
+ * nothing above top, where it started (its colour below the stack's end).
+ */
+static void stack_refill(uint8_t *stack, size_t top)
 {
     size_t b = STACK_BAND;
 
@@ -154,7 +158,9 @@ static void stack_refill(uint8_t *stack)
         b += STACK_BAND;
     }
     b = b - STACK_BAND > STACK_FIRST_FILL ? b - STACK_BAND : STACK_FIRST_FILL;
-    memset(stack + b, PROC_STACK_FILL, PROC_STACK_SIZE - b);
+    if (b < top) {
+        memset(stack + b, PROC_STACK_FILL, top - b);
+    }
 }
 
 /* ---- Records ---------------------------------------------------------------- */
@@ -199,7 +205,7 @@ static struct process *cache_take(const char *name)
         return NULL;
     }
     stack = list_entry(p->regions.next, struct region, link);
-    stack_refill(p->stack);
+    stack_refill(p->stack, PROC_STACK_SIZE - proc_stack_colour(p->pid));
     record_clear(p, name);
     p->stack = (uint8_t *)stack + REGION_HDR;
     list_push_front(&p->regions, &stack->link);

@@ -1888,6 +1888,61 @@ static int dumper(void *arg)
     return wait_for_child(c, NULL) == c ? 0 : 1;
 }
 
+/*
+ * A reused stack is filled again where its last owner wrote, so the next
+ * owner's high-water mark is its own: a deep child's record goes to the
+ * cache, a shallow one (another pid, another colour) gets it and dumps
+ * itself.
+ */
+static int deep_child(void *arg)
+{
+    volatile char buf[6000];
+
+    (void)arg;
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        buf[i] = (char)i;
+    }
+    return buf[100];
+}
+
+static int shallow_child(void *arg)
+{
+    (void)arg;
+    dump_process(current_pid());
+    return 0;
+}
+
+static int reuser(void *arg)
+{
+    pid_t c;
+
+    (void)arg;
+    c = spawn("deep", deep_child, NULL);
+    EXPECT(wait_for_child(c, NULL) == c);
+    c = spawn("shallow", shallow_child, NULL);
+    EXPECT(proc_stack_colour(c) != proc_stack_colour(c - 1));
+    return wait_for_child(c, NULL) == c ? 0 : 1;
+}
+
+static void test_reused_stack_is_filled_again(void **state)
+{
+    static char log[KLOG_SIZE];
+    const char *at;
+    unsigned long hw = 0;
+
+    (void)state;
+    spawn("reuser", reuser, NULL);
+    run_expect_done();
+    klog_tail(log, sizeof(log));
+    at = strstr(log, "name shallow");
+    assert_non_null(at);
+    at = strstr(at, "high-water ");
+    assert_non_null(at);
+    hw = strtoul(at + strlen("high-water "), NULL, 10);
+    assert_true(hw > 0);
+    assert_true(hw < 4000); /* the deep child's 6000 bytes are gone */
+}
+
 /* The dump names the process, its state, channel, descriptors, regions. */
 static void test_dump_holds_its_fields(void **state)
 {
@@ -1962,6 +2017,7 @@ int main(void)
         T(test_spawn_rejects_bad_arguments),
         T(test_spawn_out_of_memory_changes_nothing),
         T(test_dump_holds_its_fields),
+        T(test_reused_stack_is_filled_again),
     };
 
     if (machine_alloc() != 0) {
