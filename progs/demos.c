@@ -1,11 +1,12 @@
 /*
- * The shell's demos: spin, pingpong, tree and yield.
+ * The shell's demos: spin, pingpong, tree, yield and burst.
  *
  * Each is a process body (and sometimes the bodies of its children) that
  * prints what it did through fdprintf(1, ...) and returns its exit code.
  * The shell spawns them as its children and reaps them; see docs/shell.md.
  * Every loop here ends: spinners after their CPU budget, players after n
- * rounds, the tree at its leaves, the yielder after n yields.
+ * rounds, the tree at its leaves, the yielder after n yields, a burst once
+ * all its children are reaped.
  */
 #include "demos.h"
 
@@ -250,6 +251,53 @@ static int yield_main(void *arg)
     return 0;
 }
 
+/* ---- burst: n live processes at once, then none ------------------------ */
+
+/* The children wait under lock until go, so all n are live together. */
+static struct {
+    struct spinlock lock;
+    bool go;
+} burst = {.lock = SPINLOCK_INIT("burst")};
+
+static int burst_child(void *arg)
+{
+    (void)arg;
+    spin_lock(&burst.lock);
+    while (!burst.go) {
+        block_current_locked((wait_channel_t)&burst, &burst.lock);
+    }
+    spin_unlock(&burst.lock);
+    return 0;
+}
+
+/* Spawn n children that all stay alive until the last is spawned, then let
+ * them exit and reap them: the process table grows and shrinks back. */
+static int burst_main(void *arg)
+{
+    unsigned long n = (unsigned long)(uintptr_t)arg, started = 0;
+    pid_t pid = 0;
+
+    burst.go = false;
+    while (started < n &&
+           (pid = spawn_kernel_process("burst", burst_child, NULL)) > 0) {
+        started++;
+    }
+    if (started < n) {
+        fdprintf(STDOUT, "burst: spawn %lu failed: %s\n", started + 1,
+                 errno_name(pid));
+    }
+    fdprintf(STDOUT, "burst: %lu children live at once\n", started);
+    spin_lock(&burst.lock);
+    burst.go = true;
+    wake_channel((wait_channel_t)&burst);
+    spin_unlock(&burst.lock);
+    for (unsigned long i = 0; i < started; i++) {
+        wait_for_child(-1, NULL);
+    }
+    fdprintf(STDOUT, "burst: all %lu reaped\n", started);
+    return started == n ? 0 : 1;
+}
+
 /* ---- The table --------------------------------------------------------- */
 
 static const struct demo demos[] = {
@@ -261,6 +309,8 @@ static const struct demo demos[] = {
      6, false, tree_main},
     {"yield", "yields", "yield the CPU n times and count the switches", 1000,
      1000000, false, yield_main},
+    {"burst", "children", "n children live at once, then all reaped", 1000,
+     5000, false, burst_main},
 };
 
 #define NDEMOS (sizeof(demos) / sizeof(demos[0]))

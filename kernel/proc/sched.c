@@ -19,6 +19,7 @@
 #include "sched.h"
 
 #include "klog.h"
+#include "heap.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "panic.h"
@@ -440,7 +441,9 @@ void start_scheduler(void)
         spin_lock(&sched_lock);
         proc_reap_idle_children_locked();
         if (sched.rq.count == 0) {
-            proc_cache_trim_locked(); /* nothing to do: memory to baseline */
+            /* Nothing to do: memory back to its baseline. */
+            proc_cache_trim_locked();
+            heap_trim();
         }
         if (sched.processes == 1) {
             spin_unlock(&sched_lock);

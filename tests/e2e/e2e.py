@@ -140,6 +140,32 @@ def _():
     assert m and int(m.group(2)) > 0, out  # the driver registry lives there
 
 
+def mem_counters():
+    out = shell.command("mem")
+    m = re.search(r"frames: \d+ total, \d+ free, (\d+) in use", out)
+    h = re.search(r"heap: (\d+) bytes in use, (\d+) live allocations", out)
+    p = re.search(r"heap pools: (\d+) \((\d+) bytes\)", out)
+    assert m and h and p, out
+    return {"frames in use": int(m.group(1)), "heap bytes": int(h.group(1)),
+            "live allocations": int(h.group(2)), "pools": int(p.group(1)),
+            "pool bytes": int(p.group(2))}
+
+
+@case("shell: mem is back to its baseline after processes come and go")
+def _():
+    before = mem_counters()
+    out = shell.command("spawn pingpong 10")
+    assert "started" in out, out
+    shell.command("wait")
+    out = shell.command("spawn burst 1000")
+    assert "started" in out, out
+    out = shell.command("wait")
+    assert "burst: 1000 children live at once" in out, out
+    assert "burst: all 1000 reaped" in out, out
+    after = mem_counters()
+    assert after == before, (before, after)
+
+
 @case("shell: uptime advances")
 def _():
     a = re.search(r"up (\d+)\.(\d+) s \((\d+) ticks at 100 Hz\)",
