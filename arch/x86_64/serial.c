@@ -109,16 +109,8 @@ static long serial_read(struct chardev *dev, void *buf, size_t len)
 /* Interrupts off for one KLOG_CHUNK at a time, as for the log (klog.h). */
 static long serial_write(struct chardev *dev, const void *buf, size_t len)
 {
-    const char *p = buf;
-
     (void)dev;
-    for (size_t done = 0; done < len; done += KLOG_CHUNK) {
-        size_t n = len - done < KLOG_CHUNK ? len - done : KLOG_CHUNK;
-        arch_irqstate_t s = arch_irq_save();
-
-        serial_sink(p + done, n);
-        arch_irq_restore(s);
-    }
+    klog_sink_write(serial_sink, buf, len);
     return (long)len;
 }
 

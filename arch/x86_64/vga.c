@@ -96,21 +96,13 @@ void vga_early_init(void)
     klog_add_sink(vga_sink);
 }
 
-/* The "vga" device: the screen alone, with interrupts off so an interrupt
- * handler's output cannot land in the middle of a character. */
-/* Interrupts off for one KLOG_CHUNK at a time, as for the log (klog.h). */
+/* The "vga" device: the screen alone, with interrupts off for one
+ * KLOG_CHUNK at a time (klog.h), so an interrupt handler's output cannot
+ * land in the middle of a character. */
 static long vga_write(struct chardev *dev, const void *buf, size_t len)
 {
-    const char *p = buf;
-
     (void)dev;
-    for (size_t done = 0; done < len; done += KLOG_CHUNK) {
-        size_t n = len - done < KLOG_CHUNK ? len - done : KLOG_CHUNK;
-        arch_irqstate_t s = arch_irq_save();
-
-        vga_sink(p + done, n);
-        arch_irq_restore(s);
-    }
+    klog_sink_write(vga_sink, buf, len);
     return (long)len;
 }
 

@@ -89,6 +89,19 @@ void klog_write(const char *buf, size_t len)
     }
 }
 
+void klog_sink_write(klog_sink_t sink, const char *buf, size_t len)
+{
+    while (len > 0) {
+        size_t n = len < KLOG_CHUNK ? len : KLOG_CHUNK;
+        arch_irqstate_t s = arch_irq_save();
+
+        sink(buf, n);
+        arch_irq_restore(s);
+        buf += n;
+        len -= n;
+    }
+}
+
 size_t klog_tail(char *buf, size_t len)
 {
     arch_irqstate_t s;

@@ -37,6 +37,11 @@ int klog_add_sink(klog_sink_t sink);
  * panic has turned interrupts off for good).
  */
 void klog_write(const char *buf, size_t len);
+/*
+ * Write len bytes through one sink alone, KLOG_CHUNK at a time with
+ * interrupts off for each chunk (a device's own write, not the log's).
+ */
+void klog_sink_write(klog_sink_t sink, const char *buf, size_t len);
 /* printf to the log. */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
