@@ -45,6 +45,9 @@
 #define PROC_CACHE_MAX     16 /* reaped records kept for reuse until idle */
 #define PROC_TABLE_MAX     (1UL << 20) /* slots it may grow to; beyond: -EAGAIN */
 
+/* Scheduler trace events kept (a power of two); older ones are overwritten. */
+#define TRACE_RECORDS 4096
+
 #define SYSCALL_IO_MAX (1L << 20) /* largest read or write; more is -EINVAL */
 
 #define SHELL_MAX_CHILDREN 64  /* demo processes one shell tracks at once */
