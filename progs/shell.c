@@ -31,6 +31,7 @@
 #include "printf.h"
 #include "proc.h"
 #include "timer.h"
+#include "trace.h"
 #include "usys.h"
 
 #define STDIN    0
@@ -411,6 +412,29 @@ static int cmd_cmdline(int argc, char **argv)
     return 0;
 }
 
+/* trace on|off|dump, or alone the state (docs/trace.md). */
+static int cmd_trace(int argc, char **argv)
+{
+    struct trace_stats st;
+
+    if (argc == 1) {
+        st = trace_stats();
+        fdprintf(STDOUT,
+                 "trace: %s, %lu events recorded, %lu overwritten (ring of "
+                 "%u)\n",
+                 st.on ? "on" : "off", (unsigned long)st.recorded,
+                 (unsigned long)st.overwritten, (unsigned)TRACE_RECORDS);
+    } else if (strcmp(argv[1], "on") == 0 || strcmp(argv[1], "off") == 0) {
+        trace_set(argv[1][1] == 'n');
+    } else if (strcmp(argv[1], "dump") == 0) {
+        trace_dump();
+    } else {
+        fdprintf(STDOUT, "usage: trace [on|off|dump]\n");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int cmd_exit(int argc, char **argv)
 {
     unsigned long code = 0;
@@ -437,6 +461,8 @@ static const struct command commands[] = {
     {"uptime", "", "time since the timer started", 0, 0, cmd_uptime},
     {"devices", "", "registered character devices", 0, 0, cmd_devices},
     {"cmdline", "", "kernel options given and in effect", 0, 0, cmd_cmdline},
+    {"trace", "[on|off|dump]", "scheduler trace (alone: its state)", 0, 1,
+     cmd_trace},
     {"exit", "[code]", "end this shell; init starts a new one", 0, 1, cmd_exit},
     {"halt", "", "power the machine off", 0, 0, cmd_halt},
 };

@@ -24,9 +24,9 @@ struct trace_state trace_state;
 static struct trace_record ring[TRACE_RECORDS];
 
 static const char *const event_names[TRACE_NEVENTS] = {
-    [TRACE_NONE] = "none",       [TRACE_SWITCH] = "switch",
-    [TRACE_WAKE] = "wake",       [TRACE_BLOCK] = "block",
-    [TRACE_EXIT] = "exit",       [TRACE_PREEMPT] = "preempt",
+    [TRACE_NONE] = "none",   [TRACE_SWITCH] = "switch",
+    [TRACE_WAKE] = "wake",   [TRACE_BLOCK] = "block",
+    [TRACE_EXIT] = "exit",   [TRACE_PREEMPT] = "preempt",
     [TRACE_BOOST] = "boost",
 };
 
@@ -147,13 +147,13 @@ int trace_format(uint64_t seq, const struct trace_record *r, char *buf,
                              (unsigned long)r->arg);
     case TRACE_EXIT:
         name_word((const char *)&r->arg, sizeof(r->arg), name);
-        return n + ksnprintf(p, left, " pid=%d code=%d name=%s", r->a, r->b,
-                             name);
+        return n +
+               ksnprintf(p, left, " pid=%d code=%d name=%s", r->a, r->b, name);
     case TRACE_PREEMPT:
         return n + ksnprintf(p, left, " pid=%d next=%d", r->a, r->b);
     case TRACE_BOOST:
-        return n + ksnprintf(p, left, " pid=%d from=%d to=%d", r->a, r->b,
-                             r->c);
+        return n +
+               ksnprintf(p, left, " pid=%d from=%d to=%d", r->a, r->b, r->c);
     default:
         return n;
     }

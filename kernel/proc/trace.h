@@ -107,8 +107,7 @@ static inline void trace_switch(const struct process *prev,
 
 /* p, BLOCKED on p->channel, is made ready while by runs.  Other callers
  * (a requeue of the running process) record nothing. */
-static inline void trace_wake(const struct process *p,
-                              const struct process *by)
+static inline void trace_wake(const struct process *p, const struct process *by)
 {
     if (TRACE_ON() && p->state == PROCESS_BLOCKED) {
         trace_emit_locked(TRACE_WAKE, p->pid, by != NULL ? by->pid : 0, 0,

@@ -282,9 +282,9 @@ static void test_dump_counts_records_overwritten_under_it(void **state)
     assert_non_null(begin);
     assert_non_null(end);
     assert_non_null(strstr(begin, "first="));
-    assert_int_equal(sscanf(strstr(begin, "first="), "first=%lu next=%lu",
-                            &first, &next),
-                     2);
+    assert_int_equal(
+        sscanf(strstr(begin, "first="), "first=%lu next=%lu", &first, &next),
+        2);
     assert_int_equal(first, flood.before.first);
     assert_int_equal(
         sscanf(end, "trace-end printed=%lu lost=%lu", &printed, &lost), 2);
