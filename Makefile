@@ -268,6 +268,7 @@ test-unit: $(UNIT_BINS) host-lib ## Host unit tests (cmocka, ASan + UBSan)
 			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
 	done
 	@tools/run-layer.sh $(RESULTS)/unit-hostlib.tap tests/unit/hostlib.sh
+	@tools/run-layer.sh $(RESULTS)/unit-trace2json.tap $(PYTHON) tests/unit/test_trace2json.py
 
 test-kernel-run: $(KTEST) $(KERNEL) ## In-kernel suites in QEMU (TAP over serial)
 	@mkdir -p $(RESULTS)
@@ -284,6 +285,12 @@ ifeq ($(DISPLAY),)
 QEMU_FLAGS += -display none
 endif
 APPEND ?=
+
+# docs/trace.md: boot, trace spin and pingpong, convert (build/trace/).
+.PHONY: trace-demo
+trace-demo: $(KERNEL) ## Record a scheduler trace in QEMU: JSON and docs/trace-demo.png
+	@tools/deps.sh trace
+	@$(PYTHON) tools/trace-demo.py $(KERNEL) build/trace docs/trace-demo.png
 
 .PHONY: run debug iso run-iso
 run: deps-run $(KERNEL) ## Boot Kairos in QEMU; the serial console is this terminal

@@ -2,7 +2,7 @@
 # Make sure the Debian packages a target needs are installed; install the
 # missing ones with apt-get (through sudo when not root), saying so.
 #
-#   tools/deps.sh run|test|iso|debug|bench
+#   tools/deps.sh run|test|iso|debug|bench|trace
 set -u
 need=""
 want() { # command-or-file package
@@ -52,6 +52,7 @@ test)
     bench_smoke
     ;;
 bench) base; bench_smoke; want gnuplot gnuplot-nox ;;
+trace) base; want python3 python3; want gnuplot gnuplot-nox ;;
 *) echo "deps.sh: unknown target '$1'" >&2; exit 2 ;;
 esac
 

@@ -391,6 +391,53 @@ def _():
     assert "wait: no children" in shell.command("wait")
 
 
+@case("trace: on, pingpong, dump; trace2json's JSON shows ping and pong "
+      "switching")
+def _():
+    assert re.search(r"trace: off, \d+ events recorded, \d+ overwritten "
+                     r"\(ring of 4096\)", shell.command("trace"))
+    for bad in ("trace bogus", "trace on off"):
+        assert "usage: trace [on|off|dump]" in shell.command(bad), bad
+    shell.command("trace on")
+    out = shell.command("spawn pingpong 20")
+    pid = int(re.search(r"\[pid (\d+)\] pingpong started", out).group(1))
+    m = shell.expect(r"pingpong: 20 rounds of 20 \(ping (\d+) blocked \d+ "
+                     r"times, pong (\d+) blocked")
+    ping, pong = int(m.group(1)), int(m.group(2))
+    until("the shell reaps pingpong", lambda: re.search(
+        r"\[pid %d\] pingpong exited with code 0" % pid,
+        shell.command("uptime")))
+    shell.command("trace off")
+    m = re.search(r"trace: off, (\d+) events recorded, 0 overwritten",
+                  shell.command("trace"))
+    assert m and int(m.group(1)) > 80, m  # 20 rounds: 4 events each at least
+    dump = shell.command("trace dump")
+    assert re.search(r"^trace-end printed=%s lost=0$" % m.group(1), dump,
+                     re.M), dump[-300:]
+    with tempfile.TemporaryDirectory() as d:
+        log, js = os.path.join(d, "serial.log"), os.path.join(d, "t.json")
+        with open(log, "w") as f:
+            f.write(shell.out)  # the whole capture, earlier output included
+        r = subprocess.run([sys.executable, "tools/trace2json.py", log, "-o",
+                            js], capture_output=True, text=True, timeout=WAIT)
+        assert r.returncode == 0, r.stderr
+        with open(js) as f:
+            ev = json.load(f)["traceEvents"]
+    names = {e["tid"]: e["args"]["name"] for e in ev
+             if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert names.get(ping) == "pid %d (ping)" % ping, names
+    assert names.get(pong) == "pid %d (pong)" % pong, names
+    runs = sorted((e for e in ev if e["ph"] == "X"), key=lambda e: e["ts"])
+    assert sum(e["tid"] == ping for e in runs) >= 20, runs
+    assert sum(e["tid"] == pong for e in runs) >= 20, runs
+    handoffs = sum(1 for a, b in zip(runs, runs[1:])
+                   if {a["tid"], b["tid"]} == {ping, pong})
+    assert handoffs >= 20, handoffs  # the CPU goes straight between them
+    wakes = [e for e in ev if e["ph"] == "i" and e["name"] == "wake" and
+             e["tid"] == pong and e["args"]["by"] == str(ping)]
+    assert len(wakes) >= 19, wakes
+
+
 @case("exit: init reports the shell's code and starts a new shell")
 def _():
     shell.type("exit 3\r")
