@@ -13,6 +13,8 @@
  *   pipe        two Linux processes ping-ponging one byte through pipes
  *
  * Every case does round trips (two switches each) and reports per switch.
+ * B1_TRACE=1 in the environment runs the Kairos case with the scheduler
+ * trace on (docs/trace.md: what recording costs per switch).
  */
 #define _GNU_SOURCE
 #include <linux/futex.h>
@@ -29,6 +31,7 @@
 #include "harness.h"
 #include "host.h"
 #include "process.h"
+#include "trace.h"
 
 #define PEER_STACK (64 * 1024)
 #define WARMUP     64 /* round trips before the bracket */
@@ -69,6 +72,7 @@ static long run_kairos(long ops, void *ctx)
     (void)ctx;
     rounds = ops / 2 > 0 ? ops / 2 : 1;
     stop = 0;
+    trace_set(getenv("B1_TRACE") != NULL);
     if (spawn_kernel_process("ping", pinger, NULL) < 0 ||
         spawn_kernel_process("pong", ponger, NULL) < 0) {
         fprintf(stderr, "b1: spawn failed\n");

@@ -32,6 +32,7 @@
 #include "param.h"
 #include "proc_mem.h"
 #include "sched.h"
+#include "trace.h"
 
 /* sched_lock guards these: */
 static struct process **table;    /* capacity slots, NULL when free */
@@ -375,6 +376,7 @@ _Noreturn void exit_current(int code)
     }
     reparent_children_locked(p);
     p->exit_code = code;
+    trace_exit(p, code);
     list_remove(&p->sibling);
     list_push_back(&p->parent->zombies, &p->sibling);
     sched_zombie_locked(p);

@@ -26,6 +26,7 @@
 #include "param.h"
 #include "proc_mem.h"
 #include "runqueue.h"
+#include "trace.h"
 #include "waitq.h"
 
 struct spinlock sched_lock = SPINLOCK_INIT("sched");
@@ -208,7 +209,7 @@ static void switch_locked(struct process *prev, struct process *next)
     sched.current = next;
     sched.switches++;
     intena = cpu_intena(); /* belongs to prev's code, not to the CPU */
-    arch_context_switch(&prev->context, &next->context);
+    trace_context_switch(prev, next); /* arch_context_switch, recorded */
     cpu_set_intena(intena);
 }
 
@@ -264,6 +265,7 @@ switch_checked_locked(bool preempt)
         return false;
     }
     if (preempt) {
+        trace_preempt(prev, next);
         prev->preemptions++;
         sched.preemptions++;
     }
@@ -361,6 +363,7 @@ int block_current_locked(wait_channel_t channel, struct spinlock *lk)
     }
     p->channel = channel;
     p->state = PROCESS_BLOCKED;
+    trace_block(p);
     waitq_add(&sched.wq, p);
     schedule_locked();
     p->channel = 0;

@@ -54,6 +54,13 @@ void trace_emit_locked(enum trace_event type, int32_t a, int32_t b, int32_t c,
     __atomic_store_n(&r->stamp, seq + 1, __ATOMIC_RELEASE);
 }
 
+void trace_switch_locked(struct process *prev, struct process *next)
+{
+    trace_emit_locked(TRACE_SWITCH, prev->pid, next->pid, (int32_t)prev->state,
+                      0);
+    arch_context_switch(&prev->context, &next->context);
+}
+
 void trace_set(bool on)
 {
     spin_lock(&sched_lock);

@@ -9,9 +9,10 @@
  * (trace_read, the dump) detects a record overwritten under it: it checks
  * the stamp before and after copying (a per-record seqlock).
  *
- * Points: trace_switch at the one switch (switch_checked_locked; with
- * preempt true it records the preemption first), trace_wake where a blocked
- * process is made ready, trace_block where the caller becomes BLOCKED,
+ * Points: trace_context_switch in place of the one arch_context_switch
+ * (switch_locked, under switch_checked_locked), trace_preempt where that
+ * switch is a preemption (just before it), trace_wake where a blocked
+ * process leaves its wait queue (waitq_wake), trace_block where the caller becomes BLOCKED,
  * trace_exit where it becomes a ZOMBIE, trace_boost where priority
  * inheritance raises or restores an effective priority.
  */
@@ -47,9 +48,9 @@ struct trace_record {
 
 /* Written under sched_lock; read anywhere (a stale value is harmless). */
 struct trace_state {
-    volatile bool on; /* the hooks record */
-    uint64_t next;    /* sequence number of the next event */
-    uint64_t start;   /* sequence number of the first since trace_set(true) */
+    bool on;        /* the hooks record (read under sched_lock by them) */
+    uint64_t next;  /* sequence number of the next event */
+    uint64_t start; /* sequence number of the first since trace_set(true) */
 };
 extern struct trace_state trace_state;
 
@@ -92,26 +93,36 @@ const char *trace_event_name(uint32_t type);
 
 #define TRACE_ON() __builtin_expect(trace_state.on, 0)
 
-/* prev gives the CPU to next; preempt: the timer forced it. */
-static inline void trace_switch(const struct process *prev,
-                                const struct process *next, bool preempt)
+/* The timer takes the CPU from prev for next (a switch follows). */
+static inline void trace_preempt(const struct process *prev,
+                                 const struct process *next)
 {
     if (TRACE_ON()) {
-        if (preempt) {
-            trace_emit_locked(TRACE_PREEMPT, prev->pid, next->pid, 0, 0);
-        }
-        trace_emit_locked(TRACE_SWITCH, prev->pid, next->pid,
-                          (int32_t)prev->state, 0);
+        trace_emit_locked(TRACE_PREEMPT, prev->pid, next->pid, 0, 0);
     }
 }
 
-/* p, BLOCKED on p->channel, is made ready while by runs.  Other callers
- * (a requeue of the running process) record nothing. */
-static inline void trace_wake(const struct process *p, const struct process *by)
+/* Record the switch, then arch_context_switch (in it, when on).  Out of
+ * line, so the off path is the flag test and the call it replaces: the
+ * caller keeps nothing extra live across a second call. */
+void trace_switch_locked(struct process *prev, struct process *next);
+
+/* arch_context_switch(prev, next), recorded when tracing is on. */
+static inline void trace_context_switch(struct process *prev,
+                                        struct process *next)
 {
-    if (TRACE_ON() && p->state == PROCESS_BLOCKED) {
-        trace_emit_locked(TRACE_WAKE, p->pid, by != NULL ? by->pid : 0, 0,
-                          p->channel);
+    if (TRACE_ON()) {
+        trace_switch_locked(prev, next);
+    } else {
+        arch_context_switch(&prev->context, &next->context);
+    }
+}
+
+/* p, BLOCKED on p->channel, is made ready (by whoever is on the CPU). */
+static inline void trace_wake(const struct process *p)
+{
+    if (TRACE_ON()) {
+        trace_emit_locked(TRACE_WAKE, p->pid, current_pid(), 0, p->channel);
     }
 }
 

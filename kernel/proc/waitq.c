@@ -4,6 +4,7 @@
 #include "waitq.h"
 
 #include "proc.h"
+#include "trace.h"
 
 /* Fibonacci hashing: the top bits of channel * 2^64/phi pick the bucket,
  * so aligned addresses and small event numbers both spread. */
@@ -49,6 +50,7 @@ size_t waitq_wake(struct waitq_table *t, wait_channel_t channel,
         l = l->next; /* waitq_remove unlinks p */
         if (p->channel == channel) {
             waitq_remove(t, p);
+            trace_wake(p);
             wake(p);
             n++;
         }

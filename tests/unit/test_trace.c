@@ -117,8 +117,8 @@ static void test_hooks_record_nothing_when_off(void **state)
 
     (void)state;
     spin_lock(&sched_lock);
-    trace_switch(&p, &p, true);
-    trace_wake(&p, &p);
+    trace_preempt(&p, &p);
+    trace_wake(&p);
     trace_block(&p);
     trace_exit(&p, 3);
     trace_boost(&p, 1, 2);
@@ -149,7 +149,7 @@ static void test_each_hook_formats_its_arguments(void **state)
         "preempt pid=4 next=3",
         "switch prev=4 next=3 state=ready",
         "block pid=3 chan=0xd0d0",
-        "wake pid=3 by=4 chan=0xd0d0",
+        "wake pid=3 by=0 chan=0xd0d0",
         "exit pid=4 code=-5 name=long?nam",
         "boost pid=3 from=10 to=50",
     };
@@ -161,13 +161,13 @@ static void test_each_hook_formats_its_arguments(void **state)
     trace_set(true);
     spin_lock(&sched_lock);
     b.state = PROCESS_READY;
-    trace_switch(&b, &a, true);
+    trace_preempt(&b, &a);
+    /* What trace_context_switch records before it switches: */
+    trace_emit_locked(TRACE_SWITCH, b.pid, a.pid, (int32_t)b.state, 0);
     trace_block(&a);
-    trace_wake(&a, &b);
+    trace_wake(&a);
     trace_exit(&b, -5);
     trace_boost(&a, 10, 50);
-    a.state = PROCESS_RUNNING;
-    trace_wake(&a, &b); /* a requeue, not a wake: nothing */
     spin_unlock(&sched_lock);
     assert_int_equal(trace_stats().next, ARRAY_SIZE(want));
     for (uint64_t seq = 0; seq < ARRAY_SIZE(want); seq++) {
@@ -296,6 +296,139 @@ static void test_dump_counts_records_overwritten_under_it(void **state)
     assert_true(torn == NULL || torn > end);
 }
 
+/* ---- The hooks, driving real processes ------------------------------------------------- */
+
+#define CHAN 0xc4a7
+
+/* Blocks until the waker wakes it, yields once, exits with 3. */
+static int sleeper(void *arg)
+{
+    (void)arg;
+    EXPECT_EQ(block_current(CHAN), 0);
+    yield_now();
+    return 3;
+}
+
+/* Wakes the sleeper, yields once, exits with 7. */
+static int waker(void *arg)
+{
+    (void)arg;
+    EXPECT_EQ(wake_channel(CHAN), 1);
+    yield_now();
+    return 7;
+}
+
+/* Every event from seq 0, formatted without the timestamps, into lines. */
+static size_t events(char lines[][96], size_t max)
+{
+    struct trace_stats st = trace_stats();
+    uint64_t ticks = 0, cycles = 0;
+    size_t n = 0;
+
+    for (uint64_t seq = st.first; seq < st.next && n < max; seq++, n++) {
+        struct trace_record r;
+        char line[128];
+        int used = 0;
+
+        assert_true(trace_read(seq, &r));
+        assert_true(r.ticks >= ticks && r.cycles >= cycles); /* in order */
+        ticks = r.ticks;
+        cycles = r.cycles;
+        trace_format(seq, &r, line, sizeof(line));
+        sscanf(line, "%*u %*u %*u %n", &used);
+        snprintf(lines[n], sizeof(lines[n]), "%s", line + used);
+    }
+    return n;
+}
+
+static void test_hooks_record_block_wake_yield_and_exit(void **state)
+{
+    static const char *const want[] = {
+        "switch prev=0 next=1 state=ready",   /* idle runs the sleeper */
+        "block pid=1 chan=0xc4a7",            /* which blocks */
+        "switch prev=1 next=2 state=blocked", /* so the waker runs */
+        "wake pid=1 by=2 chan=0xc4a7",        /* and wakes it */
+        "switch prev=2 next=1 state=ready",   /* the waker yields */
+        "switch prev=1 next=2 state=ready",   /* the sleeper yields */
+        "exit pid=2 code=7 name=waker",
+        "switch prev=2 next=1 state=zombie",
+        "exit pid=1 code=3 name=sleeper",
+        "switch prev=1 next=0 state=zombie", /* back to idle */
+    };
+    char got[ARRAY_SIZE(want) + 4][96];
+    size_t n;
+
+    (void)state;
+    trace_set(true);
+    spawn_kernel_process("sleeper", sleeper, NULL);
+    spawn_kernel_process("waker", waker, NULL);
+    start_scheduler();
+    machine_expect_none();
+    n = events(got, ARRAY_SIZE(got));
+    for (size_t i = 0; i < n && i < ARRAY_SIZE(want); i++) {
+        assert_string_equal(got[i], want[i]);
+    }
+    assert_int_equal(n, ARRAY_SIZE(want));
+}
+
+/* The same run with tracing off leaves the ring untouched. */
+static void test_off_records_nothing_from_real_processes(void **state)
+{
+    (void)state;
+    spawn_kernel_process("sleeper", sleeper, NULL);
+    spawn_kernel_process("waker", waker, NULL);
+    start_scheduler();
+    machine_expect_none();
+    assert_true(scheduler_stats().switches >= 5);
+    assert_int_equal(trace_stats().next, 0);
+}
+
+static volatile bool stop;
+
+static int spinner(void *arg)
+{
+    (void)arg;
+    host_tick_every(7); /* the ticks come while I spin */
+    while (!stop) {
+        arch_cpu_relax();
+    }
+    return 0;
+}
+
+static int stopper(void *arg)
+{
+    (void)arg;
+    host_tick_every(0);
+    stop = true;
+    return 0;
+}
+
+/* A simulated tick ends the spinner's slice: preempt, then the switch. */
+static void test_preemption_is_recorded_before_its_switch(void **state)
+{
+    char got[16][96];
+    size_t n, i;
+
+    (void)state;
+    stop = false;
+    sched_set_slice(1);
+    trace_set(true);
+    spawn_kernel_process("spinner", spinner, NULL);
+    spawn_kernel_process("stopper", stopper, NULL);
+    start_scheduler();
+    machine_expect_none();
+    assert_int_equal(scheduler_stats().preemptions, 1);
+    n = events(got, ARRAY_SIZE(got));
+    for (i = 0; i < n && strncmp(got[i], "preempt", 7) != 0; i++) {
+    }
+    assert_true(i + 1 < n);
+    assert_string_equal(got[i], "preempt pid=1 next=2");
+    assert_string_equal(got[i + 1], "switch prev=1 next=2 state=ready");
+    for (size_t j = i + 1; j < n; j++) {
+        assert_null(strstr(got[j], "preempt")); /* exactly one */
+    }
+}
+
 /* ---- Main ------------------------------------------------------------------------------------- */
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, trace_setup, trace_teardown)
@@ -311,6 +444,9 @@ int main(void)
         T(test_format_truncates_like_snprintf),
         T(test_dump_format),
         T(test_dump_counts_records_overwritten_under_it),
+        T(test_hooks_record_block_wake_yield_and_exit),
+        T(test_off_records_nothing_from_real_processes),
+        T(test_preemption_is_recorded_before_its_switch),
     };
 
     if (machine_alloc() != 0) {
