@@ -124,6 +124,12 @@ void arch_timer_start(unsigned hz);
 /* Nanoseconds elapsed within the current tick, for sub-tick uptime. */
 uint64_t arch_timer_subtick_ns(void);
 /*
+ * The real-time clock now, in seconds since 1970-01-01 00:00 UTC (x86_64:
+ * the CMOS clock, taken as UTC; the host: the host's clock).  Slow (port
+ * I/O): the core reads it once, at timer_init.
+ */
+uint64_t arch_rtc_seconds(void);
+/*
  * A free-running cycle counter (x86_64: the TSC, which counts from reset;
  * under QEMU's -icount it counts instructions).  For benchmarks only.
  */

@@ -26,9 +26,11 @@
 #include <execinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "arch.h"
 #include "klog.h"
+#include "param.h"
 #include "context.h"
 #include "fiber.h"
 #include "host.h"
@@ -141,6 +143,7 @@ void host_reset(void)
     cpu.idle_hook = NULL;
     cpu.stats = (struct host_irq_stats){0};
     update_slow();
+    timer_reset(HZ_DEFAULT); /* no timers, tick 0 */
 }
 
 /* ---- Interrupt state and the CPU ------------------------------------------ */
@@ -168,9 +171,30 @@ bool host_irq_enabled_slow(void)
 }
 
 /*
+ * Nothing is ready and the idle hook did nothing: if a timer is armed, the
+ * clock jumps to its expiry and that tick is delivered, which wakes what
+ * was waiting for it (and may switch to it).  False when no timer can
+ * fire: then nothing ever will happen.
+ */
+static bool jump_to_next_expiry(void)
+{
+    uint64_t next = timer_next_expiry();
+
+    if (next == TIMER_NEVER) {
+        return false;
+    }
+    if (next > timer_ticks() + 1) {
+        timer_skip_to(next - 1);
+    }
+    cpu.stats.jumps++;
+    host_tick();
+    return true;
+}
+
+/*
  * "sti; hlt" on the host: take a pending tick, then ask the idle hook
- * whether anything can happen.  A tick alone does not count as a wakeup:
- * nothing in the core waits for time, so it cannot ready a process, and
+ * whether anything can happen, and if not, jump the clock to the next
+ * timer expiry.  A tick that fires no timer does not count as a wakeup:
  * counting it would turn every deadlock into an endless idle loop.
  */
 bool arch_cpu_idle(void)
@@ -182,6 +206,9 @@ bool arch_cpu_idle(void)
     irq_set(true);
     if (cpu.idle_hook != NULL) {
         woken = cpu.idle_hook();
+    }
+    if (!woken) {
+        woken = jump_to_next_expiry();
     }
     irq_set(was);
     return woken;
@@ -293,6 +320,11 @@ void arch_timer_start(unsigned hz)
 uint64_t arch_timer_subtick_ns(void)
 {
     return 0;
+}
+
+uint64_t arch_rtc_seconds(void)
+{
+    return (uint64_t)time(NULL);
 }
 
 uint64_t arch_cycles(void)

@@ -44,9 +44,11 @@ void host_tick_every(unsigned n);
 
 /*
  * arch_cpu_idle (the idle task, when nothing is ready) calls hook with the
- * simulated flag on and returns its result: true if it made something
- * happen that may have readied a process, false if nothing ever will.
- * Without a hook arch_cpu_idle returns false, so when every live process
+ * simulated flag on: true if it made something happen that may have
+ * readied a process, false if it did nothing.  On false (or with no hook)
+ * the simulated clock jumps to the earliest armed timer's expiry and that
+ * tick is delivered, so sleepers wake at once and on their exact tick; with
+ * no timer armed, arch_cpu_idle returns false, and when every live process
  * is blocked start_scheduler reports a deadlock and returns.  NULL removes
  * the hook.  The hook may call host_tick, wake_channel and spawn.
  */
@@ -59,6 +61,7 @@ struct host_irq_stats {
     uint64_t deferred;  /* raised with the flag off, so left pending */
     uint64_t merged;    /* raised while one was already pending: lost */
     uint64_t idles;     /* arch_cpu_idle calls */
+    uint64_t jumps;     /* idle jumped the clock to a timer's expiry */
     bool pending;       /* a tick is waiting for the flag to come on */
 };
 
@@ -67,8 +70,10 @@ struct host_irq_stats host_irq_stats(void);
 
 /*
  * Put the simulated CPU back to its power-on state: flag on, nothing
- * pending, automatic ticks off, no idle hook, counters zero.  Call it
- * between tests, from outside any process.
+ * pending, automatic ticks off, no idle hook, counters zero, the timer at
+ * HZ_DEFAULT with tick 0 and no timer armed.  Call it between tests, from
+ * outside any process, after process_reset (which frees the records that
+ * hold sleepers' timers).
  */
 void host_reset(void);
 

@@ -18,6 +18,7 @@
 #include "list.h"
 #include "process.h"
 #include "spinlock.h"
+#include "timer.h"
 
 #define PROC_STACK_SIZE         (16 * 1024) /* kernel stack per process */
 #define PROC_STACK_FILL         0xCD /* never-used stack bytes hold this */
@@ -69,6 +70,10 @@ struct process {
     struct list all_link;      /* in the list of every record (proc.c) */
     struct process *hash_next; /* next in its table slot's chain */
     unsigned check_mark;       /* sched_check's visit stamp */
+
+    /* timer_lock must be held when using these: */
+    struct timer
+        sleep_timer; /* sleep_ticks's alarm; its channel while asleep */
 
     /*
      * No lock: set at spawn before the record is published under

@@ -137,6 +137,16 @@ void dump_process(pid_t pid);
 void dump_all_processes(void);
 /* Current counters. */
 struct scheduler_stats scheduler_stats(void);
+/* Timer ticks since boot (the host: simulated ticks). */
+uint64_t timer_ticks(void);
+/*
+ * Sleep for ticks timer ticks: the caller runs again no earlier than when
+ * timer_ticks() reaches its value at the call plus ticks.  0 ticks yields.
+ * 0; -EINVAL from idle, outside a process, or for a count of 2^63 or more
+ * (a negative number converted); -EINTR when a signal ends it early, once
+ * signals exist.
+ */
+int sleep_ticks(uint64_t ticks);
 /* Copy descriptor fd of process pid: 0, -EBADF (fd < 0, >= MAX_FDS, or
  * empty), -ESRCH (no such process) or -EINVAL (out NULL). */
 int process_descriptor(pid_t pid, int fd, struct file_descriptor *out);
