@@ -127,12 +127,19 @@ uint64_t realtime_ns(void)
     return boot_rtc_ns + uptime_ns();
 }
 
+uint64_t timer_boot_realtime_ns(void)
+{
+    return boot_rtc_ns;
+}
+
 uint64_t timer_ns_to_tick(uint64_t ns)
 {
     uint64_t tick_ns = hz != 0 ? 1000000000ULL / hz : 1;
-    uint64_t t = ns / tick_ns + (ns % tick_ns != 0 ? 1 : 0);
 
-    return t;
+    if (ns == UINT64_MAX) {
+        return TIMER_NEVER; /* the end of the clock (584 years): never */
+    }
+    return ns / tick_ns + (ns % tick_ns != 0 ? 1 : 0);
 }
 
 void timer_arm_locked(struct timer *t, uint64_t expires, timer_fn fn)

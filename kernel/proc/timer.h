@@ -54,7 +54,10 @@ uint64_t uptime_ns(void);
 /* Nanoseconds since 1970-01-01 UTC: the real-time clock read at
  * timer_init plus uptime. */
 uint64_t realtime_ns(void);
-/* The first tick at or after uptime ns (TIMER_NEVER if beyond the last). */
+/* The real-time clock at timer_init, in nanoseconds since 1970. */
+uint64_t timer_boot_realtime_ns(void);
+/* The first tick at or after uptime ns; TIMER_NEVER for UINT64_MAX, what
+ * saturated sums of durations give. */
 uint64_t timer_ns_to_tick(uint64_t ns);
 
 /*

@@ -24,6 +24,7 @@
 #include "kstring.h"
 #include "process.h"
 #include "spinlock.h"
+#include "timer.h"
 
 /* A handler gets the six argument registers, rdi first. */
 typedef long (*syscall_fn)(const long arg[6]);
@@ -166,14 +167,146 @@ static long do_wait4(const long arg[6])
     return pid;
 }
 
+/* ---- Time ---------------------------------------------------------------- */
+
+#define NSEC_PER_SEC 1000000000ULL
+
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+/*
+ * The caller's timespec at p as nanoseconds (UINT64_MAX if more, which no
+ * clock reaches): 0, -EFAULT (bad p), or -EINVAL (tv_sec negative, or
+ * tv_nsec outside 0 .. 999,999,999).  Copied bytewise: p may be misaligned.
+ */
+static long get_timespec(const void *p, uint64_t *ns)
+{
+    struct ktimespec ts;
+
+    if (!arch_access_ok(p, sizeof(ts), false)) {
+        return -EFAULT;
+    }
+    memcpy(&ts, p, sizeof(ts));
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+        ts.tv_nsec >= (int64_t)NSEC_PER_SEC) {
+        return -EINVAL;
+    }
+    *ns =
+        (uint64_t)ts.tv_sec > (UINT64_MAX - (uint64_t)ts.tv_nsec) / NSEC_PER_SEC
+            ? UINT64_MAX
+            : (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+    return 0;
+}
+
+/* Store ns at p, already checked writable, bytewise. */
+static void put_timespec(void *p, uint64_t ns)
+{
+    struct ktimespec ts = {(int64_t)(ns / NSEC_PER_SEC),
+                           (int64_t)(ns % NSEC_PER_SEC)};
+
+    memcpy(p, &ts, sizeof(ts));
+}
+
+/*
+ * Sleep until uptime reaches deadline (ns): until the first tick at or
+ * after it, so a sleep is never short.  A deadline already passed returns
+ * at once.  When a signal ends the sleep early (-EINTR, once signals
+ * exist) the time left goes to rem, if not NULL.
+ */
+static long sleep_until_ns(uint64_t deadline, void *rem)
+{
+    uint64_t now = uptime_ns();
+    int err;
+
+    if (deadline <= now) {
+        return 0;
+    }
+    err = sleep_until_tick(timer_ns_to_tick(deadline));
+    if (err == -EINTR && rem != NULL) {
+        now = uptime_ns();
+        put_timespec(rem, deadline > now ? deadline - now : 0);
+    }
+    return err;
+}
+
+/* nanosleep(req, rem): rem is checked before sleeping, not only when a
+ * signal makes it needed (Linux's order), so a bad rem fails at once. */
+static long do_nanosleep(const long arg[6])
+{
+    void *rem = (void *)arg[1];
+    uint64_t dur;
+    long err = get_timespec((const void *)arg[0], &dur);
+
+    if (err != 0) {
+        return err;
+    }
+    if (rem != NULL && !arch_access_ok(rem, sizeof(struct ktimespec), true)) {
+        return -EFAULT;
+    }
+    return sleep_until_ns(add_saturating(uptime_ns(), dur), rem);
+}
+
+/* clock_gettime(clock, tp): CLOCK_REALTIME or CLOCK_MONOTONIC. */
+static long do_clock_gettime(const long arg[6])
+{
+    int clock = (int)arg[0];
+    void *tp = (void *)arg[1];
+
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
+        return -EINVAL;
+    }
+    if (!arch_access_ok(tp, sizeof(struct ktimespec), true)) {
+        return -EFAULT;
+    }
+    put_timespec(tp, clock == CLOCK_REALTIME ? realtime_ns() : uptime_ns());
+    return 0;
+}
+
+/*
+ * clock_nanosleep(clock, flags, req, rem): a duration (flags 0) or, with
+ * TIMER_ABSTIME, a time on that clock (rem is then unused, as on Linux).
+ * CLOCK_REALTIME is boot's CMOS reading plus uptime and is never set, so a
+ * real time converts to an uptime exactly.  Returns -errno like every
+ * call here (the libc function returns the errno positive).
+ */
+static long do_clock_nanosleep(const long arg[6])
+{
+    int clock = (int)arg[0], flags = (int)arg[1];
+    void *rem = (void *)arg[3];
+    uint64_t t, base;
+    long err;
+
+    if ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) ||
+        (flags & ~TIMER_ABSTIME) != 0) {
+        return -EINVAL;
+    }
+    err = get_timespec((const void *)arg[2], &t);
+    if (err != 0) {
+        return err;
+    }
+    if (flags & TIMER_ABSTIME) {
+        base = clock == CLOCK_REALTIME ? timer_boot_realtime_ns() : 0;
+        return sleep_until_ns(t > base ? t - base : 0, NULL);
+    }
+    if (rem != NULL && !arch_access_ok(rem, sizeof(struct ktimespec), true)) {
+        return -EFAULT;
+    }
+    return sleep_until_ns(add_saturating(uptime_ns(), t), rem);
+}
+
 static const syscall_fn syscalls[] = {
     [SYS_read] = do_read,
     [SYS_write] = do_write,
     [SYS_sched_yield] = do_sched_yield,
+    [SYS_nanosleep] = do_nanosleep,
     [SYS_getpid] = do_getpid,
     [SYS_exit] = do_exit,
     [SYS_wait4] = do_wait4,
     [SYS_getppid] = do_getppid,
+    [SYS_clock_gettime] = do_clock_gettime,
+    [SYS_clock_nanosleep] = do_clock_nanosleep,
     [SYS_exit_group] = do_exit, /* one thread per process */
 };
 

@@ -8,14 +8,37 @@
 #define KAIROS_SYSCALL_H
 
 /* The numbers Linux uses on x86_64 (asm/unistd_64.h). */
-#define SYS_read        0
-#define SYS_write       1
-#define SYS_sched_yield 24
-#define SYS_getpid      39
-#define SYS_exit        60
-#define SYS_wait4       61
-#define SYS_getppid     110
-#define SYS_exit_group  231
+#define SYS_read            0
+#define SYS_write           1
+#define SYS_sched_yield     24
+#define SYS_nanosleep       35
+#define SYS_getpid          39
+#define SYS_exit            60
+#define SYS_wait4           61
+#define SYS_getppid         110
+#define SYS_clock_gettime   228
+#define SYS_clock_nanosleep 230
+#define SYS_exit_group      231
+
+#include <stdint.h>
+
+/* Linux's struct timespec on x86_64 (__kernel_timespec): two 64-bit
+ * fields.  Named apart from the host's <time.h> one. */
+struct ktimespec {
+    int64_t tv_sec;
+    int64_t tv_nsec; /* 0 .. 999,999,999 */
+};
+
+/* Clocks and flags, Linux's numbers (the host's <time.h> has the same). */
+#ifndef CLOCK_REALTIME
+#define CLOCK_REALTIME 0 /* the CMOS clock at boot plus uptime */
+#endif
+#ifndef CLOCK_MONOTONIC
+#define CLOCK_MONOTONIC 1 /* uptime */
+#endif
+#ifndef TIMER_ABSTIME
+#define TIMER_ABSTIME 1 /* clock_nanosleep: req is a time, not a duration */
+#endif
 
 #include "param.h" /* SYSCALL_IO_MAX: the largest read or write */
 

@@ -55,6 +55,23 @@ pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage)
                                (long)rusage, 0, 0);
 }
 
+long sys_nanosleep(const struct ktimespec *req, struct ktimespec *rem)
+{
+    return arch_syscall(SYS_nanosleep, (long)req, (long)rem, 0, 0, 0, 0);
+}
+
+long sys_clock_gettime(int clock, struct ktimespec *tp)
+{
+    return arch_syscall(SYS_clock_gettime, clock, (long)tp, 0, 0, 0, 0);
+}
+
+long sys_clock_nanosleep(int clock, int flags, const struct ktimespec *req,
+                         struct ktimespec *rem)
+{
+    return arch_syscall(SYS_clock_nanosleep, clock, flags, (long)req, (long)rem,
+                        0, 0);
+}
+
 /* fdprintf collects output here and writes it in chunks. */
 struct fdprintf_buf {
     int fd;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "process.h"
+#include "syscall.h"
 
 /* read(2): bytes read, blocking until input arrives; or -errno. */
 long sys_read(int fd, void *buf, size_t len);
@@ -29,6 +30,20 @@ _Noreturn void sys_exit_group(int code);
  * 0 and rusage NULL.  The child's pid, or -ECHILD, -EINVAL, -EFAULT.
  */
 pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage);
+
+/*
+ * nanosleep(2): sleep for *req (rounded up to whole ticks: never short);
+ * 0, -EINVAL (tv_sec < 0, tv_nsec outside 0..999999999), -EFAULT (bad req,
+ * or bad rem when not NULL).  rem gets the time left if a signal ends it.
+ */
+long sys_nanosleep(const struct ktimespec *req, struct ktimespec *rem);
+/* clock_gettime(2): CLOCK_REALTIME or CLOCK_MONOTONIC into *tp; 0, -EINVAL
+ * (other clocks), -EFAULT. */
+long sys_clock_gettime(int clock, struct ktimespec *tp);
+/* clock_nanosleep(2): as nanosleep on clock, or until the time *req when
+ * flags is TIMER_ABSTIME; 0 or -errno (not the libc's positive errno). */
+long sys_clock_nanosleep(int clock, int flags, const struct ktimespec *req,
+                         struct ktimespec *rem);
 
 /*
  * printf to descriptor fd through sys_write (kernel/lib/printf.h formats).

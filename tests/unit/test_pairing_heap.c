@@ -21,7 +21,7 @@ struct item {
     bool in; /* the model: in the heap */
 };
 
-#define ITEM(n) ((struct item *)((char *)(n) - offsetof(struct item, node)))
+#define ITEM(n) ((struct item *)((char *)(n)-offsetof(struct item, node)))
 
 /* Ties by address, so the order is total. */
 static bool item_less(const struct ph_node *a, const struct ph_node *b)
@@ -100,8 +100,8 @@ static void test_remove_each_position(void **state)
         }
         for (unsigned j = 0; j < N - 1; j++) {
             if (it[j].node.prev != NULL || &it[j] == ITEM(h.root)) {
-                least = least == NULL || it[j].key < least->key ? &it[j]
-                                                                : least;
+                least =
+                    least == NULL || it[j].key < least->key ? &it[j] : least;
             }
         }
         assert_ptr_equal(h.root == NULL ? NULL : ITEM(h.root), least);

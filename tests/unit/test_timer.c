@@ -27,6 +27,8 @@
 
 #include "kerrno.h"
 #include "process.h"
+#include "syscall.h"
+#include "usys.h"
 #include "timer.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -291,7 +293,8 @@ static int canceller(void *arg)
     EXPECT_EQ(get_process(victim, &info), 0);
     EXPECT_EQ(info.state, PROCESS_BLOCKED);
     spin_lock(&timer_lock);
-    canceller_saw = timer_cancel_locked(&proc_lookup_nolock(victim)->sleep_timer);
+    canceller_saw =
+        timer_cancel_locked(&proc_lookup_nolock(victim)->sleep_timer);
     spin_unlock(&timer_lock);
     EXPECT_EQ(timer_armed_count(), 0);
     return 0;
@@ -410,11 +413,58 @@ static void test_sleep_from_idle_is_einval(void **state)
     assert_int_equal(timer_armed_count(), 0);
 }
 
+static int nanosleeper(void *arg)
+{
+    const struct ktimespec *req = arg;
+
+    EXPECT_EQ(sys_nanosleep(req, NULL), 0);
+    wake_record(0, timer_ticks());
+    return 0;
+}
+
+/* nanosleep through the trap path rounds up to whole ticks: at 100 Hz,
+ * 25 ms from tick 0 ends on tick 3, 1 ns on tick 1, 30 ms on tick 3. */
+static void test_nanosleep_rounds_up(void **state)
+{
+    static const struct {
+        struct ktimespec req;
+        uint64_t tick;
+    } cases[] = {
+        {{0, 25000000}, 3}, {{0, 1}, 1}, {{0, 30000000}, 3}, {{2, 5}, 201}};
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        assert_int_equal(machine_boot(MACHINE_BYTES, true), 0);
+        wakes_reset();
+        spawn_kernel_process("ns", nanosleeper, (void *)&cases[i].req);
+        run_to_end();
+        assert_int_equal(wakes.n, 1);
+        assert_int_equal(wakes.at[0], cases[i].tick);
+    }
+}
+
+/* A duration past the last tick (INT64_MAX seconds) sleeps for good: the
+ * timer is armed at TIMER_NEVER, which the host does not jump to. */
+static void test_nanosleep_forever(void **state)
+{
+    static const struct ktimespec forever = {INT64_MAX, 999999999};
+
+    (void)state;
+    wakes_reset();
+    spawn_kernel_process("ns", nanosleeper, (void *)&forever);
+    start_scheduler();
+    assert_true(sched_deadlocked());
+    assert_int_equal(wakes.n, 0);
+    assert_int_equal(timer_armed_count(), 1);
+    assert_int_equal(timer_next_expiry(), TIMER_NEVER);
+    assert_int_equal(timer_ticks(), 0);
+}
+
 #define RT_N 64
 
 static struct {
     struct timer t[RT_N];
-    uint64_t fired_at[RT_N]; /* tick it fired on, 0 if not */
+    uint64_t fired_at[RT_N];             /* tick it fired on, 0 if not */
     uint64_t last_key_exp, last_key_seq; /* the last fired, to check order */
     bool order_ok;
 } rt;
@@ -503,6 +553,8 @@ int main(void)
         T(test_host_clock_jump),
         T(test_no_timer_is_still_a_deadlock),
         T(test_sleep_from_idle_is_einval),
+        T(test_nanosleep_rounds_up),
+        T(test_nanosleep_forever),
         T(test_queue_invariants_randomised),
     };
 
