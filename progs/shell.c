@@ -344,6 +344,53 @@ static int cmd_uptime(int argc, char **argv)
     return 0;
 }
 
+/*
+ * "SECONDS[.frac]": up to 9 digits of seconds and 1 to 9 of fraction, so
+ * every value fits a timespec exactly.  0 or -EINVAL.
+ */
+static int parse_seconds(const char *s, struct ktimespec *ts)
+{
+    int64_t sec = 0, nsec = 0, scale = 100000000;
+    int digits = 0;
+
+    for (; *s >= '0' && *s <= '9' && digits < 10; s++, digits++) {
+        sec = sec * 10 + (*s - '0');
+    }
+    if (digits == 0 || digits > 9) {
+        return -EINVAL;
+    }
+    if (*s == '.') {
+        for (digits = 0, s++; *s >= '0' && *s <= '9' && digits < 10;
+             s++, digits++) {
+            nsec += (*s - '0') * scale;
+            scale /= 10;
+        }
+        if (digits == 0 || digits > 9) {
+            return -EINVAL;
+        }
+    }
+    ts->tv_sec = sec;
+    ts->tv_nsec = nsec;
+    return *s == '\0' ? 0 : -EINVAL;
+}
+
+static int cmd_sleep(int argc, char **argv)
+{
+    struct ktimespec ts;
+    long err;
+
+    (void)argc;
+    if (parse_seconds(argv[1], &ts) != 0) {
+        fdprintf(STDOUT, "usage: sleep SECONDS[.frac] (e.g. 1, 0.25)\n");
+        return -EINVAL;
+    }
+    err = sys_nanosleep(&ts, NULL);
+    if (err != 0) {
+        fdprintf(STDOUT, "sleep: %s\n", errno_name((int)err));
+    }
+    return (int)err;
+}
+
 static int cmd_halt(int argc, char **argv)
 {
     (void)argc;
@@ -459,6 +506,7 @@ static const struct command commands[] = {
      cmd_spawn},
     {"wait", "", "wait for a child to exit", 0, 0, cmd_wait},
     {"uptime", "", "time since the timer started", 0, 0, cmd_uptime},
+    {"sleep", "SECONDS[.frac]", "sleep, e.g. sleep 0.25", 1, 1, cmd_sleep},
     {"devices", "", "registered character devices", 0, 0, cmd_devices},
     {"cmdline", "", "kernel options given and in effect", 0, 0, cmd_cmdline},
     {"trace", "[on|off|dump]", "scheduler trace (alone: its state)", 0, 1,

@@ -176,6 +176,31 @@ def _():
     assert a and b and int(b.group(3)) > int(a.group(3)), (a, b)
 
 
+def uptime_ticks():
+    m = re.search(r"\((\d+) ticks at 100 Hz\)", shell.command("uptime"))
+    assert m, "no uptime"
+    return int(m.group(1))
+
+
+@case("shell: sleep 1 takes one second of uptime, sleep 0.25 a quarter")
+def _():
+    for arg, ticks in (("1", 100), ("0.25", 25)):
+        a = uptime_ticks()
+        out = shell.command("sleep " + arg)
+        b = uptime_ticks()
+        assert "sleep:" not in out and "usage" not in out, out
+        # never short; the slack (1 s) is typing two commands on a busy host
+        assert ticks <= b - a < ticks + 100, (arg, a, b)
+
+
+@case("shell: sleep with bad input gets the usage line")
+def _():
+    for arg in ("", "x", "-1", "1x", "1.", ".5", "0.1234567891",
+                "1234567890", "1 2"):
+        out = shell.command(("sleep " + arg).strip())
+        assert "usage: sleep" in out, (arg, out)
+
+
 @case("shell: an unknown command gets a clear message")
 def _():
     out = shell.command("frobnicate now")
