@@ -36,6 +36,8 @@ static const struct {
      "timer interrupt that does not switch, delivery to iretq"},
     {"kernel_spawn_exit_wait", bench_spawn_exit_wait, BENCH_SAMPLES,
      "spawn_kernel_process + child returns 0 + wait_for_child"},
+    {"kernel_sleep_wake", bench_sleep_wake, BENCH_SAMPLES,
+     "sleep_ticks(1) to the next one, with its tick and both switches"},
 };
 
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))

@@ -49,6 +49,7 @@ int bench_yield_switch(struct samples *s);
 int bench_yield_switch_syscall(struct samples *s);
 int bench_tick(struct samples *s);
 int bench_spawn_exit_wait(struct samples *s);
+int bench_sleep_wake(struct samples *s);
 
 /*
  * Check that the TSC counts instructions: a loop of 2n instructions, timed

@@ -169,6 +169,86 @@ int bench_tick(struct samples *s)
     return err;
 }
 
+/* ---- Sleep and wake ---------------------------------------------------------- */
+
+/*
+ * A sleeper sleeps one tick at a time while init spins in a loop that
+ * yields each time round, so the CPU never idles (a halt would jump the
+ * TSC) and the woken sleeper runs at the spinner's next yield.  Every
+ * spinner iteration costs the loop's own length (the shortest gap: a
+ * yield with nobody else ready) except those that a tick or the sleeper
+ * interrupted; their excess, summed from one run of the sleeper to the
+ * next, is one whole sleep+wake cycle: the tick that expires the timer and
+ * wakes the sleeper, the switch to it, its return from sleep_ticks, its
+ * next sleep_ticks(1) (arming, blocking) and the switch back.  One cycle in
+ * SLICE_DEFAULT has the slice run out on that tick (a preemption instead
+ * of the yield); the median is the common case.
+ */
+static struct {
+    volatile uint64_t wakes; /* the sleeper's returns from sleep_ticks */
+    volatile bool stop;
+} sw;
+
+static int sleep_loop(void *arg)
+{
+    (void)arg;
+    while (!sw.stop) {
+        sleep_ticks(1);
+        sw.wakes++;
+    }
+    return 0;
+}
+
+/*
+ * Spin until s is full.  Between two runs of the sleeper, k iterations
+ * took sum instructions: the sample is sum - k * loop, loop being the
+ * shortest gap seen (reached in the first cycle, which the warm-up drops).
+ */
+__attribute__((noinline)) static uint64_t spin_yield(struct samples *s)
+{
+    uint64_t prev = arch_cycles(), loop = UINT64_MAX, sum = 0, k = 0;
+    uint64_t seen = sw.wakes;
+
+    while (s->n < s->want) {
+        uint64_t t, gap;
+
+        yield_now();
+        t = arch_cycles();
+        gap = t - prev;
+        prev = t;
+        loop = gap < loop ? gap : loop;
+        sum += gap;
+        k++;
+        if (sw.wakes != seen) {
+            seen = sw.wakes;
+            samples_add(s, sum - k * loop);
+            sum = k = 0;
+        }
+    }
+    return loop;
+}
+
+int bench_sleep_wake(struct samples *s)
+{
+    uint64_t loop;
+    pid_t pid;
+    int code;
+
+    sw.wakes = 0;
+    sw.stop = false;
+    pid = spawn_kernel_process("sleeper", sleep_loop, NULL);
+    if (pid < 0) {
+        kprintf("# sleep: cannot spawn the sleeper (%d)\n", pid);
+        return pid;
+    }
+    loop = spin_yield(s);
+    sw.stop = true;
+    wait_for_child(pid, &code);
+    kprintf("# sleep: the spinner's loop is %lu instructions\n",
+            (unsigned long)loop);
+    return 0;
+}
+
 /* ---- Spawn, exit, wait ------------------------------------------------------ */
 
 static int child_exit(void *arg)
