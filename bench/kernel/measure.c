@@ -180,9 +180,7 @@ int bench_tick(struct samples *s)
  * interrupted; their excess, summed from one run of the sleeper to the
  * next, is one whole sleep+wake cycle: the tick that expires the timer and
  * wakes the sleeper, the switch to it, its return from sleep_ticks, its
- * next sleep_ticks(1) (arming, blocking) and the switch back.  One cycle in
- * SLICE_DEFAULT has the slice run out on that tick (a preemption instead
- * of the yield); the median is the common case.
+ * next sleep_ticks(1) (arming, blocking) and the switch back.
  */
 static struct {
     volatile uint64_t wakes; /* the sleeper's returns from sleep_ticks */

@@ -110,11 +110,10 @@ static void nanosleep_bad_pointers(void)
         KT_EQ(arch_syscall(SYS_nanosleep, p, 0, 0, 0, 0, 0), -EFAULT);
         KT_EQ(arch_syscall(SYS_nanosleep, (long)&ok, p ? p : 1, 0, 0, 0, 0),
               -EFAULT);
-        KT_EQ(arch_syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, p, 0, 0,
-                           0),
+        KT_EQ(arch_syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, p, 0, 0, 0),
               -EFAULT);
-        KT_EQ(arch_syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0,
-                           (long)&ok, p ? p : 1, 0, 0),
+        KT_EQ(arch_syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, (long)&ok,
+                           p ? p : 1, 0, 0),
               -EFAULT);
         KT_EQ(arch_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, p, 0, 0, 0, 0),
               -EFAULT);
@@ -136,16 +135,15 @@ static void nanosleep_bad_pointers(void)
 static void nanosleep_bad_values(void)
 {
     static const struct ktimespec bad[] = {
-        {0, -1}, {0, 1000000000}, {-1, 0}, {-1, -1}, {0, INT64_MAX},
-        {INT64_MIN, 0},
+        {0, -1},  {0, 1000000000}, {-1, 0},
+        {-1, -1}, {0, INT64_MAX},  {INT64_MIN, 0},
     };
     uint64_t t0 = timer_ticks();
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         KT_EQ(sys_nanosleep(&bad[i], NULL), -EINVAL);
         KT_EQ(sys_clock_nanosleep(CLOCK_MONOTONIC, 0, &bad[i], NULL), -EINVAL);
-        KT_EQ(sys_clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &bad[i],
-                                  NULL),
+        KT_EQ(sys_clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &bad[i], NULL),
               -EINVAL);
     }
     KT_ASSERT(timer_ticks() <= t0 + 1);
@@ -221,8 +219,8 @@ static void clock_nanosleep_absolute(void)
         uint64_t t0, target, got;
 
         KT_EQ(sys_clock_gettime(clocks[i], &now), 0);
-        target = (uint64_t)now.tv_sec * 1000000000ULL +
-                 (uint64_t)now.tv_nsec + 35000000; /* 35 ms on */
+        target = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec +
+                 35000000; /* 35 ms on */
         until = (struct ktimespec){(int64_t)(target / 1000000000ULL),
                                    (int64_t)(target % 1000000000ULL)};
         KT_EQ(sys_clock_nanosleep(clocks[i], TIMER_ABSTIME, &until, NULL), 0);
