@@ -41,8 +41,10 @@
 
 #define SLICE_DEFAULT      5 /* ticks per time slice; command line: slice= */
 #define SLICE_MAX          1000
-#define PROC_TABLE_INITIAL 64 /* process table slots before it first grows */
-#define PROC_CACHE_MAX     16 /* reaped records kept for reuse until idle */
+#define RT_PERIOD_DEFAULT  100 /* ticks: 1 s at HZ_DEFAULT (main.c uses hz) */
+#define RT_RUNTIME_MS      950 /* RT time per second; rt_runtime= (-1: all) */
+#define PROC_TABLE_INITIAL 64  /* process table slots before it first grows */
+#define PROC_CACHE_MAX     16  /* reaped records kept for reuse until idle */
 #define PROC_TABLE_MAX     (1UL << 20) /* slots it may grow to; beyond: -EAGAIN */
 
 /* Scheduler trace events kept (a power of two); older ones are overwritten. */

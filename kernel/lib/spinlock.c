@@ -7,6 +7,21 @@
 #include "panic.h"
 
 struct cpu_irq cpu_irq[MAX_CPUS];
+static void (*preempt_hook)(void); /* the scheduler's */
+
+void spin_set_preempt_hook(void (*hook)(void))
+{
+    preempt_hook = hook;
+}
+
+__attribute__((noinline)) void spin_preempt(void)
+{
+    cpu_irq[arch_cpu_id()].preempt = false;
+    if (preempt_hook != NULL) {
+        preempt_hook();
+    }
+    arch_irq_enable();
+}
 
 void spin_init(struct spinlock *lk, const char *name)
 {

@@ -34,8 +34,10 @@ void spin_init(struct spinlock *lk, const char *name);
 /* Per-CPU interrupt nesting (xv6's noff and intena); only this header and
  * spinlock.c touch it. */
 struct cpu_irq {
-    int depth;   /* push_irq_off nesting on this CPU */
-    bool was_on; /* interrupts were enabled before the outermost push */
+    int depth;    /* push_irq_off nesting on this CPU */
+    bool was_on;  /* interrupts were enabled before the outermost push */
+    bool preempt; /* call the preempt hook when the outermost pop
+                     turns interrupts back on */
     /* The lock taken at each level, for panics that name it (NULL: a bare
      * push_irq_off); levels past SPIN_HELD_MAX are not recorded. */
     const struct spinlock *held[SPIN_HELD_MAX];
@@ -45,6 +47,28 @@ extern struct cpu_irq cpu_irq[MAX_CPUS];
 /* The rare paths, out of line: a lock that is taken, and misuse. */
 void spin_wait(struct spinlock *lk);
 _Noreturn void spin_misuse(const struct spinlock *lk, const char *what);
+/* The outermost pop with a preemption requested: run the hook with
+ * interrupts still off and nothing held, then turn them on. */
+void spin_preempt(void);
+
+/*
+ * Preemption at unlock (Linux's preempt_enable): the scheduler registers a
+ * hook and requests it when a process it readied should run at once; the
+ * outermost release that turns interrupts back on (process context, not
+ * an interrupt handler) calls it.  The layers stay apart: this header
+ * knows nothing of processes.
+ */
+void spin_set_preempt_hook(void (*hook)(void));
+
+static inline void spin_request_preempt(void)
+{
+    cpu_irq[arch_cpu_id()].preempt = true;
+}
+
+static inline void spin_clear_preempt(void)
+{
+    cpu_irq[arch_cpu_id()].preempt = false;
+}
 
 /* True if this CPU holds lk. */
 static inline bool holding(const struct spinlock *lk)
@@ -88,6 +112,10 @@ static inline void pop_irq_off(void)
     }
     c->depth--;
     if (c->depth == 0 && c->was_on) {
+        if (__builtin_expect(c->preempt, 0)) {
+            spin_preempt();
+            return;
+        }
         arch_irq_enable();
     }
 }

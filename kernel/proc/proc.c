@@ -480,6 +480,10 @@ static void info_fill_locked(const struct process *p, struct process_info *out)
     out->waits_for = p->state == PROCESS_BLOCKED ? p->waits_for : 0;
     out->slices = p->slices;
     out->serial = p->serial;
+    out->policy = p->policy;
+    out->priority = p->rt_priority;
+    out->effective_priority = p->prio;
+    out->nice = p->nice;
 }
 
 int get_process(pid_t pid, struct process_info *out)

@@ -17,6 +17,7 @@
 #include "arch.h"
 #include "list.h"
 #include "process.h"
+#include "rbtree.h"
 #include "spinlock.h"
 #include "timer.h"
 
@@ -42,6 +43,8 @@ struct region {
     enum region_kind kind;
 };
 
+struct sched_class;
+
 struct process {
     /*
      * sched_lock must be held when using these, the fields every switch
@@ -52,9 +55,25 @@ struct process {
      */
     struct arch_context context; /* saved registers while not running */
     enum process_state state;
-    unsigned slice_left;    /* ticks left in the current slice */
-    bool idle;              /* the idle task (pid 0); constant */
-    struct list queue_link; /* in the run queue or a wait bucket */
+    unsigned slice_left;              /* ticks left in the current slice */
+    bool idle;                        /* the idle task (pid 0); constant */
+    struct list queue_link;           /* in an RT run list or a wait bucket */
+    const struct sched_class *sclass; /* of prio; idle's is the idle class */
+    int prio; /* effective: 0 fair, 1..99 real time (max(base, lent)) */
+
+    /* sched_lock must be held when using these, the policy (sched.md): */
+    int policy;      /* base: SCHED_OTHER, SCHED_FIFO or SCHED_RR */
+    int rt_priority; /* base priority: 0 for SCHED_OTHER, else 1..99 */
+    int nice;        /* -20..19: the fair class's weight */
+    int lent_prio;   /* highest priority lent to it (inheritance), 0 none */
+    /* The fair class (EEVDF), in virtual time (sched_fair.c): */
+    struct rb_node run_node; /* in the fair tree, by deadline */
+    uint64_t vruntime;       /* virtual time received */
+    uint64_t deadline;       /* virtual deadline of the current request */
+    uint64_t min_vruntime;   /* the least vruntime in its subtree */
+    int64_t vlag;            /* lag kept while not queued (bounded) */
+    uint32_t weight;         /* from nice: sched_prio_to_weight */
+    uint32_t wmult;          /* 2^32 / weight */
 
     /* sched_lock must be held when using these: */
     wait_channel_t channel;    /* while BLOCKED */
@@ -157,9 +176,25 @@ void sched_tick(void);
 /* The way out of every interrupt: switch if NEED_RESCHED is set and the
  * interrupted code held no lock.  Called by the arch port, interrupts off. */
 void sched_irq_exit(void);
-/* Ticks per slice (slice= on the command line; default SLICE_DEFAULT). */
+/* Ticks per slice (slice= on the command line; default SLICE_DEFAULT):
+ * the RR quantum and the fair class's request. */
 void sched_set_slice(unsigned ticks);
 unsigned sched_slice(void);
+/*
+ * RT throttling: real-time processes run at most runtime ticks of every
+ * period ticks while a SCHED_OTHER process is ready (runtime < 0: no
+ * limit).  Defaults: 95 of RT_PERIOD_DEFAULT.  Starts a new period.
+ */
+void sched_set_rt_runtime(long runtime, unsigned period);
+long sched_rt_runtime(void);
+unsigned sched_rt_period(void);
+/*
+ * Priority inheritance's hook (docs/sched.md): lent is the highest priority
+ * lent to p (0 none); p's effective priority becomes max(base, lent) and
+ * p moves to the class and place of it, whether ready, blocked or running,
+ * with the preemption that implies.  Caller holds sched_lock.
+ */
+void sched_set_lent_prio_locked(struct process *p, int lent);
 
 /*
  * Check every scheduler invariant: each live process in exactly the queue

@@ -27,6 +27,15 @@ enum process_state {
 };
 #define PROCESS_NSTATES 4
 
+/* Scheduling policies, with Linux's numbers (docs/sched.md). */
+#define SCHED_OTHER    0  /* fair share, weighted by nice (the default) */
+#define SCHED_FIFO     1  /* real time, 1..99: runs until it blocks or yields */
+#define SCHED_RR       2  /* real time with a time slice among equals */
+#define SCHED_PRIO_MIN 1  /* real-time priorities: 1 lowest */
+#define SCHED_PRIO_MAX 99 /* 99 highest */
+#define NICE_MIN       (-20)
+#define NICE_MAX       19
+
 /* Any kernel address, or a named event constant (WAIT_EVENT_*). */
 typedef uintptr_t wait_channel_t;
 
@@ -61,6 +70,10 @@ struct process_info {
     pid_t waits_for; /* blocked in wait_for_child: the child (-1 any); or 0 */
     uint64_t slices; /* timer ticks charged to it */
     uint64_t serial; /* spawn order, never reused: process_next's cursor */
+    int policy;      /* SCHED_OTHER, SCHED_FIFO or SCHED_RR (base) */
+    int priority;    /* base: 0 for SCHED_OTHER, else 1..99 */
+    int effective_priority; /* max(priority, lent by inheritance) */
+    int nice;               /* -20..19 */
 };
 
 /* Scheduler counters.  The per-state counts add up to processes. */
@@ -132,6 +145,21 @@ int get_process(pid_t pid, struct process_info *out);
  * after the last, or -EINVAL (out NULL).
  */
 int process_next(const struct process_info *prev, struct process_info *out);
+/*
+ * Set process pid's (0: the caller's) policy and base priority: SCHED_OTHER
+ * with priority 0, or SCHED_FIFO / SCHED_RR with 1..99.  A process made
+ * more urgent than the running one runs before this returns; the caller
+ * lowered below a ready process yields at once.  0, -EINVAL, -ESRCH.
+ */
+int process_setscheduler(pid_t pid, int policy, int priority);
+/* The base policy and priority of pid (0: the caller).  0 or -ESRCH
+ * (-EINVAL if a pointer is NULL). */
+int process_getscheduler(pid_t pid, int *policy, int *priority);
+/* Set pid's (0: the caller's) nice, -20..19 (else -EINVAL): its weight in
+ * the fair class.  0 or -ESRCH. */
+int process_setnice(pid_t pid, int nice);
+/* The nice of pid (0: the caller).  0 or -ESRCH (-EINVAL: nice NULL). */
+int process_getnice(pid_t pid, int *nice);
 /* Log everything about one process / all of them.  Lock-free. */
 void dump_process(pid_t pid);
 void dump_all_processes(void);

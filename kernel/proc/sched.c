@@ -1,6 +1,8 @@
 /*
- * The scheduler: run queue, wait queues, the switch, preemption, blocking,
- * waking, and the idle loop.
+ * The scheduler's core: the classes' dispatcher, wait queues, the switch,
+ * preemption, blocking, waking, RT throttling, the policy API and the idle
+ * loop.  The policies live in the classes (sched_class.h: sched_rt.c,
+ * sched_fair.c); this file asks them in order and never looks inside.
  *
  * Locks: the order of every lock in the tree, and what each guards, is
  * the one table in docs/locks.md.  Here:
@@ -12,9 +14,10 @@
  *    interrupts are off and the caller has left RUNNING.  The lock is
  *    handed over: the process switched to releases it, after its own
  *    switch returns, or in process_start when it is new.
- *  - Preemption: the tick only sets need_resched; the switch happens in
- *    sched_irq_exit on the way out of the interrupt, never while the
- *    interrupted code holds a lock.
+ *  - Preemption: the tick and wakeups only set need_resched.  The switch
+ *    happens in sched_irq_exit on the way out of an interrupt, never while
+ *    the interrupted code holds a lock; in process context, when the
+ *    outermost spinlock is released (spinlock.h calls preempt_hook).
  */
 #include "sched.h"
 
@@ -25,7 +28,7 @@
 #include "panic.h"
 #include "param.h"
 #include "proc_mem.h"
-#include "runqueue.h"
+#include "sched_class.h"
 #include "trace.h"
 #include "waitq.h"
 
@@ -38,7 +41,7 @@ static struct {
     struct process *idle;       /* the idle task, pid 0 */
     volatile bool need_resched; /* NEED_RESCHED */
     unsigned slice_ticks;       /* ticks per slice */
-    struct runqueue rq;         /* ready processes but idle */
+    size_t nr_ready;            /* queued in the classes (idle never is) */
     struct waitq_table wq;      /* blocked processes */
     size_t processes;           /* records in the table */
     size_t zombies;             /* of them ZOMBIE (see count_states) */
@@ -46,7 +49,22 @@ static struct {
     uint64_t switches;
     uint64_t preemptions;
     bool deadlocked; /* the last start_scheduler ended in deadlock */
-} sched = {.slice_ticks = SLICE_DEFAULT};
+    /* RT throttling: RT may run rt_runtime of every rt_period ticks. */
+    long rt_runtime;      /* ticks; < 0: no throttling */
+    unsigned rt_period;   /* ticks */
+    unsigned period_tick; /* ticks into the current period */
+    long rt_used;         /* ticks RT ran in it */
+    bool rt_throttled;    /* rt_used reached rt_runtime: RT waits */
+} sched = {.slice_ticks = SLICE_DEFAULT,
+           .rt_runtime = RT_PERIOD_DEFAULT * 95 / 100,
+           .rt_period = RT_PERIOD_DEFAULT};
+
+static void preempt_hook(void);
+
+/* In the order schedule asks them. */
+static const struct sched_class *const classes[] = {
+    &sched_rt_class, &sched_fair_class, &sched_idle_class};
+#define NCLASSES (sizeof(classes) / sizeof(classes[0]))
 
 struct process *proc_current(void)
 {
@@ -70,6 +88,39 @@ unsigned sched_slice(void)
     return sched.slice_ticks;
 }
 
+void sched_set_rt_runtime(long runtime, unsigned period)
+{
+    spin_lock(&sched_lock);
+    sched.rt_period = period > 0 ? period : 1;
+    sched.rt_runtime = runtime < 0                       ? -1
+                       : runtime > (long)sched.rt_period ? (long)sched.rt_period
+                                                         : runtime;
+    sched.period_tick = 0;
+    sched.rt_used = 0;
+    sched.rt_throttled = false;
+    spin_unlock(&sched_lock);
+}
+
+long sched_rt_runtime(void)
+{
+    return sched.rt_runtime;
+}
+
+unsigned sched_rt_period(void)
+{
+    return sched.rt_period;
+}
+
+bool sched_rt_allowed(void)
+{
+    return !sched.rt_throttled;
+}
+
+void sched_need_resched_locked(void)
+{
+    sched.need_resched = true;
+}
+
 bool sched_deadlocked(void)
 {
     return sched.deadlocked;
@@ -79,7 +130,13 @@ void sched_init_locked(struct process *idle, struct list *buckets,
                        size_t nbuckets)
 {
     KASSERT(holding(&sched_lock));
-    runqueue_init(&sched.rq);
+    for (size_t i = 0; i < NCLASSES; i++) {
+        classes[i]->init();
+    }
+    sched.nr_ready = 0;
+    sched.period_tick = 0;
+    sched.rt_used = 0;
+    sched.rt_throttled = false;
     waitq_init(&sched.wq, buckets, nbuckets);
     sched.zombies = 0;
     sched.slices = sched.switches = sched.preemptions = 0;
@@ -88,7 +145,11 @@ void sched_init_locked(struct process *idle, struct list *buckets,
     sched.idle = idle;
     sched.current = idle;
     idle->state = PROCESS_RUNNING;
+    idle->sclass = &sched_idle_class;
+    idle->policy = SCHED_OTHER;
+    sched_fair_set_weight(idle);
     sched.processes = 1;
+    spin_set_preempt_hook(preempt_hook);
 }
 
 struct list *sched_reset_locked(void)
@@ -96,7 +157,10 @@ struct list *sched_reset_locked(void)
     struct list *buckets = sched.wq.buckets;
 
     KASSERT(holding(&sched_lock));
-    runqueue_init(&sched.rq);
+    for (size_t i = 0; i < NCLASSES; i++) {
+        classes[i]->init();
+    }
+    sched.nr_ready = 0;
     sched.wq = (struct waitq_table){NULL, 0, 0};
     sched.current = NULL;
     sched.idle = NULL;
@@ -117,7 +181,7 @@ static void count_states(size_t by_state[PROCESS_NSTATES])
 {
     bool idle_waits = sched.current != NULL && sched.current != sched.idle;
 
-    by_state[PROCESS_READY] = sched.rq.count + (idle_waits ? 1 : 0);
+    by_state[PROCESS_READY] = sched.nr_ready + (idle_waits ? 1 : 0);
     by_state[PROCESS_RUNNING] = sched.current != NULL ? 1 : 0;
     by_state[PROCESS_BLOCKED] = sched.wq.waiters;
     by_state[PROCESS_ZOMBIE] = sched.zombies;
@@ -151,22 +215,58 @@ struct list *sched_rehash_locked(struct list *buckets, size_t n)
     return waitq_rehash(&sched.wq, buckets, n);
 }
 
-/* Not asserted here, being on the switch path: its callers are the
- * switch (checked) and wake_channel_locked (asserted). */
-static inline void make_ready_locked(struct process *p)
+/*
+ * Does p, just made ready, run before the running process?  Then ask for
+ * a switch: at once from process context (the outermost unlock), on the
+ * way out otherwise.  Idle is left only from its loop or an interrupt
+ * exit, so waking from idle (host programs' main) just sets need_resched.
+ */
+static void check_preempt_locked(struct process *p)
+{
+    struct process *curr = sched.current;
+
+    if (curr->idle) {
+        sched.need_resched = true; /* leave idle on the way out of an IRQ */
+        return;
+    }
+    if (p->sclass->rank <= curr->sclass->rank && p->sclass->preempts(p, curr)) {
+        sched.need_resched = true;
+        spin_request_preempt();
+    }
+}
+
+/* Not asserted here, being on the wake path: its callers are
+ * wake_channel_locked (asserted) and sched_admit_locked. */
+static void make_ready_locked(struct process *p, enum sched_enqueue why)
 {
     p->state = PROCESS_READY;
-    if (!p->idle) {
-        runqueue_enqueue(&sched.rq, p);
-    }
+    p->sclass->enqueue(p, why);
+    sched.nr_ready++;
+    check_preempt_locked(p);
+}
+
+static void wake_one_locked(struct process *p)
+{
+    make_ready_locked(p, ENQ_WAKE);
 }
 
 void sched_admit_locked(struct process *p)
 {
+    struct process *parent = sched.current;
+
     KASSERT(holding(&sched_lock));
-    p->state = PROCESS_READY;
+    /* A new process inherits its parent's policy (as after fork). */
+    p->policy = parent->policy;
+    p->rt_priority = parent->rt_priority;
+    p->nice = parent->nice;
+    p->lent_prio = 0;
+    p->prio = p->rt_priority;
+    p->sclass = sched_class_of(p->prio);
+    p->slice_left = 0;
+    p->vlag = 0;
+    sched_fair_set_weight(p);
     sched.processes++;
-    runqueue_enqueue(&sched.rq, p);
+    make_ready_locked(p, ENQ_NEW);
 }
 
 void sched_forget_locked(struct process *p)
@@ -182,6 +282,7 @@ void sched_zombie_locked(struct process *p)
     KASSERT(holding(&sched_lock));
     KASSERT(p == sched.current);
     p->state = PROCESS_ZOMBIE;
+    p->sclass->dequeue(p, false);
     sched.zombies++;
 }
 
@@ -236,6 +337,19 @@ switch_misuse(const struct process *prev)
     panic("sched: pid %d switches away while RUNNING", prev->pid);
 }
 
+/* Ask the classes in order; the idle class always has idle. */
+static inline struct process *pick_next_locked(void)
+{
+    for (size_t i = 0;; i++) {
+        struct process *p = classes[i]->pick_next();
+
+        if (p != NULL) {
+            sched.nr_ready -= !p->idle;
+            return p;
+        }
+    }
+}
+
 /*
  * The one path to a switch (xv6's sched()): checks that sched_lock and no
  * other lock is held, interrupts are off and the caller has already left
@@ -254,13 +368,10 @@ switch_checked_locked(bool preempt)
                          0)) {
         switch_misuse(prev);
     }
-    next = runqueue_pick_next(&sched.rq);
-    if (next == NULL) {
-        next = sched.idle;
-    }
+    next = pick_next_locked();
     sched.need_resched = false;
+    spin_clear_preempt();
     next->state = PROCESS_RUNNING;
-    next->slice_left = sched.slice_ticks;
     if (next == prev) {
         return false;
     }
@@ -278,11 +389,17 @@ bool schedule_locked(void)
     return switch_checked_locked(false);
 }
 
-/* Give up the CPU while still runnable: back on the run queue, then switch. */
+/* Give up the CPU while still runnable: back on its queue, then switch. */
 static inline __attribute__((always_inline)) bool
-requeue_and_switch_locked(bool preempt)
+requeue_and_switch_locked(bool preempt, enum sched_put why)
 {
-    make_ready_locked(sched.current);
+    struct process *p = sched.current;
+
+    p->state = PROCESS_READY;
+    if (!p->idle) {
+        p->sclass->put_prev(p, why);
+        sched.nr_ready++;
+    }
     return switch_checked_locked(preempt);
 }
 
@@ -292,7 +409,7 @@ void yield_now(void)
         return;
     }
     spin_lock(&sched_lock);
-    requeue_and_switch_locked(false);
+    requeue_and_switch_locked(false, PUT_YIELD);
     spin_unlock(&sched_lock);
 }
 
@@ -303,9 +420,53 @@ void reschedule(void)
     }
     spin_lock(&sched_lock);
     if (sched.need_resched) {
-        requeue_and_switch_locked(false);
+        requeue_and_switch_locked(false, PUT_PREEMPT);
     }
     spin_unlock(&sched_lock);
+}
+
+/*
+ * Called by spinlock.h when the outermost lock is released in process
+ * context with a preemption requested: interrupts are still off and no
+ * lock is held.  Switch if the request stands (not from idle, which
+ * leaves only from its loop).
+ */
+static void preempt_hook(void)
+{
+    struct process *p = sched.current;
+
+    if (p == NULL || p->idle || !sched.need_resched) {
+        return;
+    }
+    spin_lock(&sched_lock);
+    if (sched.need_resched) {
+        requeue_and_switch_locked(false, PUT_PREEMPT);
+    }
+    spin_unlock(&sched_lock);
+}
+
+/* RT throttling: count the tick; true if RT must stop or may run again. */
+static bool rt_throttle_tick_locked(const struct process *p)
+{
+    bool changed = false;
+
+    if (sched.rt_runtime < 0) {
+        return false;
+    }
+    if (p->sclass == &sched_rt_class && ++sched.rt_used >= sched.rt_runtime &&
+        !sched.rt_throttled) {
+        sched.rt_throttled = true; /* RT waits until the period ends */
+        changed = true;
+    }
+    if (++sched.period_tick >= sched.rt_period) {
+        sched.period_tick = 0;
+        sched.rt_used = 0;
+        if (sched.rt_throttled) {
+            sched.rt_throttled = false;
+            changed = sched_rt_class.peek() != NULL; /* RT runs again */
+        }
+    }
+    return changed;
 }
 
 void sched_tick(void)
@@ -318,12 +479,8 @@ void sched_tick(void)
         check_stack_canary(p);
         p->slices++;
         sched.slices++;
-        if (!p->idle && p->slice_left > 1) {
-            p->slice_left--;
-        } else if (sched.rq.count > 0) {
-            sched.need_resched = true; /* slice used up (idle: always) */
-        } else {
-            p->slice_left = sched.slice_ticks; /* nobody waits: go on */
+        if (p->sclass->tick(p) | rt_throttle_tick_locked(p)) {
+            sched.need_resched = true;
         }
     }
     spin_unlock(&sched_lock);
@@ -336,7 +493,7 @@ void sched_irq_exit(void)
     }
     spin_lock(&sched_lock);
     if (sched.need_resched) {
-        requeue_and_switch_locked(true);
+        requeue_and_switch_locked(true, PUT_PREEMPT);
     }
     spin_unlock(&sched_lock);
 }
@@ -364,6 +521,7 @@ int block_current_locked(wait_channel_t channel, struct spinlock *lk)
     p->channel = channel;
     p->state = PROCESS_BLOCKED;
     trace_block(p);
+    p->sclass->dequeue(p, false);
     waitq_add(&sched.wq, p);
     schedule_locked();
     p->channel = 0;
@@ -395,10 +553,7 @@ size_t wake_channel_locked(wait_channel_t channel)
     if (sched.idle == NULL) {
         return 0;
     }
-    n = waitq_wake(&sched.wq, channel, make_ready_locked);
-    if (n > 0 && sched.current->idle) {
-        sched.need_resched = true; /* leave idle on the way out of an IRQ */
-    }
+    n = waitq_wake(&sched.wq, channel, wake_one_locked);
     return n;
 }
 
@@ -443,7 +598,7 @@ void start_scheduler(void)
 
         spin_lock(&sched_lock);
         proc_reap_idle_children_locked();
-        if (sched.rq.count == 0) {
+        if (sched.nr_ready == 0) {
             /* Nothing to do: memory back to its baseline. */
             proc_cache_trim_locked();
             heap_trim();
@@ -453,13 +608,13 @@ void start_scheduler(void)
             arch_irq_restore(s);
             return;
         }
-        if (sched.rq.count > 0) {
-            ran = requeue_and_switch_locked(false); /* idle is never queued */
+        if (sched.nr_ready > 0) {
+            ran = requeue_and_switch_locked(false, PUT_YIELD);
         }
         spin_unlock(&sched_lock);
         woken = ran || arch_cpu_idle();
         arch_irq_restore(s);
-        if (!woken && sched.rq.count == 0) {
+        if (!woken && sched.nr_ready == 0) {
             proc_report_deadlock();
             sched.deadlocked = true;
             return;
@@ -467,10 +622,252 @@ void start_scheduler(void)
     }
 }
 
+/* ---- The idle class ------------------------------------------------------ */
+
+/* Idle is never queued: it is what runs when no other class has anyone. */
+static void idle_nop(void)
+{
+}
+
+static void idle_enqueue(struct process *p, enum sched_enqueue why)
+{
+    (void)p;
+    (void)why;
+}
+
+static void idle_dequeue(struct process *p, bool queued)
+{
+    (void)p;
+    (void)queued;
+}
+
+static struct process *idle_pick_next(void)
+{
+    return sched.idle;
+}
+
+static struct process *idle_peek(void)
+{
+    return NULL; /* never beats anyone */
+}
+
+static void idle_put_prev(struct process *p, enum sched_put why)
+{
+    (void)p;
+    (void)why;
+}
+
+static void idle_set_curr(struct process *p)
+{
+    (void)p;
+}
+
+/* Idle leaves at the first tick with anything ready. */
+static bool idle_tick(struct process *p)
+{
+    (void)p;
+    return sched.nr_ready > 0;
+}
+
+static bool idle_preempts(const struct process *p, const struct process *curr)
+{
+    (void)p;
+    (void)curr;
+    return false;
+}
+
+static const char *idle_check(void (*visit)(struct process *p, void *ctx),
+                              void *ctx)
+{
+    (void)visit;
+    (void)ctx;
+    return NULL;
+}
+
+const struct sched_class sched_idle_class = {
+    .name = "idle",
+    .rank = 2,
+    .init = idle_nop,
+    .enqueue = idle_enqueue,
+    .dequeue = idle_dequeue,
+    .pick_next = idle_pick_next,
+    .peek = idle_peek,
+    .put_prev = idle_put_prev,
+    .set_curr = idle_set_curr,
+    .tick = idle_tick,
+    .preempts = idle_preempts,
+    .check = idle_check,
+};
+
+/* ---- Priorities and the policy API ---------------------------------------- */
+
+/* Would any queued process run before the running one? */
+static bool current_beaten_locked(void)
+{
+    struct process *curr = sched.current;
+
+    for (size_t i = 0; i < NCLASSES && classes[i]->rank <= curr->sclass->rank;
+         i++) {
+        struct process *q = classes[i]->peek();
+
+        if (q != NULL && classes[i]->preempts(q, curr)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Give p effective priority prio, in the class of it, requeued as Linux
+ * does for a ready real-time process: raised, at the tail of its new
+ * list; lowered, at the head.  The running process yields at once if a
+ * queued one now beats it; a ready one that now beats the running one
+ * runs at once.  A blocked one just changes (wait queues are FIFO).
+ */
+static void set_prio_locked(struct process *p, int prio)
+{
+    const struct sched_class *from = p->sclass, *to = sched_class_of(prio);
+    bool queued = p->state == PROCESS_READY;
+    bool running = p == sched.current;
+    int old = p->prio;
+
+    if (prio == old) {
+        return;
+    }
+    if (queued) {
+        from->dequeue(p, true);
+        sched.nr_ready--;
+    } else if (running && from != to) {
+        from->dequeue(p, false);
+    }
+    p->prio = prio;
+    p->sclass = to;
+    if (queued) {
+        make_ready_locked(p, from != to   ? ENQ_WAKE
+                             : prio > old ? ENQ_RAISED
+                                          : ENQ_LOWERED);
+    } else if (running) {
+        if (from != to) {
+            to->set_curr(p);
+        }
+        if (current_beaten_locked()) {
+            sched.need_resched = true;
+            spin_request_preempt();
+        }
+    }
+}
+
+void sched_set_lent_prio_locked(struct process *p, int lent)
+{
+    KASSERT(holding(&sched_lock));
+    KASSERT(!p->idle && lent >= 0 && lent <= SCHED_PRIO_MAX);
+    p->lent_prio = lent;
+    set_prio_locked(p, p->rt_priority > lent ? p->rt_priority : lent);
+}
+
+/* pid 0 is the caller; idle's policy cannot change (NULL as for none). */
+static struct process *target_locked(pid_t pid, int *err)
+{
+    struct process *p = pid == 0 ? sched.current : proc_lookup_locked(pid);
+
+    KASSERT(holding(&sched_lock));
+    *err = p == NULL ? -ESRCH : 0;
+    return p;
+}
+
+int process_setscheduler(pid_t pid, int policy, int priority)
+{
+    struct process *p;
+    int err;
+
+    if (pid < 0 ||
+        (policy == SCHED_OTHER
+             ? priority != 0
+             : (policy != SCHED_FIFO && policy != SCHED_RR) ||
+                   priority < SCHED_PRIO_MIN || priority > SCHED_PRIO_MAX)) {
+        return -EINVAL;
+    }
+    spin_lock(&sched_lock);
+    p = target_locked(pid, &err);
+    if (p != NULL && p->idle) {
+        err = -EINVAL;
+    } else if (p != NULL) {
+        p->policy = policy;
+        p->rt_priority = priority;
+        set_prio_locked(p, priority > p->lent_prio ? priority : p->lent_prio);
+    }
+    spin_unlock(&sched_lock); /* a switch asked for happens here */
+    return err;
+}
+
+int process_getscheduler(pid_t pid, int *policy, int *priority)
+{
+    struct process *p;
+    int err;
+
+    if (pid < 0 || policy == NULL || priority == NULL) {
+        return -EINVAL;
+    }
+    spin_lock(&sched_lock);
+    p = target_locked(pid, &err);
+    if (p != NULL) {
+        *policy = p->policy;
+        *priority = p->rt_priority;
+    }
+    spin_unlock(&sched_lock);
+    return err;
+}
+
+int process_setnice(pid_t pid, int nice)
+{
+    struct process *p;
+    int err;
+
+    if (pid < 0 || nice < NICE_MIN || nice > NICE_MAX) {
+        return -EINVAL;
+    }
+    spin_lock(&sched_lock);
+    p = target_locked(pid, &err);
+    if (p != NULL && p->idle) {
+        err = -EINVAL;
+    } else if (p != NULL && p->nice != nice) {
+        sched_fair_renice_locked(p, nice);
+        if (p == sched.current ? current_beaten_locked()
+                               : p->state == PROCESS_READY) {
+            if (p == sched.current) {
+                sched.need_resched = true;
+                spin_request_preempt();
+            } else {
+                check_preempt_locked(p);
+            }
+        }
+    }
+    spin_unlock(&sched_lock);
+    return err;
+}
+
+int process_getnice(pid_t pid, int *nice)
+{
+    struct process *p;
+    int err;
+
+    if (pid < 0 || nice == NULL) {
+        return -EINVAL;
+    }
+    spin_lock(&sched_lock);
+    p = target_locked(pid, &err);
+    if (p != NULL) {
+        *nice = p->nice;
+    }
+    spin_unlock(&sched_lock);
+    return err;
+}
+
 /* ---- Invariant check ------------------------------------------------------ */
 
 struct check {
-    unsigned mark; /* this check's stamp */
+    unsigned mark;                  /* this check's stamp */
+    size_t queued[PROCESS_NSTATES]; /* found on the queues */
     size_t seen[PROCESS_NSTATES];
     size_t records;
     const char *err; /* first violation */
@@ -485,24 +882,56 @@ static void check_fail(struct check *c, const char *what, pid_t pid)
     }
 }
 
-/* Every process on a queue list: in the state the list stands for, once. */
+/* One process found on a queue: in the state it stands for, once. */
+static void check_queued(struct check *c, struct process *p,
+                         enum process_state want)
+{
+    if (p->state != want || p->idle) {
+        check_fail(c, "queued process in the wrong state", p->pid);
+    }
+    if (p->check_mark == c->mark) {
+        check_fail(c, "process on two queues", p->pid);
+    }
+    p->check_mark = c->mark;
+    c->queued[want]++;
+}
+
+static void visit_ready(struct process *p, void *ctx)
+{
+    check_queued(ctx, p, PROCESS_READY);
+}
+
 static void check_list(struct check *c, struct list *head,
-                       enum process_state want, size_t *count)
+                       enum process_state want)
 {
     struct list *l;
 
     list_for_each(l, head)
     {
-        struct process *p = list_entry(l, struct process, queue_link);
+        check_queued(c, list_entry(l, struct process, queue_link), want);
+    }
+}
 
-        if (p->state != want || p->idle) {
-            check_fail(c, "queued process in the wrong state", p->pid);
+/* The policy fields agree: effective = max(base, lent), class of it. */
+static void check_policy(struct check *c, const struct process *p)
+{
+    int want = p->rt_priority > p->lent_prio ? p->rt_priority : p->lent_prio;
+    bool rt = p->policy == SCHED_FIFO || p->policy == SCHED_RR;
+
+    if (p->idle) {
+        if (p->sclass != &sched_idle_class) {
+            check_fail(c, "idle is not in the idle class", p->pid);
         }
-        if (p->check_mark == c->mark) {
-            check_fail(c, "process on two queues", p->pid);
-        }
-        p->check_mark = c->mark;
-        (*count)++;
+        return;
+    }
+    if (p->prio != want || p->sclass != sched_class_of(p->prio)) {
+        check_fail(c, "effective priority or class wrong", p->pid);
+    }
+    if ((rt && (p->rt_priority < SCHED_PRIO_MIN ||
+                p->rt_priority > SCHED_PRIO_MAX)) ||
+        (!rt && (p->policy != SCHED_OTHER || p->rt_priority != 0)) ||
+        p->nice < NICE_MIN || p->nice > NICE_MAX) {
+        check_fail(c, "base policy, priority or nice out of range", p->pid);
     }
 }
 
@@ -526,6 +955,7 @@ static void check_process(struct process *p, void *ctx)
     if ((p->state == PROCESS_RUNNING) != (p == sched.current)) {
         check_fail(c, "running is not current", p->pid);
     }
+    check_policy(c, p);
     list_for_each(l, &p->children)
     {
         struct process *k = list_entry(l, struct process, sibling);
@@ -548,15 +978,22 @@ int sched_check(void)
 {
     static unsigned stamp;
     struct check c = {.mark = ++stamp};
-    size_t ready = 0, blocked = 0, counted[PROCESS_NSTATES];
+    size_t counted[PROCESS_NSTATES];
 
     spin_lock(&sched_lock);
-    check_list(&c, &sched.rq.ready, PROCESS_READY, &ready);
+    for (size_t i = 0; i < NCLASSES; i++) {
+        const char *err = classes[i]->check(visit_ready, &c);
+
+        if (err != NULL) {
+            check_fail(&c, err, 0);
+        }
+    }
     for (size_t i = 0; i < sched.wq.nbuckets; i++) {
-        check_list(&c, &sched.wq.buckets[i], PROCESS_BLOCKED, &blocked);
+        check_list(&c, &sched.wq.buckets[i], PROCESS_BLOCKED);
     }
     proc_foreach_locked(check_process, &c);
-    if (ready != sched.rq.count || blocked != sched.wq.waiters) {
+    if (c.queued[PROCESS_READY] != sched.nr_ready ||
+        c.queued[PROCESS_BLOCKED] != sched.wq.waiters) {
         check_fail(&c, "queue length counters wrong", 0);
     }
     if (c.records != sched.processes) {

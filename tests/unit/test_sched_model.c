@@ -9,7 +9,11 @@
  * gives one exact run.
  *
  * The model is a second, simple scheduler written from the documented
- * behaviour: a FIFO run queue, blocked processes in the order they
+ * behaviour (docs/sched.md): real-time FIFO/RR processes by priority, the
+ * fair class's EEVDF arithmetic done by scanning every process instead of
+ * a tree (V, eligibility, deadlines, lag, placement, min_vruntime, with
+ * Linux's weight table), preemption on wake, spawn and priority change at
+ * the outermost unlock, blocked processes in the order they
  * blocked, parents' lists of children and zombies, orphans to init (or
  * idle after it), idle reaping its own zombies, slices and NEED_RESCHED.
  * Before each call that can switch, the caller tells the model; the model
@@ -50,12 +54,16 @@ enum op {
     OP_EXIT,
     OP_WAIT,
     OP_TICK,
+    OP_SETSCHED,
+    OP_NICE,
     OP_COUNT
 };
 
 struct cmd {
     enum op op;
-    long arg; /* channel index, exit code, or wait target */
+    long arg;     /* channel index, exit code, wait target, slot */
+    int policy;   /* OP_SETSCHED */
+    int priority; /* OP_SETSCHED; OP_NICE: the nice */
 };
 
 enum { GONE = -1 };                  /* a slot's state once reaped */
@@ -77,6 +85,10 @@ struct mproc {
     int code;          /* and the exit code it must store */
     uint64_t slices;
     unsigned slice_left;
+    int policy, rtprio, nice, prio; /* base, base, nice, effective */
+    uint64_t v, dl;                 /* vruntime, deadline (fair) */
+    int64_t vlag;
+    int64_t qseq; /* queue order: RT list position, fair tree ties */
     int children[MAX_RECORDS], nchildren; /* slots, oldest first */
     int zombies[MAX_RECORDS], nzombies;
     bool exit_posted; /* the driver has queued its exit */
@@ -91,8 +103,9 @@ static struct {
     int nslots;
     int slot_of[4 * MAX_SLOTS]; /* pid -> slot; pids stay below this */
     int running;
-    int rq[MAX_SLOTS], rq_head, rq_tail; /* ring of slots */
-    int init; /* slot of init while it lives, else -1 */
+    int64_t qseq_tail, qseq_head; /* next tail and head positions */
+    uint64_t v0;                  /* the fair class's min_vruntime */
+    int init;                     /* slot of init while it lives, else -1 */
     bool need_resched;
     uint64_t slices, switches, preemptions, seq;
     unsigned slice;
@@ -103,6 +116,7 @@ static struct {
     uint64_t rng;
     uint64_t did[OP_COUNT]; /* commands executed, by op */
     uint64_t rewaits, adoptions, idle_reaps;
+    uint64_t rt_picks, unlock_switches; /* RT ran; switched at an unlock */
 } m;
 
 static int chans[NCHAN];
@@ -145,20 +159,270 @@ static void list_del(int *a, int *n, int v)
     expect_fail_at(__FILE__, __LINE__, "model: list entry missing");
 }
 
-static void make_ready(int s)
+/* ---- The classes, by scanning ---- */
+
+static const uint32_t weights[40] = {
+    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
+    9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,
+    1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
+    110,   87,    70,    56,    45,    36,    29,    23,    18,    15,
+};
+static const uint32_t wmults[40] = {
+    48388,     59856,     76040,     92818,     118348,    147320,   184698,
+    229616,    287308,    360437,    449829,    563644,    704093,   875809,
+    1099582,   1376151,   1717300,   2157191,   2708050,   3363326,  4194304,
+    5237765,   6557202,   8165337,   10153587,  12820798,  15790321, 19976592,
+    24970740,  31350126,  39045157,  49367440,  61356676,  76695844, 95443717,
+    119304647, 148102320, 186737708, 238609294, 286331153,
+};
+#define UNIT (1ULL << 16)
+
+static bool is_rt(int s)
+{
+    return s != 0 && m.p[s].prio > 0;
+}
+
+static bool is_fair(int s)
+{
+    return s != 0 && m.p[s].prio == 0;
+}
+
+static int64_t wt(int s)
+{
+    return weights[m.p[s].nice + 20];
+}
+
+static uint64_t virt(uint64_t delta, int s)
+{
+    return (delta * wmults[m.p[s].nice + 20]) >> 22;
+}
+
+static uint64_t vslice(int s)
+{
+    return virt(m.slice * UNIT, s);
+}
+
+static bool before(uint64_t a, uint64_t b)
+{
+    return (int64_t)(a - b) < 0;
+}
+
+static bool queued_fair(int s)
+{
+    return is_fair(s) && m.p[s].state == PROCESS_READY && s != m.running;
+}
+
+static int curr_fair(void)
+{
+    return m.running > 0 && is_fair(m.running) &&
+                   m.p[m.running].state == PROCESS_RUNNING
+               ? m.running
+               : -1;
+}
+
+static void totals(int64_t *sum, int64_t *load)
+{
+    *sum = *load = 0;
+    for (int s = 1; s < m.nslots; s++) {
+        if (queued_fair(s) || s == curr_fair()) {
+            *sum += (int64_t)(m.p[s].v - m.v0) * wt(s);
+            *load += wt(s);
+        }
+    }
+}
+
+static uint64_t avg_v(void)
+{
+    int64_t sum, load;
+
+    totals(&sum, &load);
+    if (load > 0) {
+        if (sum < 0) {
+            sum -= load - 1;
+        }
+        sum /= load;
+    }
+    return m.v0 + (uint64_t)sum;
+}
+
+static bool eligible(uint64_t v)
+{
+    int64_t sum, load;
+
+    totals(&sum, &load);
+    return sum >= (int64_t)(v - m.v0) * load;
+}
+
+static void update_v0(void)
+{
+    uint64_t v = m.v0;
+    bool have = false;
+
+    for (int s = 1; s < m.nslots; s++) {
+        if (queued_fair(s) || s == curr_fair()) {
+            if (!have || before(m.p[s].v, v)) {
+                v = m.p[s].v;
+            }
+            have = true;
+        }
+    }
+    if (have && before(m.v0, v)) {
+        m.v0 = v;
+    }
+}
+
+/* Earliest (deadline, queue order) among eligible queued fair ones. */
+static int pick_fair(void)
+{
+    int best = -1, first = -1;
+
+    for (int s = 1; s < m.nslots; s++) {
+        if (!queued_fair(s)) {
+            continue;
+        }
+        const struct mproc *p = &m.p[s];
+#define EARLIER(a, b)                         \
+    (b < 0 || before(m.p[a].dl, m.p[b].dl) || \
+     (m.p[a].dl == m.p[b].dl && m.p[a].qseq < m.p[b].qseq))
+        if (EARLIER(s, first)) {
+            first = s;
+        }
+        if (eligible(p->v) && EARLIER(s, best)) {
+            best = s;
+        }
+    }
+    return best >= 0 ? best : first;
+}
+
+static int pick_rt(void)
+{
+    int best = -1;
+
+    for (int s = 1; s < m.nslots; s++) {
+        if (is_rt(s) && m.p[s].state == PROCESS_READY && s != m.running &&
+            (best < 0 || m.p[s].prio > m.p[best].prio ||
+             (m.p[s].prio == m.p[best].prio && m.p[s].qseq < m.p[best].qseq))) {
+            best = s;
+        }
+    }
+    return best;
+}
+
+static int nr_ready(void)
+{
+    int n = 0;
+
+    for (int s = 1; s < m.nslots; s++) {
+        n += m.p[s].state == PROCESS_READY && s != m.running;
+    }
+    return n;
+}
+
+static int64_t bounded_lag(int s)
+{
+    int64_t limit = (int64_t)virt(2 * m.slice * UNIT, s);
+    int64_t lag = (int64_t)(avg_v() - m.p[s].v);
+
+    return lag > limit ? limit : lag < -limit ? -limit : lag;
+}
+
+static void place(int s)
+{
+    int64_t sum, load, lag = m.p[s].vlag;
+    int keep = m.p[s].state;
+
+    m.p[s].state = GONE; /* not yet in the class's totals */
+    totals(&sum, &load);
+    lag = load > 0 ? lag + lag * wt(s) / load : 0;
+    m.p[s].v = avg_v() - (uint64_t)lag;
+    m.p[s].dl = m.p[s].v + vslice(s);
+    m.p[s].state = keep;
+}
+
+enum { Q_TAIL, Q_HEAD };
+
+static void set_q(int s, int where)
+{
+    m.p[s].qseq = where == Q_HEAD ? --m.qseq_head : ++m.qseq_tail;
+}
+
+/* enqueue: placed (new, woken, other class) or not; RT head or tail. */
+static void enqueue(int s, bool placed, int where)
+{
+    if (is_fair(s) && placed) {
+        place(s);
+    }
+    set_q(s, is_fair(s) ? Q_TAIL : where);
+}
+
+/* dequeue: s leaves its class (queued or running: then not yet
+ * marked blocked / gone by the caller's state change). */
+static void dequeue(int s)
+{
+    if (is_fair(s)) {
+        m.p[s].vlag = bounded_lag(s);
+    }
+}
+
+static bool rt_preempts(int p, int curr)
+{
+    return !is_rt(curr) || m.p[p].prio > m.p[curr].prio;
+}
+
+static bool fair_preempts(int p, int curr)
+{
+    if (!is_fair(curr)) {
+        return true;
+    }
+    return !eligible(m.p[curr].v) && pick_fair() == p;
+}
+
+static bool preempts(int p, int curr)
+{
+    if (is_rt(p)) {
+        return rt_preempts(p, curr);
+    }
+    return !is_rt(curr) && fair_preempts(p, curr);
+}
+
+static bool beaten(void)
+{
+    int q = pick_rt();
+
+    if (q >= 0 && rt_preempts(q, m.running)) {
+        return true;
+    }
+    if (is_rt(m.running)) {
+        return false;
+    }
+    q = pick_fair();
+    return q >= 0 && fair_preempts(q, m.running);
+}
+
+static void check_preempt(int s)
+{
+    if (m.running == 0) {
+        m.need_resched = true;
+    } else if (preempts(s, m.running)) {
+        m.need_resched = true;
+    }
+}
+
+static void make_ready(int s, bool placed, int where)
 {
     m.p[s].state = PROCESS_READY;
-    if (s != 0) {
-        m.rq[m.rq_tail++ % MAX_SLOTS] = s;
-    }
+    enqueue(s, placed, where);
+    check_preempt(s);
 }
 
 static void block(int s, enum why why, wait_channel_t chan)
 {
+    dequeue(s);
     m.p[s].state = PROCESS_BLOCKED;
     m.p[s].why = why;
     m.p[s].chan = chan;
     m.p[s].seq = ++m.seq;
+    update_v0();
 }
 
 /* wake_channel: every waiter on chan, in the order they blocked. */
@@ -178,33 +442,153 @@ static size_t model_wake(wait_channel_t chan)
         if (first < 0) {
             break;
         }
-        make_ready(first);
+        make_ready(first, true, Q_TAIL);
         n++;
-    }
-    if (n > 0 && m.running == 0) {
-        m.need_resched = true;
     }
     return n;
 }
 
-/* schedule_now_locked: the caller's state is already set. */
-static void pick(bool preempt)
+enum put { PUT_YIELD, PUT_PREEMPT };
+
+/* The running process back on its queue. */
+static void put_prev(int s, enum put why)
 {
-    int prev = m.running, next = 0;
+    m.p[s].state = PROCESS_READY;
+    if (s == 0) {
+        return;
+    }
+    if (is_rt(s)) {
+        set_q(s, why == PUT_PREEMPT && m.p[s].slice_left > 0 ? Q_HEAD : Q_TAIL);
+        return;
+    }
+    if (why == PUT_YIELD) {
+        int others = 0;
+
+        for (int k = 1; k < m.nslots; k++) {
+            others += queued_fair(k);
+        }
+        if (others > 0) {
+            m.p[s].dl += vslice(s);
+        }
+    }
+    set_q(s, Q_TAIL);
+}
+
+/* The switch: the caller's state is already set (or it is put back). */
+static void pick(bool preempt, enum put why)
+{
+    int prev = m.running, next;
 
     if (m.p[prev].state == PROCESS_RUNNING) {
-        make_ready(prev);
+        put_prev(prev, why);
     }
-    if (m.rq_head != m.rq_tail) {
-        next = m.rq[m.rq_head++ % MAX_SLOTS];
+    m.running = -1; /* nobody's: the scans below see every ready one */
+    next = pick_rt();
+    if (next >= 0) {
+        if (m.p[next].slice_left == 0) {
+            m.p[next].slice_left = m.slice;
+        }
+    } else {
+        next = pick_fair();
+        next = next >= 0 ? next : 0;
     }
     m.need_resched = false;
     m.p[next].state = PROCESS_RUNNING;
-    m.p[next].slice_left = m.slice;
+    m.running = next;
+    m.rt_picks += is_rt(next);
     if (next != prev) {
         m.preemptions += preempt;
         m.switches++;
-        m.running = next;
+    }
+}
+
+/* A change of s's effective priority (set_prio_locked). */
+static void set_prio(int s, int prio)
+{
+    struct mproc *p = &m.p[s];
+    bool queued = p->state == PROCESS_READY && s != m.running;
+    bool running = s == m.running;
+    bool was_fair = is_fair(s);
+    int old = p->prio;
+
+    if (prio == old) {
+        return;
+    }
+    if (queued || (running && was_fair && prio != 0)) {
+        dequeue(s);
+        if (was_fair) {
+            int keep = p->state;
+
+            p->state = PROCESS_BLOCKED; /* out of the scans for a moment */
+            update_v0();
+            p->state = keep;
+        }
+    }
+    p->prio = prio;
+    if (queued) {
+        make_ready(s, was_fair != (prio == 0), prio > old ? Q_TAIL : Q_HEAD);
+    } else if (running) {
+        if (was_fair != (prio == 0)) {
+            if (prio == 0) {
+                p->prio = -1; /* placed as not yet in the class */
+                place(s);
+                p->prio = 0;
+            } else if (p->slice_left == 0) {
+                p->slice_left = m.slice;
+            }
+        }
+        if (beaten()) {
+            m.need_resched = true;
+        }
+    }
+}
+
+static void model_setsched(int s, int policy, int prio)
+{
+    m.p[s].policy = policy;
+    m.p[s].rtprio = prio;
+    set_prio(s, prio);
+}
+
+static void model_renice(int s, int nice)
+{
+    struct mproc *p = &m.p[s];
+    bool queued = p->state == PROCESS_READY && s != m.running;
+    bool active = is_fair(s) && (queued || s == m.running);
+    int64_t old = wt(s), lag = 0, rel = 0;
+
+    if (p->nice == nice) {
+        return;
+    }
+    if (active) {
+        lag = (int64_t)(avg_v() - p->v);
+        rel = (int64_t)(p->dl - p->v);
+        if (queued) {
+            p->state = PROCESS_BLOCKED; /* out of the tree */
+        }
+    }
+    p->nice = nice;
+    if (!active) {
+        p->vlag = p->vlag * old / wt(s);
+    } else {
+        p->v = avg_v() - (uint64_t)(lag * old / wt(s));
+        if (rel < 0 || (uint64_t)rel > vslice(s) * 64) {
+            rel = (int64_t)vslice(s);
+        } else {
+            rel = rel * old / wt(s);
+        }
+        p->dl = p->v + (uint64_t)rel;
+        if (queued) {
+            p->state = PROCESS_READY;
+            set_q(s, Q_TAIL);
+        }
+    }
+    if (s == m.running ? beaten() : p->state == PROCESS_READY) {
+        if (s == m.running) {
+            m.need_resched = true;
+        } else {
+            check_preempt(s);
+        }
     }
 }
 
@@ -266,22 +650,37 @@ static void reap_idle_zombies(void)
 }
 
 /* Switch, then follow the next process through code that is not ours. */
-static void model_switch(bool preempt)
+static void model_switch_why(bool preempt, enum put why)
 {
-    pick(preempt);
+    pick(preempt, why);
     for (;;) {
         struct mproc *x = &m.p[m.running];
 
         if (x->resume == R_WAIT) {
             m.rewaits++;
             if (!wait_step(m.running)) {
-                pick(false);
+                pick(false, PUT_YIELD);
                 continue;
             }
         } else if (m.running == 0 && x->resume == R_LOOP) {
             reap_idle_zombies();
         }
         return;
+    }
+}
+
+static void model_switch(bool preempt)
+{
+    model_switch_why(preempt, preempt ? PUT_PREEMPT : PUT_YIELD);
+}
+
+/* Process context, after readying someone: the outermost unlock switches
+ * if that asked for it (idle leaves only from its loop). */
+static void model_unlock(void)
+{
+    if (m.running != 0 && m.need_resched) {
+        m.unlock_switches++;
+        model_switch_why(false, PUT_PREEMPT);
     }
 }
 
@@ -299,7 +698,7 @@ static int records(void)
 static void model_idle_loop(void)
 {
     reap_idle_zombies();
-    if (records() > 1 && m.rq_head != m.rq_tail) {
+    if (records() > 1 && nr_ready() > 0) {
         m.p[0].resume = R_LOOP;
         model_switch(false);
     }
@@ -308,21 +707,39 @@ static void model_idle_loop(void)
 /* A tick in the running process, then the interrupt exit. */
 static void model_tick(void)
 {
-    struct mproc *x = &m.p[m.running];
-    bool waiting = m.rq_head != m.rq_tail;
+    int r = m.running;
+    struct mproc *x = &m.p[r];
+    bool resched = false;
 
     x->slices++;
     m.slices++;
-    if (x->slice_left > 1) {
-        x->slice_left--;
-    } else if (waiting) {
-        m.need_resched = true;
-    } else {
-        x->slice_left = m.slice;
+    if (r == 0) {
+        resched = nr_ready() > 0;
+    } else if (is_fair(r)) {
+        x->v += virt(UNIT, r);
+        update_v0();
+        if (!before(x->v, x->dl)) {
+            int others = 0;
+
+            x->dl = x->v + vslice(r);
+            for (int k = 1; k < m.nslots; k++) {
+                others += queued_fair(k);
+            }
+            resched = others > 0;
+        }
+    } else if (x->policy == SCHED_RR && --x->slice_left == 0) {
+        bool equal = false;
+
+        for (int k = 1; k < m.nslots; k++) {
+            equal |= k != r && is_rt(k) && m.p[k].state == PROCESS_READY &&
+                     m.p[k].prio == x->prio;
+        }
+        if (!equal) {
+            x->slice_left = m.slice;
+        }
+        resched = equal;
     }
-    if (m.running == 0 && waiting) {
-        m.need_resched = true;
-    }
+    m.need_resched |= resched;
     if (m.need_resched) {
         if (m.running == 0) {
             m.p[0].resume = R_HOOK;
@@ -335,9 +752,17 @@ static int new_slot(pid_t pid, int parent)
 {
     int s = m.nslots++;
 
-    m.p[s] = (struct mproc){.pid = pid, .parent = parent, .resume = R_CODE};
-    m.slot_of[pid] = s;
-    make_ready(s);
+    m.p[s] = (struct mproc){.pid = pid,
+                            .parent = parent,
+                            .resume = R_CODE,
+                            .policy = m.p[parent].policy,
+                            .rtprio = m.p[parent].rtprio,
+                            .prio = m.p[parent].rtprio,
+                            .nice = m.p[parent].nice};
+    if (pid >= 0) {
+        m.slot_of[pid] = s;
+    }
+    make_ready(s, true, Q_TAIL);
     m.p[parent].children[m.p[parent].nchildren++] = s;
     if (pid == 1) {
         m.init = s;
@@ -372,7 +797,9 @@ static void model_exit(int s, int code)
     p->exit_code = code;
     list_del(m.p[parent].children, &m.p[parent].nchildren, s);
     m.p[parent].zombies[m.p[parent].nzombies++] = s;
+    dequeue(s);
     p->state = PROCESS_ZOMBIE;
+    update_v0();
     model_wake(wait_token(parent));
     model_switch(false);
 }
@@ -402,8 +829,15 @@ static void verify_process(int s)
     const struct mproc *p = &m.p[s];
     struct process_info info;
 
+    if (p->pid < 0) {
+        return; /* spawned, not yet seen running: its pid is learnt then */
+    }
     AGREE("get_process", p->pid, get_process(p->pid, &info), 0);
     AGREE("state", p->pid, info.state, p->state);
+    AGREE("policy", p->pid, info.policy, p->policy);
+    AGREE("priority", p->pid, info.priority, p->rtprio);
+    AGREE("effective priority", p->pid, info.effective_priority, p->prio);
+    AGREE("nice", p->pid, info.nice, p->nice);
     AGREE("ppid", p->pid, info.ppid, m.p[p->parent].pid);
     AGREE("slices", p->pid, info.slices, p->slices);
     if (p->state == PROCESS_ZOMBIE) {
@@ -434,6 +868,15 @@ static void verify_stats(void)
     AGREE("reschedule pending", 0, st.reschedule_pending, m.need_resched);
 }
 
+static void learn_pid(int s, pid_t pid)
+{
+    m.p[s].pid = pid;
+    m.slot_of[pid] = s;
+    if (pid == 1) {
+        m.init = s;
+    }
+}
+
 /* Whoever runs checks it is the model's choice, then everything else. */
 static void verify(int self)
 {
@@ -441,6 +884,10 @@ static void verify(int self)
 
     if (m.failed) {
         return;
+    }
+    if (m.p[m.running].pid < 0 && current_pid() > 0 &&
+        current_pid() < (pid_t)ARRAY_SIZE(m.slot_of)) {
+        learn_pid(m.running, current_pid()); /* a new one, first seen */
     }
     AGREE("running", current_pid(), current_pid(), m.p[m.running].pid);
     AGREE("who resumed", m.p[self].pid, self, m.running);
@@ -482,7 +929,7 @@ static bool mbox_push(int s, enum op op, long arg)
     if (p->mbox.tail - p->mbox.head == MBOX_SIZE) {
         return false;
     }
-    p->mbox.q[p->mbox.tail++ % MBOX_SIZE] = (struct cmd){op, arg};
+    p->mbox.q[p->mbox.tail++ % MBOX_SIZE] = (struct cmd){op, arg, 0, 0};
     p->exit_posted |= op == OP_EXIT;
     return true;
 }
@@ -491,17 +938,27 @@ static bool mbox_push(int s, enum op op, long arg)
 static void do_spawn(void)
 {
     pid_t pid;
+    int s;
 
     if (m.nslots >= MAX_SLOTS || records() >= MAX_RECORDS) {
         return;
     }
-    /* The worker's argument is the slot new_slot is about to fill. */
-    pid = spawn_kernel_process("worker", worker, (void *)(intptr_t)m.nslots);
+    /* The child may run before spawn returns (it preempts): the model
+     * knows it first, its pid once it is seen or spawn returns. */
+    s = new_slot(-1, m.running);
+    if (!m.failed) {
+        model_unlock();
+    }
+    pid = spawn_kernel_process("worker", worker, (void *)(intptr_t)s);
     if (pid < 0 || pid >= (pid_t)ARRAY_SIZE(m.slot_of)) {
         desync("spawn", pid, pid, 0);
         return;
     }
-    new_slot(pid, m.running); /* even out of sync: it owns a mailbox */
+    if (m.p[s].pid < 0) {
+        learn_pid(s, pid);
+    } else if (m.p[s].pid != pid) {
+        desync("spawned pid", pid, pid, m.p[s].pid);
+    }
 }
 
 static void do_wait(int s, pid_t target)
@@ -529,10 +986,53 @@ static void do_wait(int s, pid_t target)
 static void do_wake(long c)
 {
     size_t want = m.failed ? 0 : model_wake((wait_channel_t)&chans[c]);
-    size_t n = wake_channel((wait_channel_t)&chans[c]);
+    size_t n;
+
+    if (!m.failed) {
+        model_unlock();
+    }
+    n = wake_channel((wait_channel_t)&chans[c]);
 
     if (!m.failed && n != want) {
         desync("woken", current_pid(), (long)n, (long)want);
+    }
+}
+
+/* setscheduler or setnice on the caller (arg 0) or slot arg. */
+static void do_policy(int s, const struct cmd *c)
+{
+    int t = c->arg == 0 ? s : (int)c->arg;
+    pid_t pid = c->arg == 0 ? 0 : m.p[t].pid;
+    long want = 0, got;
+    bool bad;
+
+    if (c->op == OP_SETSCHED) {
+        bad = c->policy == SCHED_OTHER ? c->priority != 0
+                                       : c->priority < 1 || c->priority > 99;
+    } else {
+        bad = c->priority < -20 || c->priority > 19;
+    }
+    if (pid < 0) {
+        return; /* not seen yet */
+    }
+    if (bad) {
+        want = -EINVAL;
+    } else if (m.p[t].state == GONE) {
+        want = -ESRCH;
+    } else if (!m.failed) {
+        if (c->op == OP_SETSCHED) {
+            model_setsched(t, c->policy, c->priority);
+        } else {
+            model_renice(t, c->priority);
+        }
+        model_unlock();
+    }
+    got = c->op == OP_SETSCHED
+              ? process_setscheduler(pid, c->policy, c->priority)
+              : process_setnice(pid, c->priority);
+    verify(s);
+    if (!m.failed) {
+        AGREE("policy call", pid, got, want);
     }
 }
 
@@ -568,6 +1068,10 @@ static void run_cmd(int s, const struct cmd *c)
             model_tick();
         }
         host_tick();
+        break;
+    case OP_SETSCHED:
+    case OP_NICE:
+        do_policy(s, c);
         break;
     default:
         break;
@@ -648,11 +1152,13 @@ static long wait_target(int s)
 
 static void post_random(int s)
 {
-    static const enum op ops[] = {OP_YIELD, OP_YIELD, OP_BLOCK, OP_WAKE,
-                                  OP_WAKE,  OP_SPAWN, OP_EXIT,  OP_WAIT,
-                                  OP_WAIT,  OP_TICK,  OP_TICK};
+    static const enum op ops[] = {
+        OP_YIELD, OP_YIELD, OP_BLOCK, OP_WAKE,     OP_WAKE, OP_SPAWN,
+        OP_EXIT,  OP_WAIT,  OP_WAIT,  OP_TICK,     OP_TICK, OP_TICK,
+        OP_TICK,  OP_TICK,  OP_TICK,  OP_SETSCHED, OP_NICE};
     enum op op = ops[below(ARRAY_SIZE(ops))];
     long arg = 0;
+    int policy = 0, priority = 0;
 
     if (op == OP_EXIT && (m.p[s].exit_posted || records() < 4)) {
         op = OP_YIELD;
@@ -663,9 +1169,22 @@ static void post_random(int s)
         arg = (long)below(200) - 100;
     } else if (op == OP_WAIT) {
         arg = wait_target(s);
+    } else if (op == OP_SETSCHED || op == OP_NICE) {
+        /* The caller, or any slot (live, zombie or reaped). */
+        arg = below(2) == 0 ? 0 : (long)below((unsigned)m.nslots - 1) + 1;
+        policy = (int)below(3); /* OTHER, FIFO, RR */
+        priority = policy == SCHED_OTHER ? 0 : (int)below(3) + 1;
+        if (op == OP_NICE) {
+            priority = (int)below(11) - 5;
+        }
+        if (below(16) == 0) {
+            priority = op == OP_NICE ? 20 : 100; /* refused */
+        }
     }
     if (!m.p[s].exit_posted) {
         mbox_push(s, op, arg);
+        m.p[s].mbox.q[(m.p[s].mbox.tail - 1) % MBOX_SIZE].policy = policy;
+        m.p[s].mbox.q[(m.p[s].mbox.tail - 1) % MBOX_SIZE].priority = priority;
     }
 }
 
@@ -762,7 +1281,7 @@ static bool driver(void)
     if (m.failed) {
         return hook_give_up();
     }
-    if (m.rq_head != m.rq_tail) {
+    if (nr_ready() > 0) {
         desync("idle ran with processes ready", 0, 1, 0);
         return hook_give_up();
     }
@@ -777,7 +1296,7 @@ static bool driver(void)
         return hook_give_up();
     }
     /* In drain, nothing left to wake means the core lost a process. */
-    if (m.hook_calls > STEPS && m.rq_head == m.rq_tail) {
+    if (m.hook_calls > STEPS && nr_ready() == 0) {
         return false;
     }
     model_idle_loop();
@@ -797,6 +1316,7 @@ static void model_boot(uint64_t seed, unsigned slice)
     m.p[0] =
         (struct mproc){.pid = 0, .state = PROCESS_RUNNING, .resume = R_LOOP};
     sched_set_slice(slice);
+    sched_set_rt_runtime(-1, 100); /* throttling has its own tests */
     host_set_idle_hook(driver);
 }
 
@@ -833,6 +1353,7 @@ static const struct seed_case {
 /* What the seeds reached, summed: the last test checks it. */
 static struct {
     uint64_t did[OP_COUNT], rewaits, adoptions, idle_reaps, preemptions;
+    uint64_t rt_picks, unlock_switches;
 } reached;
 
 static void test_model_seed(void **state)
@@ -847,6 +1368,8 @@ static void test_model_seed(void **state)
     reached.adoptions += m.adoptions;
     reached.idle_reaps += m.idle_reaps;
     reached.preemptions += m.preemptions;
+    reached.rt_picks += m.rt_picks;
+    reached.unlock_switches += m.unlock_switches;
 }
 
 /* The runs reached every kind of step, else the model proves little. */
@@ -858,10 +1381,12 @@ static void test_seeds_reach_every_step(void **state)
             fail_msg("no command %d was ever run", op);
         }
     }
-    assert_true(reached.rewaits > 0);     /* a woken waiter looked again */
-    assert_true(reached.adoptions > 0);   /* orphans went to init or idle */
-    assert_true(reached.idle_reaps > 0);  /* idle reaped its own */
-    assert_true(reached.preemptions > 0); /* ticks took the CPU */
+    assert_true(reached.rewaits > 0);         /* a woken waiter looked again */
+    assert_true(reached.adoptions > 0);       /* orphans went to init or idle */
+    assert_true(reached.idle_reaps > 0);      /* idle reaped its own */
+    assert_true(reached.preemptions > 0);     /* ticks took the CPU */
+    assert_true(reached.rt_picks > 0);        /* real-time processes ran */
+    assert_true(reached.unlock_switches > 0); /* readied one ran at once */
 }
 
 /* The seeds as named tests, then the coverage check. */

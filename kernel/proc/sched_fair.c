@@ -1,0 +1,423 @@
+/*
+ * The fair class (SCHED_OTHER): EEVDF, as in Linux 6.6+ (docs/sched.md).
+ *
+ * Time is counted in timer ticks; virtual time in units of 1/FAIR_UNIT of
+ * a tick at nice 0.  A running process's vruntime grows by
+ * FAIR_UNIT * 1024 / weight per tick, weight from nice (Linux's
+ * sched_prio_to_weight).  V, the weight-averaged vruntime of the class's
+ * processes (queued and running), is what an ideal fair CPU would have
+ * given each; a process's lag is V - vruntime.  It is eligible when its
+ * lag is >= 0 (vruntime <= V).  Each request is one slice (slice= ticks):
+ * deadline = vruntime + slice * FAIR_UNIT * 1024 / weight.  Pick-next runs
+ * the eligible process with the earliest deadline.
+ *
+ * The queue is a red-black tree ordered by deadline (FIFO among equal
+ * ones), each node augmented with the least vruntime in its subtree: the
+ * earliest eligible deadline is found in one descent, O(log n), and at
+ * once when the first node is eligible.  V is kept as sum and load
+ * (Linux's avg_vruntime): sum = Σ (vruntime - min_vruntime) * weight over
+ * the tree, load = Σ weight, the running process added when computed.
+ *
+ * A process that leaves (blocks, changes class) keeps its lag, bounded by
+ * two slices of virtual time; when it comes back it is placed at
+ * V - lag (scaled as Linux's place_entity, so the average does not move),
+ * so it neither loses its place nor gains more than that bound.
+ * sched_lock guards everything here.
+ */
+#include "sched_class.h"
+
+#define FAIR_UNIT   (1ULL << 16) /* virtual time of one tick at nice 0 */
+#define NICE_0_LOAD 1024
+
+/* Linux's tables: nice -20..19 to weight, and 2^32 / weight. */
+static const uint32_t prio_to_weight[40] = {
+    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
+    9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,
+    1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
+    110,   87,    70,    56,    45,    36,    29,    23,    18,    15,
+};
+static const uint32_t prio_to_wmult[40] = {
+    48388,     59856,     76040,     92818,     118348,    147320,
+    184698,    229616,    287308,    360437,    449829,    563644,
+    704093,    875809,    1099582,   1376151,   1717300,   2157191,
+    2708050,   3363326,   4194304,   5237765,   6557202,   8165337,
+    10153587,  12820798,  15790321,  19976592,  24970740,  31350126,
+    39045157,  49367440,  61356676,  76695844,  95443717,  119304647,
+    148102320, 186737708, 238609294, 286331153,
+};
+
+static struct {
+    struct rb_tree tree;   /* queued processes by run_node */
+    struct process *curr;  /* the running process if it is fair */
+    uint64_t min_vruntime; /* reference for the sum; never decreases */
+    int64_t sum;           /* Σ (vruntime - min_vruntime) * weight, tree */
+    int64_t load;          /* Σ weight, tree */
+    size_t nr;             /* queued */
+} fair;
+
+static struct process *of(const struct rb_node *n)
+{
+    return rb_entry(n, struct process, run_node);
+}
+
+void sched_fair_set_weight(struct process *p)
+{
+    p->weight = prio_to_weight[p->nice - NICE_MIN];
+    p->wmult = prio_to_wmult[p->nice - NICE_MIN];
+}
+
+/* delta (units of real time) as p's virtual time: delta * 1024 / weight. */
+static uint64_t to_virtual(uint64_t delta, const struct process *p)
+{
+    return (delta * p->wmult) >> 22; /* wmult = 2^32 / weight; 2^32/2^10 */
+}
+
+static uint64_t vslice(const struct process *p)
+{
+    return to_virtual(sched_slice() * FAIR_UNIT, p);
+}
+
+static int64_t key(const struct process *p)
+{
+    return (int64_t)(p->vruntime - fair.min_vruntime);
+}
+
+static bool before(uint64_t a, uint64_t b)
+{
+    return (int64_t)(a - b) < 0;
+}
+
+static bool by_deadline(const struct rb_node *a, const struct rb_node *b)
+{
+    return before(of(a)->deadline, of(b)->deadline);
+}
+
+/* The augmented value: the least vruntime under n. */
+static bool update_min(struct rb_node *n)
+{
+    struct process *p = of(n);
+    uint64_t m = p->vruntime;
+
+    if (n->left != NULL && before(of(n->left)->min_vruntime, m)) {
+        m = of(n->left)->min_vruntime;
+    }
+    if (n->right != NULL && before(of(n->right)->min_vruntime, m)) {
+        m = of(n->right)->min_vruntime;
+    }
+    if (m == p->min_vruntime) {
+        return false;
+    }
+    p->min_vruntime = m;
+    return true;
+}
+
+static void fair_init(void)
+{
+    rb_init(&fair.tree, update_min);
+    fair.curr = NULL;
+    fair.min_vruntime = 0;
+    fair.sum = fair.load = 0;
+    fair.nr = 0;
+}
+
+static void tree_add(struct process *p)
+{
+    p->min_vruntime = p->vruntime;
+    rb_insert(&fair.tree, &p->run_node, by_deadline);
+    fair.sum += key(p) * (int64_t)p->weight;
+    fair.load += p->weight;
+    fair.nr++;
+}
+
+static void tree_remove(struct process *p)
+{
+    rb_erase(&fair.tree, &p->run_node);
+    fair.sum -= key(p) * (int64_t)p->weight;
+    fair.load -= p->weight;
+    fair.nr--;
+}
+
+/* sum and load with the running process counted. */
+static void totals(int64_t *sum, int64_t *load)
+{
+    *sum = fair.sum;
+    *load = fair.load;
+    if (fair.curr != NULL) {
+        *sum += key(fair.curr) * (int64_t)fair.curr->weight;
+        *load += fair.curr->weight;
+    }
+}
+
+/* V: the weighted average vruntime (rounded down). */
+static uint64_t avg_vruntime(void)
+{
+    int64_t sum, load;
+
+    totals(&sum, &load);
+    if (load > 0) {
+        if (sum < 0) {
+            sum -= load - 1;
+        }
+        sum /= load;
+    }
+    return fair.min_vruntime + (uint64_t)sum;
+}
+
+/* v <= V, without the division: sum >= (v - min_vruntime) * load. */
+static bool eligible(uint64_t v)
+{
+    int64_t sum, load;
+
+    totals(&sum, &load);
+    return sum >= (int64_t)(v - fair.min_vruntime) * load;
+}
+
+/* Move the reference up to the least vruntime there is (never down). */
+static void update_min_vruntime(void)
+{
+    uint64_t v = fair.min_vruntime;
+    bool have = false;
+
+    if (fair.curr != NULL) {
+        v = fair.curr->vruntime;
+        have = true;
+    }
+    if (fair.tree.root != NULL) {
+        uint64_t m = of(fair.tree.root)->min_vruntime;
+
+        v = !have || before(m, v) ? m : v;
+    }
+    if (before(fair.min_vruntime, v)) {
+        fair.sum -= fair.load * (int64_t)(v - fair.min_vruntime);
+        fair.min_vruntime = v;
+    }
+}
+
+/* The eligible queued process with the earliest deadline, or NULL. */
+static struct process *pick_eevdf(void)
+{
+    struct rb_node *n = rb_first(&fair.tree);
+
+    if (n == NULL || eligible(of(n)->vruntime)) {
+        return n != NULL ? of(n) : NULL;
+    }
+    for (n = fair.tree.root; n != NULL;) {
+        if (n->left != NULL && eligible(of(n->left)->min_vruntime)) {
+            n = n->left;
+        } else if (eligible(of(n)->vruntime)) {
+            return of(n);
+        } else {
+            n = n->right;
+        }
+    }
+    return of(rb_first(&fair.tree)); /* not reached: the least is eligible */
+}
+
+/* p's lag now, bounded by two slices of its virtual time. */
+static int64_t bounded_lag(const struct process *p)
+{
+    int64_t limit = (int64_t)to_virtual(2 * sched_slice() * FAIR_UNIT, p);
+    int64_t lag = (int64_t)(avg_vruntime() - p->vruntime);
+
+    return lag > limit ? limit : lag < -limit ? -limit : lag;
+}
+
+/*
+ * Place p, about to join, by its kept lag: vruntime = V - lag', with lag'
+ * = lag * (load + w) / load so that V, which p's joining moves, ends up
+ * where p's lag is what it kept (Linux's place_entity).  A new request.
+ */
+static void place(struct process *p)
+{
+    int64_t sum, load, lag = p->vlag;
+
+    totals(&sum, &load);
+    if (load > 0) {
+        lag += lag * (int64_t)p->weight / load;
+    } else {
+        lag = 0;
+    }
+    p->vruntime = avg_vruntime() - (uint64_t)lag;
+    p->deadline = p->vruntime + vslice(p);
+}
+
+static void fair_enqueue(struct process *p, enum sched_enqueue why)
+{
+    if (why == ENQ_NEW || why == ENQ_WAKE) {
+        place(p);
+    }
+    tree_add(p);
+}
+
+static void fair_dequeue(struct process *p, bool queued)
+{
+    p->vlag = bounded_lag(p);
+    if (queued) {
+        tree_remove(p);
+    } else {
+        fair.curr = NULL;
+    }
+    update_min_vruntime();
+}
+
+static struct process *fair_pick_next(void)
+{
+    struct process *p = pick_eevdf();
+
+    if (p != NULL) {
+        tree_remove(p);
+        fair.curr = p;
+    }
+    return p;
+}
+
+static void fair_put_prev(struct process *p, enum sched_put why)
+{
+    if (why == PUT_YIELD && fair.nr > 0) {
+        p->deadline += vslice(p); /* Linux's yield_task_fair */
+    }
+    fair.curr = NULL;
+    tree_add(p);
+}
+
+static void fair_set_curr(struct process *p)
+{
+    place(p);
+    fair.curr = p;
+}
+
+/* A tick of virtual time; at the end of its request, a new one. */
+static bool fair_tick(struct process *p)
+{
+    p->vruntime += to_virtual(FAIR_UNIT, p);
+    update_min_vruntime();
+    if (before(p->vruntime, p->deadline)) {
+        return false;
+    }
+    p->deadline = p->vruntime + vslice(p);
+    return fair.nr > 0;
+}
+
+/*
+ * Linux 6.6's wakeup preemption with RUN_TO_PARITY (its default): the
+ * running process keeps the CPU for the rest of its request while it is
+ * eligible; once it is not, p runs now if EEVDF picks p.
+ */
+static bool fair_preempts(const struct process *p, const struct process *curr)
+{
+    if (curr->sclass != &sched_fair_class) {
+        return true;
+    }
+    return !eligible(curr->vruntime) && pick_eevdf() == p;
+}
+
+void sched_fair_renice_locked(struct process *p, int nice)
+{
+    bool queued = p->state == PROCESS_READY && !p->idle;
+    bool active = p->sclass == &sched_fair_class && (queued || p == fair.curr);
+    uint32_t old = p->weight;
+    int64_t lag = 0, rel = 0;
+
+    if (active) {
+        lag = (int64_t)(avg_vruntime() - p->vruntime);
+        rel = (int64_t)(p->deadline - p->vruntime);
+        if (queued) {
+            tree_remove(p);
+        }
+    }
+    p->nice = nice;
+    sched_fair_set_weight(p);
+    if (!active) {
+        p->vlag = p->vlag * (int64_t)old / (int64_t)p->weight;
+        return;
+    }
+    /* The same lag and request in real time, at the new weight. */
+    p->vruntime = avg_vruntime() - (uint64_t)(lag * (int64_t)old / p->weight);
+    if (rel < 0 || (uint64_t)rel > vslice(p) * 64) {
+        rel = (int64_t)vslice(p); /* far past yields: one request */
+    } else {
+        rel = rel * (int64_t)old / p->weight;
+    }
+    p->deadline = p->vruntime + (uint64_t)rel;
+    if (queued) {
+        tree_add(p);
+    }
+}
+
+/* Walk the tree checking order, augmentation and the totals. */
+struct fair_walk {
+    void (*visit)(struct process *p, void *ctx);
+    void *ctx;
+    size_t n;
+    int64_t sum, load;
+    const char *err;
+};
+
+static uint64_t walk(struct rb_node *n, struct fair_walk *w)
+{
+    struct process *p = of(n);
+    uint64_t m = p->vruntime;
+
+    if (n->left != NULL) {
+        uint64_t l = walk(n->left, w);
+
+        m = before(l, m) ? l : m;
+        if (before(p->deadline, of(n->left)->deadline)) {
+            w->err = "fair tree out of deadline order";
+        }
+    }
+    if (n->right != NULL) {
+        uint64_t r = walk(n->right, w);
+
+        m = before(r, m) ? r : m;
+        if (before(of(n->right)->deadline, p->deadline)) {
+            w->err = "fair tree out of deadline order";
+        }
+    }
+    if (m != p->min_vruntime) {
+        w->err = "fair tree: a subtree's least vruntime is wrong";
+    }
+    if (p->sclass != &sched_fair_class || p->prio != 0) {
+        w->err = "fair tree holds a process of another class";
+    }
+    w->n++;
+    w->sum += key(p) * (int64_t)p->weight;
+    w->load += p->weight;
+    w->visit(p, w->ctx);
+    return m;
+}
+
+static const char *fair_check(void (*visit)(struct process *p, void *ctx),
+                              void *ctx)
+{
+    struct fair_walk w = {.visit = visit, .ctx = ctx};
+
+    if (fair.tree.root != NULL) {
+        walk(fair.tree.root, &w);
+    }
+    if (w.err != NULL) {
+        return w.err;
+    }
+    if (w.n != fair.nr || w.sum != fair.sum || w.load != fair.load) {
+        return "fair totals (count, sum, load) wrong";
+    }
+    if (fair.curr != NULL && fair.curr->state != PROCESS_RUNNING) {
+        return "fair current is not running";
+    }
+    return NULL;
+}
+
+const struct sched_class sched_fair_class = {
+    .name = "fair",
+    .rank = 1,
+    .init = fair_init,
+    .enqueue = fair_enqueue,
+    .dequeue = fair_dequeue,
+    .pick_next = fair_pick_next,
+    .peek = pick_eevdf,
+    .put_prev = fair_put_prev,
+    .set_curr = fair_set_curr,
+    .tick = fair_tick,
+    .preempts = fair_preempts,
+    .check = fair_check,
+};
