@@ -15,6 +15,7 @@
 #include "console.h"
 #include "driver.h"
 #include "frame.h"
+#include "kstring.h"
 #include "panic.h"
 #include "proc.h"
 #include "param.h"
@@ -34,6 +35,19 @@ static void banner(const struct boot_info *bi)
     kprintf("timer: %u Hz\n", timer_hz());
     kprintf("boot: %lu.%03lu ms from timer start to here\n",
             (unsigned long)(us / 1000), (unsigned long)(us % 1000));
+}
+
+/* RT throttling from rt_runtime= (ms of every second; -1: no limit). */
+static void set_rt_runtime(void)
+{
+    const char *v = cmdline_get("rt_runtime");
+    unsigned hz = timer_hz();
+    long ms =
+        v != NULL && strcmp(v, "-1") == 0
+            ? -1
+            : (long)cmdline_get_ulong("rt_runtime", RT_RUNTIME_MS, 0, 1000);
+
+    sched_set_rt_runtime(ms < 0 ? -1 : ms * (long)hz / 1000, hz);
 }
 
 _Noreturn void kernel_main(const struct boot_info *bi)
@@ -61,6 +75,7 @@ _Noreturn void kernel_main(const struct boot_info *bi)
     }
     proc_set_std_devices(driver_find("keyboard"), driver_find("console"));
     sched_set_slice(cmdline_get_ulong("slice", SLICE_DEFAULT, 1, SLICE_MAX));
+    set_rt_runtime();
     if (process_init() != 0) {
         panic("process_init: out of memory");
     }

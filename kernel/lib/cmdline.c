@@ -41,6 +41,9 @@ static const struct known_key known[] = {
      .help = "scheduler time slice in ticks, 1.." STR(
          SLICE_MAX) " (default " STR(SLICE_DEFAULT) ")",
      .number = true},
+    {.name = "rt_runtime",
+     .help = "ms of every second real-time processes may use, 0..1000, or "
+             "-1 for no limit (default " STR(RT_RUNTIME_MS) ")"},
     {.name = "test",
      .help = "test image: run only the suites whose name starts with this",
      .test_only = true},

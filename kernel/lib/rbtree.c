@@ -17,8 +17,7 @@ static void set_child(struct rb_tree *t, struct rb_node *parent,
 }
 
 /* The node and the child taking its place: their subtrees changed. */
-static void rotated(struct rb_tree *t, struct rb_node *down,
-                    struct rb_node *up)
+static void rotated(struct rb_tree *t, struct rb_node *down, struct rb_node *up)
 {
     if (t->update != NULL) {
         t->update(down);

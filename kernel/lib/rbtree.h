@@ -33,8 +33,7 @@ struct rb_tree {
 
 typedef bool (*rb_less_t)(const struct rb_node *a, const struct rb_node *b);
 
-#define rb_entry(n, type, member) \
-    ((type *)((char *)(n)-offsetof(type, member)))
+#define rb_entry(n, type, member) ((type *)((char *)(n)-offsetof(type, member)))
 
 /* An empty tree; update may be NULL. */
 static inline void rb_init(struct rb_tree *t, bool (*update)(struct rb_node *))

@@ -521,7 +521,8 @@ def _():
         }, out
         known = dict(re.findall(r"^  (\w+)\s+(\S+)\s+\S.*$",
                                 out.split("options known")[1], re.M))
-        assert known == {"hz": "250", "slice": "5", "test": "-",
+        assert known == {"hz": "250", "slice": "5", "rt_runtime": "950",
+                         "test": "-",
                          "crash": "-", "bootcount": "0"}, out
         assert "at 250 Hz" in m.command("uptime")  # the rate really in effect
     finally:

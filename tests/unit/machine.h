@@ -106,6 +106,8 @@ static inline int machine_boot(size_t bytes, bool devices)
     }
     proc_set_std_devices(driver_find("keyboard"), driver_find("console"));
     sched_set_slice(SLICE_DEFAULT);
+    sched_set_rt_runtime(RT_PERIOD_DEFAULT * RT_RUNTIME_MS / 1000,
+                         RT_PERIOD_DEFAULT);
     expect_log.failures = 0;
     expect_log.first[0] = '\0';
     return process_init() == 0 ? 0 : -1;
