@@ -4,8 +4,12 @@
  * Kairos avoids).  One operation is what a yield asks of the policy: pick
  * the next process and put the current one back.
  *
- *   kairos    runqueue_pick_next + runqueue_enqueue (kernel/proc/runqueue.h) on
- *             real struct process records
+ *   kairos-rt    the real-time class's pick_next + put_prev (a yield):
+ *                99 lists and a bitmap, O(1); all N at one priority
+ *   kairos-fair  the fair class's (EEVDF: an rbtree by deadline with the
+ *                least vruntime per subtree), O(log n); all at nice 0
+ *             both on real struct process records, through the class
+ *             table as schedule calls them (kernel/proc/sched_class.h)
  *   xv6-scan  walk a table of N records (each the size of a struct
  *             process, as xv6's proc[] holds whole records) from the last
  *             pick to the next RUNNABLE one, mark it RUNNING, then
@@ -19,9 +23,10 @@
  * The records are real: a process spawns N children that exit at once, and
  * their zombie records (whose queue_link is free: a zombie is on no queue)
  * are put on a private run queue.  Their layout in memory is the one the
- * kernel gives them.  This program includes kernel/ headers (proc.h,
- * runqueue.h, list.h) for struct process and the run queue: internals that
- * the host library does not export as public headers.
+ * kernel gives them.  The measuring process runs SCHED_FIFO at 90, so the
+ * classes' queues hold only the records (it is on none while it runs).
+ * This program includes kernel/ headers (proc.h, sched_class.h) for struct
+ * process and the classes: internals the host library does not export.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +34,7 @@
 #include "harness.h"
 #include "host.h"
 #include "proc.h"
-#include "runqueue.h"
+#include "sched_class.h"
 
 #define MAX_SIZES 6
 
@@ -47,21 +52,18 @@ static struct xv6_proc *table;
 struct b3_case {
     long n;
     bool one_ready; /* B3one: only one of the n is ready */
+    const struct sched_class *cls;
 };
 
-/* ---- Kairos's run queue ----------------------------------------------------- */
+/* ---- Kairos's classes ---------------------------------------------------------- */
 
-/*
- * One scheduling decision: pick the next, and put it back at the tail (its
- * yield).  The run queue's operations are inline (kernel/proc/runqueue.h); this
- * is one call per decision, as xv6_turn below is.
- */
+/* One scheduling decision: pick the next, and put it back (its yield). */
 static __attribute__((noinline)) struct process *
-kairos_turn(struct runqueue *rq)
+kairos_turn(const struct sched_class *cls)
 {
-    struct process *p = runqueue_pick_next(rq);
+    struct process *p = cls->pick_next();
 
-    runqueue_enqueue(rq, p);
+    cls->put_prev(p, PUT_YIELD);
     return p;
 }
 
@@ -69,23 +71,37 @@ static long run_kairos(long ops, void *ctx)
 {
     const struct b3_case *c = ctx;
     long ready = c->one_ready ? 1 : c->n;
-    struct runqueue rq;
+    int prio = c->cls == &sched_rt_class ? 10 : 0;
 
-    runqueue_init(&rq);
+    spin_lock(&sched_lock);
     for (long i = 0; i < ready; i++) {
-        runqueue_enqueue(&rq, records[i]);
+        struct process *p = records[i];
+
+        p->state = PROCESS_READY;
+        p->prio = prio;
+        p->policy = prio > 0 ? SCHED_FIFO : SCHED_OTHER;
+        p->sclass = c->cls;
+        p->vlag = 0;
+        c->cls->enqueue(p, ENQ_NEW);
     }
     for (long i = 0; i < ready; i++) { /* warm up: one pass */
-        kairos_turn(&rq);
+        kairos_turn(c->cls);
     }
     bench_region_begin();
     for (long i = 0; i < ops; i++) {
-        kairos_turn(&rq);
+        kairos_turn(c->cls);
     }
     bench_region_end();
-    for (long i = 0; i < ready; i++) {
-        list_init(&records[i]->queue_link);
+    for (long i = 0; i < ready; i++) { /* back to zombies on no queue */
+        struct process *p = c->cls->pick_next();
+
+        c->cls->dequeue(p, false);
+        p->state = PROCESS_ZOMBIE;
+        p->prio = 0;
+        p->policy = SCHED_OTHER;
+        p->sclass = &sched_fair_class;
     }
+    spin_unlock(&sched_lock);
     return ops;
 }
 
@@ -142,8 +158,8 @@ static int child(void *arg)
     return 0;
 }
 
-static struct b3_case params[2][MAX_SIZES];
-static struct bench_case cases[2][2 * MAX_SIZES];
+static struct b3_case params[2][2 * MAX_SIZES];
+static struct bench_case cases[2][3 * MAX_SIZES];
 static int ncases;
 
 /* Collect the zombie records of the caller's children, oldest first. */
@@ -174,6 +190,7 @@ static int parent(void *arg)
         fprintf(stderr, "b3: %ld zombies, %ld expected\n", nrecords, max_n);
         exit(1);
     }
+    process_setscheduler(0, SCHED_FIFO, 90); /* on no queue while measuring */
     bench_compare("B3all", cases[0], ncases);
     bench_compare("B3one", cases[1], ncases);
     while (wait_for_child(-1, NULL) > 0) {
@@ -202,14 +219,20 @@ int main(void)
             /* A scan of 100k entries per pick: a few picks per run do. */
             long cg = w == 1 && n > 1000 ? 200 : 20000;
 
-            params[w][i] = (struct b3_case){n, w == 1};
-            cases[w][2 * i] = (struct bench_case){
-                "kairos", n, run_kairos, &params[w][i], 1000, 20000, true};
-            cases[w][2 * i + 1] = (struct bench_case){
-                "xv6-scan", n, run_scan, &params[w][i], 1, cg, true};
+            params[w][2 * i] = (struct b3_case){n, w == 1, &sched_rt_class};
+            params[w][2 * i + 1] =
+                (struct b3_case){n, w == 1, &sched_fair_class};
+            cases[w][3 * i] = (struct bench_case){
+                "kairos-rt", n,     run_kairos, &params[w][2 * i],
+                1000,        20000, true};
+            cases[w][3 * i + 1] = (struct bench_case){
+                "kairos-fair", n,     run_kairos, &params[w][2 * i + 1],
+                1000,          20000, true};
+            cases[w][3 * i + 2] = (struct bench_case){
+                "xv6-scan", n, run_scan, &params[w][2 * i], 1, cg, true};
         }
     }
-    ncases = 2 * nsizes;
+    ncases = 3 * nsizes;
     records = calloc((size_t)max_n, sizeof(*records));
     table = calloc((size_t)max_n, sizeof(*table));
     if (records == NULL || table == NULL ||

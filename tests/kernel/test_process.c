@@ -16,6 +16,7 @@
 #include "param.h"
 #include "printf.h"
 #include "proc.h"
+#include "timer.h"
 
 static struct gate gate;            /* children wait here */
 static volatile pid_t grandchild;   /* spawned by a child, for the parent */
@@ -361,33 +362,36 @@ static uint64_t slices_of(pid_t pid)
 }
 
 /*
- * Two spinners and init share the CPU only through preemption: each time
- * init yields, both spinners must run a slice before init runs again.
- * After enough rounds each spinner holds at least two slices.
+ * Two spinners and init share the CPU only through preemption.  init
+ * yields in a loop, but under EEVDF a yield gives away no share of time:
+ * each of the three gets about a third of the ticks, so within 40 slices
+ * of ticks each spinner holds at least two slices.
  */
 static void spinners_both_progress(void)
 {
     struct scheduler_stats before = scheduler_stats();
     uint64_t want = 2 * (uint64_t)sched_slice();
-    uint64_t counts[2];
+    uint64_t counts[2], until = timer_ticks() + 40 * (uint64_t)sched_slice();
     pid_t a, b;
-    int rounds = 0, code;
+    int code;
+    bool enough;
 
     spin_stop = false;
     spin_count[0] = spin_count[1] = 0;
     a = spawn_kernel_process("spin-a", spinner, (void *)0);
     b = spawn_kernel_process("spin-b", spinner, (void *)1);
-    while (rounds < 200 && (slices_of(a) < want || slices_of(b) < want)) {
+    while (timer_ticks() < until &&
+           (slices_of(a) < want || slices_of(b) < want)) {
         yield_now();
-        rounds++;
     }
+    enough = slices_of(a) >= want && slices_of(b) >= want;
     counts[0] = spin_count[0];
     counts[1] = spin_count[1];
     yield_now(); /* one more round: both must still move */
     spin_stop = true;
     KT_EQ(wait_for_child(a, &code), a);
     KT_EQ(wait_for_child(b, &code), b);
-    KT_ASSERT(rounds < 200);
+    KT_ASSERT(enough);
     KT_ASSERT(counts[0] > 0 && counts[1] > 0);
     KT_ASSERT(spin_count[0] > counts[0]);
     KT_ASSERT(spin_count[1] > counts[1]);
@@ -591,6 +595,59 @@ static void records_cache_line_aligned(void)
     }
 }
 
+/* ---- A woken FIFO process preempts a SCHED_OTHER spinner ---- */
+
+static int rt_chan;
+static volatile int spinner_phase; /* 1 inside wake_channel, 2 after */
+static volatile int phase_seen;    /* what the FIFO process saw */
+static volatile pid_t spinner_pid;
+static volatile int spinner_state_seen;
+
+static int rt_sleeper(void *arg)
+{
+    struct process_info info;
+
+    (void)arg;
+    block_current((wait_channel_t)&rt_chan);
+    phase_seen = spinner_phase;
+    spinner_state_seen =
+        get_process(spinner_pid, &info) == 0 ? (int)info.state : -1;
+    return 0;
+}
+
+/* Spins through several timer slices, then wakes the FIFO sleeper. */
+static int waking_spinner(void *arg)
+{
+    uint64_t until = timer_ticks() + 3 * sched_slice();
+
+    (void)arg;
+    while (timer_ticks() < until) {
+    }
+    spinner_phase = 1;
+    wake_channel((wait_channel_t)&rt_chan);
+    spinner_phase = 2;
+    return 0;
+}
+
+static void fifo_wake_preempts_spinner(void)
+{
+    pid_t w, sp;
+    int code;
+
+    spinner_phase = phase_seen = 0;
+    w = spawn_kernel_process("rt-sleeper", rt_sleeper, NULL);
+    KT_ASSERT(w > 0);
+    KT_EQ(process_setscheduler(w, SCHED_FIFO, 10), 0); /* runs, blocks */
+    sp = spawn_kernel_process("spinner", waking_spinner, NULL);
+    KT_ASSERT(sp > 0);
+    spinner_pid = sp;
+    KT_EQ(wait_for_child(w, &code), w);
+    KT_EQ(phase_seen, 1); /* ran before wake_channel returned */
+    KT_EQ(spinner_state_seen, PROCESS_READY);
+    KT_EQ(wait_for_child(sp, &code), sp);
+    KT_EQ(sched_check(), 0);
+}
+
 static const struct ktest_case process_cases[] = {
     {"runs_in_init", runs_in_init},
     {"spawn_exit_wait_pid", spawn_exit_wait_pid},
@@ -610,5 +667,6 @@ static const struct ktest_case process_cases[] = {
     {"memory_baseline_after_1000_live", memory_baseline_after_1000_live},
     {"dump_holds_fields", dump_holds_fields},
     {"records_cache_line_aligned", records_cache_line_aligned},
+    {"fifo_wake_preempts_spinner", fifo_wake_preempts_spinner},
 };
 KTEST_SUITE(suite_process, "process", process_cases);

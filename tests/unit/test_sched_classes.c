@@ -628,7 +628,8 @@ static void test_api_bad_arguments_and_inheritance(void **state)
     assert_int_equal(process_setnice(0, 1), -EINVAL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, machine_setup, machine_teardown)
+#define T(fn) \
+    cmocka_unit_test_setup_teardown(fn, machine_setup, machine_teardown)
 
 int main(void)
 {
