@@ -55,40 +55,39 @@ struct process {
      */
     struct arch_context context; /* saved registers while not running */
     enum process_state state;
-    unsigned slice_left;              /* ticks left in the current slice */
-    bool idle;                        /* the idle task (pid 0); constant */
-    struct list queue_link;           /* in an RT run list or a wait bucket */
+    uint16_t slice_left; /* RR: ticks left in its quantum (<= SLICE_MAX) */
+    bool idle;           /* the idle task (pid 0); constant */
+    uint8_t prio; /* effective: 0 fair, 1..99 real time (max(base, lent)) */
     const struct sched_class *sclass; /* of prio; idle's is the idle class */
-    int prio; /* effective: 0 fair, 1..99 real time (max(base, lent)) */
+    struct list queue_link;           /* in an RT run list or a wait bucket */
 
-    /* sched_lock must be held when using these, the policy (sched.md): */
-    int policy;      /* base: SCHED_OTHER, SCHED_FIFO or SCHED_RR */
-    int rt_priority; /* base priority: 0 for SCHED_OTHER, else 1..99 */
-    int nice;        /* -20..19: the fair class's weight */
-    int lent_prio;   /* highest priority lent to it (inheritance), 0 none */
-    /* The fair class (EEVDF), in virtual time (sched_fair.c): */
+    /* sched_lock must be held when using these, the fair class's (EEVDF,
+     * in virtual time: sched_fair.c): */
     struct rb_node run_node; /* in the fair tree, by deadline */
     uint64_t vruntime;       /* virtual time received */
     uint64_t deadline;       /* virtual deadline of the current request */
     uint64_t min_vruntime;   /* the least vruntime in its subtree */
     int64_t vlag;            /* lag kept while not queued (bounded) */
-    uint32_t weight;         /* from nice: sched_prio_to_weight */
-    uint32_t wmult;          /* 2^32 / weight */
 
     /* sched_lock must be held when using these: */
-    wait_channel_t channel;    /* while BLOCKED */
-    pid_t waits_for;           /* blocked in wait_child: its target (-1 any) */
-    uint64_t slices;           /* ticks charged, ever */
-    uint64_t preemptions;      /* times the timer took the CPU from it */
-    int exit_code;             /* once ZOMBIE */
-    struct process *parent;    /* idle's record for orphans of a dead init */
-    struct list children;      /* live children, by sibling */
-    struct list zombies;       /* exited children not yet reaped, by sibling */
-    struct list sibling;       /* in parent->children or parent->zombies */
-    uint64_t serial;           /* spawn order, never reused (process_next) */
-    struct list all_link;      /* in the list of every record (proc.c) */
+    wait_channel_t channel; /* while BLOCKED */
+    pid_t waits_for;        /* blocked in wait_child: its target (-1 any) */
+    /* The policy (docs/sched.md), small so the record stays 10 lines: */
+    int8_t policy;          /* base: SCHED_OTHER, SCHED_FIFO or SCHED_RR */
+    uint8_t rt_priority;    /* base priority: 0 for SCHED_OTHER, else 1..99 */
+    int8_t nice;            /* -20..19: the fair class's weight */
+    uint8_t lent_prio;      /* highest priority lent (inheritance), 0 none */
+    uint64_t slices;        /* ticks charged, ever */
+    uint64_t preemptions;   /* times the timer took the CPU from it */
+    int exit_code;          /* once ZOMBIE */
+    unsigned check_mark;    /* sched_check's visit stamp */
+    struct process *parent; /* idle's record for orphans of a dead init */
+    struct list children;   /* live children, by sibling */
+    struct list zombies;    /* exited children not yet reaped, by sibling */
+    struct list sibling;    /* in parent->children or parent->zombies */
+    uint64_t serial;        /* spawn order, never reused (process_next) */
+    struct list all_link;   /* in the list of every record (proc.c) */
     struct process *hash_next; /* next in its table slot's chain */
-    unsigned check_mark;       /* sched_check's visit stamp */
 
     /* timer_lock must be held when using these: */
     struct timer

@@ -147,7 +147,6 @@ void sched_init_locked(struct process *idle, struct list *buckets,
     idle->state = PROCESS_RUNNING;
     idle->sclass = &sched_idle_class;
     idle->policy = SCHED_OTHER;
-    sched_fair_set_weight(idle);
     sched.processes = 1;
     spin_set_preempt_hook(preempt_hook);
 }
@@ -264,7 +263,6 @@ void sched_admit_locked(struct process *p)
     p->sclass = sched_class_of(p->prio);
     p->slice_left = 0;
     p->vlag = 0;
-    sched_fair_set_weight(p);
     sched.processes++;
     make_ready_locked(p, ENQ_NEW);
 }
@@ -479,7 +477,10 @@ void sched_tick(void)
         check_stack_canary(p);
         p->slices++;
         sched.slices++;
-        if (p->sclass->tick(p) | rt_throttle_tick_locked(p)) {
+        bool resched = p->sclass->tick(p);
+
+        /* Both run every tick: throttling counts whatever the class says. */
+        if (rt_throttle_tick_locked(p) || resched) {
             sched.need_resched = true;
         }
     }
@@ -740,7 +741,7 @@ static void set_prio_locked(struct process *p, int prio)
     } else if (running && from != to) {
         from->dequeue(p, false);
     }
-    p->prio = prio;
+    p->prio = (uint8_t)prio;
     p->sclass = to;
     if (queued) {
         make_ready_locked(p, from != to   ? ENQ_WAKE
@@ -761,7 +762,7 @@ void sched_set_lent_prio_locked(struct process *p, int lent)
 {
     KASSERT(holding(&sched_lock));
     KASSERT(!p->idle && lent >= 0 && lent <= SCHED_PRIO_MAX);
-    p->lent_prio = lent;
+    p->lent_prio = (uint8_t)lent;
     set_prio_locked(p, p->rt_priority > lent ? p->rt_priority : lent);
 }
 
@@ -792,8 +793,8 @@ int process_setscheduler(pid_t pid, int policy, int priority)
     if (p != NULL && p->idle) {
         err = -EINVAL;
     } else if (p != NULL) {
-        p->policy = policy;
-        p->rt_priority = priority;
+        p->policy = (int8_t)policy;
+        p->rt_priority = (uint8_t)priority;
         set_prio_locked(p, priority > p->lent_prio ? priority : p->lent_prio);
     }
     spin_unlock(&sched_lock); /* a switch asked for happens here */

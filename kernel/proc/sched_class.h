@@ -78,8 +78,6 @@ unsigned sched_slice(void);
 void sched_need_resched_locked(void);
 /* RT throttling: the RT class may run now (not throttled). */
 bool sched_rt_allowed(void);
-/* Fair: set p's weight from its nice. */
-void sched_fair_set_weight(struct process *p);
 /* Fair: p's nice changes to nice (queued or running): reweight it. */
 void sched_fair_renice_locked(struct process *p, int nice);
 

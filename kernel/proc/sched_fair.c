@@ -59,16 +59,17 @@ static struct process *of(const struct rb_node *n)
     return rb_entry(n, struct process, run_node);
 }
 
-void sched_fair_set_weight(struct process *p)
+/* From the tables by nice: the record keeps no copy (it stays small). */
+static int64_t weight(const struct process *p)
 {
-    p->weight = prio_to_weight[p->nice - NICE_MIN];
-    p->wmult = prio_to_wmult[p->nice - NICE_MIN];
+    return prio_to_weight[p->nice - NICE_MIN];
 }
 
 /* delta (units of real time) as p's virtual time: delta * 1024 / weight. */
 static uint64_t to_virtual(uint64_t delta, const struct process *p)
 {
-    return (delta * p->wmult) >> 22; /* wmult = 2^32 / weight; 2^32/2^10 */
+    return (delta * prio_to_wmult[p->nice - NICE_MIN]) >>
+           22; /* wmult = 2^32 / weight; 2^32/2^10 */
 }
 
 static uint64_t vslice(const struct process *p)
@@ -123,16 +124,16 @@ static void tree_add(struct process *p)
 {
     p->min_vruntime = p->vruntime;
     rb_insert(&fair.tree, &p->run_node, by_deadline);
-    fair.sum += key(p) * (int64_t)p->weight;
-    fair.load += p->weight;
+    fair.sum += key(p) * weight(p);
+    fair.load += weight(p);
     fair.nr++;
 }
 
 static void tree_remove(struct process *p)
 {
     rb_erase(&fair.tree, &p->run_node);
-    fair.sum -= key(p) * (int64_t)p->weight;
-    fair.load -= p->weight;
+    fair.sum -= key(p) * weight(p);
+    fair.load -= weight(p);
     fair.nr--;
 }
 
@@ -142,8 +143,8 @@ static void totals(int64_t *sum, int64_t *load)
     *sum = fair.sum;
     *load = fair.load;
     if (fair.curr != NULL) {
-        *sum += key(fair.curr) * (int64_t)fair.curr->weight;
-        *load += fair.curr->weight;
+        *sum += key(fair.curr) * weight(fair.curr);
+        *load += weight(fair.curr);
     }
 }
 
@@ -232,7 +233,7 @@ static void place(struct process *p)
 
     totals(&sum, &load);
     if (load > 0) {
-        lag += lag * (int64_t)p->weight / load;
+        lag += lag * weight(p) / load;
     } else {
         lag = 0;
     }
@@ -314,7 +315,7 @@ void sched_fair_renice_locked(struct process *p, int nice)
 {
     bool queued = p->state == PROCESS_READY && !p->idle;
     bool active = p->sclass == &sched_fair_class && (queued || p == fair.curr);
-    uint32_t old = p->weight;
+    int64_t old = weight(p);
     int64_t lag = 0, rel = 0;
 
     if (active) {
@@ -324,18 +325,17 @@ void sched_fair_renice_locked(struct process *p, int nice)
             tree_remove(p);
         }
     }
-    p->nice = nice;
-    sched_fair_set_weight(p);
+    p->nice = (int8_t)nice;
     if (!active) {
-        p->vlag = p->vlag * (int64_t)old / (int64_t)p->weight;
+        p->vlag = p->vlag * (int64_t)old / weight(p);
         return;
     }
     /* The same lag and request in real time, at the new weight. */
-    p->vruntime = avg_vruntime() - (uint64_t)(lag * (int64_t)old / p->weight);
+    p->vruntime = avg_vruntime() - (uint64_t)(lag * old / weight(p));
     if (rel < 0 || (uint64_t)rel > vslice(p) * 64) {
         rel = (int64_t)vslice(p); /* far past yields: one request */
     } else {
-        rel = rel * (int64_t)old / p->weight;
+        rel = rel * old / weight(p);
     }
     p->deadline = p->vruntime + (uint64_t)rel;
     if (queued) {
@@ -380,8 +380,8 @@ static uint64_t walk(struct rb_node *n, struct fair_walk *w)
         w->err = "fair tree holds a process of another class";
     }
     w->n++;
-    w->sum += key(p) * (int64_t)p->weight;
-    w->load += p->weight;
+    w->sum += key(p) * weight(p);
+    w->load += weight(p);
     w->visit(p, w->ctx);
     return m;
 }

@@ -96,7 +96,7 @@ static struct process *rt_pick_next(void)
     if (p != NULL) {
         rt_unlink(p);
         if (p->slice_left == 0) {
-            p->slice_left = sched_slice(); /* a fresh RR quantum */
+            p->slice_left = (uint16_t)sched_slice(); /* a fresh RR quantum */
         }
     }
     return p;
@@ -111,7 +111,7 @@ static void rt_put_prev(struct process *p, enum sched_put why)
 static void rt_set_curr(struct process *p)
 {
     if (p->slice_left == 0) {
-        p->slice_left = sched_slice();
+        p->slice_left = (uint16_t)sched_slice();
     }
 }
 
@@ -122,7 +122,7 @@ static bool rt_tick(struct process *p)
         return false;
     }
     if (!rt_ready(p->prio)) {
-        p->slice_left = sched_slice(); /* nobody equal waits: go on */
+        p->slice_left = (uint16_t)sched_slice(); /* nobody equal waits: go on */
         return false;
     }
     return true; /* slice_left 0: put_prev puts it at the tail */
