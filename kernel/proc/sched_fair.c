@@ -273,8 +273,15 @@ static struct process *fair_pick_next(void)
 
 static void fair_put_prev(struct process *p, enum sched_put why)
 {
+    /*
+     * Linux's yield_task_fair pushes the deadline one request on.  Time is
+     * ticks here, so a process that yields before a tick lands on it would
+     * be charged nothing and a yield loop would keep the CPU from ready
+     * processes that ran a tick: a yield is charged one tick as well.
+     */
     if (why == PUT_YIELD && fair.nr > 0) {
-        p->deadline += vslice(p); /* Linux's yield_task_fair */
+        p->vruntime += to_virtual(FAIR_UNIT, p);
+        p->deadline += vslice(p);
     }
     fair.curr = NULL;
     tree_add(p);
@@ -299,16 +306,16 @@ static bool fair_tick(struct process *p)
 }
 
 /*
- * Linux 6.6's wakeup preemption with RUN_TO_PARITY (its default): the
- * running process keeps the CPU for the rest of its request while it is
- * eligible; once it is not, p runs now if EEVDF picks p.
+ * A fair process never takes the CPU from a running fair one: the running
+ * one finishes its request (at most one slice), as Linux 6.6's
+ * RUN_TO_PARITY while it is eligible; here also when it is not, so that a
+ * wakeup or spawn among SCHED_OTHER processes never switches at once.  It
+ * does take it from idle.
  */
 static bool fair_preempts(const struct process *p, const struct process *curr)
 {
-    if (curr->sclass != &sched_fair_class) {
-        return true;
-    }
-    return !eligible(curr->vruntime) && pick_eevdf() == p;
+    (void)p;
+    return curr->sclass != &sched_fair_class;
 }
 
 void sched_fair_renice_locked(struct process *p, int nice)

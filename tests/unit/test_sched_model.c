@@ -371,10 +371,8 @@ static bool rt_preempts(int p, int curr)
 
 static bool fair_preempts(int p, int curr)
 {
-    if (!is_fair(curr)) {
-        return true;
-    }
-    return !eligible(m.p[curr].v) && pick_fair() == p;
+    (void)p;
+    return !is_fair(curr); /* among fair ones: at the end of a request */
 }
 
 static bool preempts(int p, int curr)
@@ -468,6 +466,7 @@ static void put_prev(int s, enum put why)
             others += queued_fair(k);
         }
         if (others > 0) {
+            m.p[s].v += virt(UNIT, s); /* a yield is charged a tick */
             m.p[s].dl += vslice(s);
         }
     }
