@@ -448,7 +448,10 @@ static bool rt_throttle_tick_locked(const struct process *p)
 {
     bool changed = false;
 
-    if (sched.rt_runtime < 0) {
+    /* Nothing to count before an RT process runs: a period starts at
+     * the first tick charged to one (throttled implies rt_used > 0). */
+    if (sched.rt_runtime < 0 ||
+        (sched.rt_used == 0 && p->sclass != &sched_rt_class)) {
         return false;
     }
     if (p->sclass == &sched_rt_class && ++sched.rt_used >= sched.rt_runtime &&

@@ -123,7 +123,7 @@ static void fair_init(void)
 static void tree_add(struct process *p)
 {
     p->min_vruntime = p->vruntime;
-    rb_insert(&fair.tree, &p->run_node, by_deadline);
+    rb_insert_with(&fair.tree, &p->run_node, by_deadline, update_min);
     fair.sum += key(p) * weight(p);
     fair.load += weight(p);
     fair.nr++;
@@ -131,7 +131,7 @@ static void tree_add(struct process *p)
 
 static void tree_remove(struct process *p)
 {
-    rb_erase(&fair.tree, &p->run_node);
+    rb_erase_with(&fair.tree, &p->run_node, update_min);
     fair.sum -= key(p) * weight(p);
     fair.load -= weight(p);
     fair.nr--;
