@@ -363,9 +363,9 @@ static uint64_t slices_of(pid_t pid)
 
 /*
  * Two spinners and init share the CPU only through preemption.  init
- * yields in a loop, but under EEVDF a yield gives away no share of time:
- * each of the three gets about a third of the ticks, so within 40 slices
- * of ticks each spinner holds at least two slices.
+ * yields in a loop; the fair class shares by time (ticks), not by yields
+ * (docs/sched.md), so the bound is in ticks: within 40 slices of ticks
+ * each spinner holds at least two slices.
  */
 static void spinners_both_progress(void)
 {
