@@ -35,7 +35,11 @@
 #include "trace.h"
 
 /* sched_lock guards these: */
-static struct process **table;    /* capacity slots, NULL when free */
+static struct process **table; /* capacity slots, NULL when free */
+/* process_init's table and buckets (PROC_TABLE_INITIAL slots each), kept
+ * for whenever the table is back at that size; constant after init. */
+static struct process **boot_table;
+static struct list *boot_buckets;
 static size_t capacity;           /* a power of two */
 static pid_t next_pid = 1;        /* the next pid to try */
 static struct process *init_proc; /* pid 1 while it lives */
@@ -118,28 +122,46 @@ static void slot_insert(struct process **t, size_t cap, struct process *p)
     *slot = p;
 }
 
-/* Give the table and the wait-queue buckets n slots each.  0 or -ENOMEM
- * (nothing changed). */
+/* Free a table or bucket array unless it is one of process_init's. */
+static void arrays_free(struct process **t, struct list *buckets)
+{
+    if (t != boot_table) {
+        kfree(t);
+    }
+    if (buckets != boot_buckets) {
+        kfree(buckets);
+    }
+}
+
+/*
+ * Give the table and the wait-queue buckets n slots each.  0 or -ENOMEM
+ * (nothing changed).  At PROC_TABLE_INITIAL slots they are process_init's
+ * arrays again, which are never freed: so once a burst is over, the table
+ * holds no allocation made during it, wherever the heap had put it.
+ */
 static int resize_locked(size_t n)
 {
-    struct process **t = kcalloc(n, sizeof(*t));
-    struct list *buckets = kcalloc(n, sizeof(*buckets));
+    bool boot = n == PROC_TABLE_INITIAL;
+    struct process **t = boot ? boot_table : kcalloc(n, sizeof(*t));
+    struct list *buckets = boot ? boot_buckets : kcalloc(n, sizeof(*buckets));
     struct list *l;
 
     KASSERT(holding(&sched_lock));
     if (t == NULL || buckets == NULL) {
-        kfree(t);
-        kfree(buckets);
+        arrays_free(t, buckets);
         return -ENOMEM;
+    }
+    if (boot) {
+        memset(t, 0, n * sizeof(*t));
     }
     list_for_each(l, &all)
     {
         slot_insert(t, n, list_entry(l, struct process, all_link));
     }
-    kfree(table);
+    arrays_free(table, NULL);
     table = t;
     capacity = n;
-    kfree(sched_rehash_locked(buckets, n));
+    arrays_free(NULL, sched_rehash_locked(buckets, n));
     return 0;
 }
 
@@ -246,6 +268,8 @@ int process_init(void)
         return -ENOMEM;
     }
     capacity = PROC_TABLE_INITIAL;
+    boot_table = table;
+    boot_buckets = buckets;
     idle->idle = true;
     idle->pid = 0;
     spin_lock(&sched_lock);
@@ -593,8 +617,11 @@ void process_reset(void)
         proc_record_destroy(list_entry(l, struct process, all_link));
     }
     proc_cache_trim_locked();
-    kfree(table);
-    kfree(sched_reset_locked());
+    arrays_free(table, sched_reset_locked());
+    kfree(boot_table);
+    kfree(boot_buckets);
+    boot_table = NULL;
+    boot_buckets = NULL;
     table = NULL;
     capacity = 0;
     nrecords = 0;
