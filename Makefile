@@ -144,7 +144,7 @@ HOSTLIB_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror $(CORE_INC) -Iarch -Iarch/host -MMD -MP
 HOSTLIB_OBJS := $(patsubst %,build/host/lib/%.o,$(HOST_SRCS))
 # process.h, plus what block_current_locked's struct spinlock needs.
-HOSTLIB_HEADERS := $(addprefix build/host/include/,process.h host.h \
+HOSTLIB_HEADERS := $(addprefix build/host/include/,process.h host.h list.h \
 	spinlock.h param.h arch.h arch_types.h)
 
 build/host/lib/%.c.o: %.c

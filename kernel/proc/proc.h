@@ -88,6 +88,8 @@ struct process {
     uint64_t serial;        /* spawn order, never reused (process_next) */
     struct list all_link;   /* in the list of every record (proc.c) */
     struct process *hash_next; /* next in its table slot's chain */
+    struct kmutex *held;       /* mutexes it owns, by held_next */
+    struct kwaiter *waiting;   /* in a sleeping lock's queue, or NULL */
 
     /* timer_lock must be held when using these: */
     struct timer
@@ -194,6 +196,13 @@ unsigned sched_rt_period(void);
  * with the preemption that implies.  Caller holds sched_lock.
  */
 void sched_set_lent_prio_locked(struct process *p, int lent);
+
+/*
+ * The sleeping locks' hook (sync.c): p's effective priority changed while
+ * it waits in a kmutex, ksem or kcond queue; re-sort it there and pass the
+ * change along the mutex chain.  Caller holds sched_lock.
+ */
+void sync_prio_changed_locked(struct process *p);
 
 /*
  * Check every scheduler invariant: each live process in exactly the queue

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "list.h"
+
 typedef int pid_t; /* the same type as the host's <sys/types.h> */
 
 #define MAX_FDS          16 /* descriptors per process */
@@ -178,5 +180,60 @@ int sleep_ticks(uint64_t ticks);
 /* Copy descriptor fd of process pid: 0, -EBADF (fd < 0, >= MAX_FDS, or
  * empty), -ESRCH (no such process) or -EINVAL (out NULL). */
 int process_descriptor(pid_t pid, int fd, struct file_descriptor *out);
+
+/*
+ * Sleeping locks for processes (docs/sync.md): never from interrupts or
+ * with a spinlock held (asserted).  Wakers pick the waiter of highest
+ * effective priority, first come first served among equals.  Every field
+ * is guarded by sched_lock; callers only embed the structs.
+ */
+struct process;
+
+struct kmutex {
+    struct process *owner; /* NULL when free */
+    struct list waiters;   /* struct kwaiter, by priority, FIFO among equals */
+    struct kmutex *held_next; /* the owner's next held mutex */
+    bool inherit;             /* waiters lend their priority to the owner */
+};
+
+struct ksem {
+    unsigned value;      /* units left; 0 while anyone waits */
+    struct list waiters; /* as kmutex's */
+};
+
+struct kcond {
+    struct list waiters; /* as kmutex's */
+};
+
+#define KMUTEX_PI_DEPTH 16 /* mutexes followed when lending along a chain */
+
+/* A free mutex with priority inheritance. */
+void kmutex_init(struct kmutex *m);
+/* A free mutex without it (the inversion demo's "off"); order kept. */
+void kmutex_init_noinherit(struct kmutex *m);
+/* Take m, blocking (uninterruptibly) while another process owns it; the
+ * owner runs at least at the caller's effective priority meanwhile. */
+void kmutex_lock(struct kmutex *m);
+/* Take m if it is free: true, else false at once. */
+bool kmutex_trylock(struct kmutex *m);
+/* Release m, handing it to its top waiter (no barging).  Panics unless
+ * the caller owns it. */
+void kmutex_unlock(struct kmutex *m);
+/* A semaphore holding value units (no owner: nothing is lent). */
+void ksem_init(struct ksem *s, unsigned value);
+/* Take a unit, blocking (uninterruptibly) until one is handed over. */
+void ksem_down(struct ksem *s);
+/* Take a unit if one is left: true, else false at once. */
+bool ksem_trydown(struct ksem *s);
+/* Hand a unit to the top waiter, or keep it if nobody waits. */
+void ksem_up(struct ksem *s);
+/* A condition variable with no waiters. */
+void kcond_init(struct kcond *c);
+/* Release m (the caller owns it), wait for a signal, take m again. */
+void kcond_wait(struct kcond *c, struct kmutex *m);
+/* Wake the top waiter, if any. */
+void kcond_signal(struct kcond *c);
+/* Wake every waiter. */
+void kcond_broadcast(struct kcond *c);
 
 #endif

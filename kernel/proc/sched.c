@@ -259,6 +259,8 @@ void sched_admit_locked(struct process *p)
     p->rt_priority = parent->rt_priority;
     p->nice = parent->nice;
     p->lent_prio = 0;
+    p->held = NULL;
+    p->waiting = NULL;
     p->prio = p->rt_priority;
     p->sclass = sched_class_of(p->prio);
     p->slice_left = 0;
@@ -799,6 +801,7 @@ int process_setscheduler(pid_t pid, int policy, int priority)
         p->policy = (int8_t)policy;
         p->rt_priority = (uint8_t)priority;
         set_prio_locked(p, priority > p->lent_prio ? priority : p->lent_prio);
+        sync_prio_changed_locked(p);
     }
     spin_unlock(&sched_lock); /* a switch asked for happens here */
     return err;

@@ -32,7 +32,7 @@ says() { # a line the program must print
 echo "1..14"
 cp -r "$root/examples/hello" "$tmp/hello"
 check "the include directory holds the public headers and their dependencies" \
-    test "$(ls "$inc" | tr '\n' ' ')" = "arch.h arch_types.h host.h param.h process.h spinlock.h "
+    test "$(ls "$inc" | tr '\n' ' ')" = "arch.h arch_types.h host.h list.h param.h process.h spinlock.h "
 check "the library is built without sanitizers" \
     sh -c "! nm '$lib' | grep -q __asan_"
 check "examples/hello builds with plain gcc against it" \
