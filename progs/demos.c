@@ -1,5 +1,5 @@
 /*
- * The shell's demos: spin, pingpong, tree, yield and burst.
+ * The shell's demos: spin, pingpong, tree, yield, burst and inversion.
  *
  * Each is a process body (and sometimes the bodies of its children) that
  * prints what it did through fdprintf(1, ...) and returns its exit code.
@@ -298,19 +298,115 @@ static int burst_main(void *arg)
     return started == n ? 0 : 1;
 }
 
+/* ---- inversion: the Mars Pathfinder case -------------------------------- */
+
+#define INV_CS_TICKS     5  /* low's critical section, ticks of its CPU */
+#define INV_MEDIUM_TICKS 50 /* medium's spin, ticks of its CPU */
+
+static struct {
+    struct kmutex m;
+    uint64_t waited; /* ticks high spent in kmutex_lock */
+} inv;
+
+/* Burn CPU until ticks have been charged to the caller. */
+static void spin_ticks(uint64_t ticks)
+{
+    pid_t me = sys_getpid();
+    uint64_t until = slices_of(me) + ticks;
+
+    while (slices_of(me) < until) {
+    }
+}
+
+static int inv_low(void *arg)
+{
+    (void)arg;
+    kmutex_lock(&inv.m);
+    spin_ticks(INV_CS_TICKS);
+    kmutex_unlock(&inv.m);
+    return 0;
+}
+
+static int inv_medium(void *arg)
+{
+    (void)arg;
+    spin_ticks(INV_MEDIUM_TICKS);
+    return 0;
+}
+
+static int inv_high(void *arg)
+{
+    uint64_t t0 = timer_ticks();
+
+    (void)arg;
+    kmutex_lock(&inv.m);
+    inv.waited = timer_ticks() - t0;
+    kmutex_unlock(&inv.m);
+    return 0;
+}
+
+static pid_t inv_spawn(const char *name, process_entry_t fn, int prio)
+{
+    pid_t pid = spawn_kernel_process(name, fn, NULL);
+
+    if (pid > 0 && process_setscheduler(pid, SCHED_FIFO, prio) != 0) {
+        return -EINVAL;
+    }
+    return pid;
+}
+
+/*
+ * Low (FIFO 10) takes the mutex and is a tick into its critical section
+ * when high (30) and medium (20) arrive: high blocks on the mutex; with
+ * inheritance low runs at 30 and high waits for the rest of the critical
+ * section only, without it medium's whole spin comes first.  n: 1
+ * inheritance on, 0 off.  The controller runs at FIFO 99 to set it up.
+ */
+static int inversion_main(void *arg)
+{
+    bool inherit = (uintptr_t)arg != 0;
+    int started = 0;
+
+    if (inherit) {
+        kmutex_init(&inv.m);
+    } else {
+        kmutex_init_noinherit(&inv.m);
+    }
+    inv.waited = 0;
+    if (process_setscheduler(0, SCHED_FIFO, 99) != 0) {
+        return 1;
+    }
+    started += inv_spawn("inv-low", inv_low, 10) > 0;
+    sleep_ticks(1); /* low takes the mutex and starts its section */
+    started += inv_spawn("inv-high", inv_high, 30) > 0;
+    started += inv_spawn("inv-medium", inv_medium, 20) > 0;
+    for (int i = 0; i < started; i++) {
+        wait_for_child(-1, NULL);
+    }
+    fdprintf(STDOUT,
+             "inversion: inheritance %s: high waited %lu ticks (low's "
+             "section %d ticks, medium spins %d)\n",
+             inherit ? "on" : "off", (unsigned long)inv.waited, INV_CS_TICKS,
+             INV_MEDIUM_TICKS);
+    return started == 3 ? 0 : 1;
+}
+
 /* ---- The table --------------------------------------------------------- */
 
 static const struct demo demos[] = {
     {"spin", "processes", "CPU-bound, never yield: preemption shares the CPU",
-     1, 64, true, spin_main},
+     1, 64, true, spin_main, false},
     {"pingpong", "rounds", "two processes block and wake each other n times",
-     1000, 100000, false, pingpong_main},
+     1000, 100000, false, pingpong_main, false},
     {"tree", "levels", "nested children exit; init adopts and reaps orphans", 3,
-     6, false, tree_main},
+     6, false, tree_main, false},
     {"yield", "yields", "yield the CPU n times and count the switches", 1000,
-     1000000, false, yield_main},
+     1000000, false, yield_main, false},
     {"burst", "children", "n children live at once, then all reaped", 1000,
-     5000, false, burst_main},
+     5000, false, burst_main, false},
+    {"inversion", "1 inheritance on, 0 off",
+     "low holds a mutex, high waits, medium spins: high's wait in ticks", 1, 1,
+     false, inversion_main, true},
 };
 
 #define NDEMOS (sizeof(demos) / sizeof(demos[0]))

@@ -21,6 +21,7 @@ struct demo {
     bool copies;           /* n processes run entry(NULL); else one runs
                               entry((void *)n) */
     process_entry_t entry; /* the process body; its return is the exit code */
+    bool zero_ok;          /* n may be 0 (else the smallest is 1) */
 };
 
 /* Number of demos, and the i-th (NULL past the end), for listings. */

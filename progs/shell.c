@@ -250,8 +250,8 @@ static void list_demos(void)
     for (size_t i = 0; i < demo_count(); i++) {
         const struct demo *d = demo_at(i);
 
-        fdprintf(STDOUT, "  %-8s [n]  n %s, 1 to %lu (default %lu)\n", d->name,
-                 d->n_means, d->n_max, d->n_def);
+        fdprintf(STDOUT, "  %-8s [n]  n %s, %d to %lu (default %lu)\n", d->name,
+                 d->n_means, d->zero_ok ? 0 : 1, d->n_max, d->n_def);
         fdprintf(STDOUT, "                %s\n", d->help);
     }
 }
@@ -300,7 +300,8 @@ static int cmd_spawn(int argc, char **argv)
         return -EINVAL;
     }
     n = d->n_def;
-    if (argc == 3 && parse_number("spawn", argv[2], 1, d->n_max, &n) != 0) {
+    if (argc == 3 &&
+        parse_number("spawn", argv[2], d->zero_ok ? 0 : 1, d->n_max, &n) != 0) {
         return -EINVAL;
     }
     return spawn_demo(d, n);

@@ -363,6 +363,24 @@ def _():
     assert sorted(ps()) == [0, 1, 2]  # ping and pong were reaped too
 
 
+@case("spawn inversion: with inheritance high waits at most low's section, "
+      "less than without")
+def _():
+    waited = {}
+    for arg, mode in (("1", "on"), ("0", "off")):
+        shell.command("spawn inversion " + arg)
+        m = shell.expect(r"inversion: inheritance %s: high waited (\d+) ticks "
+                         r"\(low's section (\d+) ticks, medium spins (\d+)\)"
+                         % mode)
+        waited[mode] = int(m.group(1))
+        section, medium = int(m.group(2)), int(m.group(3))
+    assert waited["on"] <= section, waited  # bounded by the critical section
+    assert waited["off"] >= medium, waited  # medium's whole spin came first
+    assert waited["on"] < waited["off"], waited
+    assert "spawn: 2 is out of range (0 to 1)" in \
+        shell.command("spawn inversion 2")
+
+
 @case("spawn tree: root reaps its children, init the orphans; no zombie left")
 def _():
     _, before, _ = stats()
