@@ -229,8 +229,8 @@ static void unlock_locked(struct kmutex *m, struct process *p)
     struct kwaiter *top = top_locked(&m->waiters);
 
     if (m->owner != p) {
-        panic("kmutex_unlock: pid %d does not own the mutex (owner %d)",
-              p->pid, m->owner == NULL ? 0 : m->owner->pid);
+        panic("kmutex_unlock: pid %d does not own the mutex (owner %d)", p->pid,
+              m->owner == NULL ? 0 : m->owner->pid);
     }
     disown_locked(m);
     if (top != NULL) {

@@ -263,7 +263,7 @@ static int locker(void *arg)
     return 0;
 }
 
-#define LOCKS(i, c) ((intptr_t)(c) * 32 + (i))
+#define LOCKS(i, c) ((intptr_t)(c)*32 + (i))
 
 static void one_donor(void)
 {
@@ -407,8 +407,7 @@ static void chain_past_bound(void)
 {
     build_chain(KMUTEX_PI_DEPTH);
     EXPECT_EQ(effective_of(chain_pids[KMUTEX_PI_DEPTH - 1]), 60);
-    EXPECT_EQ(effective_of(chain_pids[KMUTEX_PI_DEPTH]),
-              10 + KMUTEX_PI_DEPTH);
+    EXPECT_EQ(effective_of(chain_pids[KMUTEX_PI_DEPTH]), 10 + KMUTEX_PI_DEPTH);
     ksem_up(&go);
 }
 
