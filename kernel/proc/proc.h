@@ -72,7 +72,7 @@ struct process {
     /* sched_lock must be held when using these: */
     wait_channel_t channel; /* while BLOCKED */
     pid_t waits_for;        /* blocked in wait_child: its target (-1 any) */
-    /* The policy (docs/sched.md), small so the record stays 10 lines: */
+    /* The policy (docs/sched.md), small, in the record's holes: */
     int8_t policy;          /* base: SCHED_OTHER, SCHED_FIFO or SCHED_RR */
     uint8_t rt_priority;    /* base priority: 0 for SCHED_OTHER, else 1..99 */
     int8_t nice;            /* -20..19: the fair class's weight */
