@@ -800,8 +800,12 @@ int process_setscheduler(pid_t pid, int policy, int priority)
     } else if (p != NULL) {
         p->policy = (int8_t)policy;
         p->rt_priority = (uint8_t)priority;
+        int old = p->prio;
+
         set_prio_locked(p, priority > p->lent_prio ? priority : p->lent_prio);
-        sync_prio_changed_locked(p);
+        if (p->prio != old) {
+            sync_prio_changed_locked(p); /* re-sort it if it waits */
+        }
     }
     spin_unlock(&sched_lock); /* a switch asked for happens here */
     return err;

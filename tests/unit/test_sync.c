@@ -4,9 +4,10 @@
  * priority inheritance (one donor, several donors on several mutexes,
  * nested, a chain of eight, the owner lowering its own base, through a
  * semaphore-guarded region, a waiter re-sorted when its priority changes),
- * trylock, misuse panics, and the Mars Pathfinder inversion on simulated
- * ticks.  Processes record what they did in a trace; the body compares it
- * after start_scheduler returns.  A controller at FIFO 99 sets each
+ * trylock, misuse panics, the Mars Pathfinder inversion on simulated
+ * ticks, and a randomised run against a model.  Processes record what
+ * they did in a trace; the body compares it after start_scheduler
+ * returns.  A controller at FIFO 99 sets each
  * scenario up: it sleeps a tick (settle) to let everyone it spawned run
  * until they block, in the order it spawned them.
  */
@@ -739,6 +740,186 @@ static void test_pathfinder_inheritance_bounds_the_wait(void **state)
     assert_true(high_waited >= MEDIUM_TICKS);
 }
 
+/* ---- Randomised: effective = max(base, donations) after every step ------- */
+
+#define RW     6   /* workers */
+#define RM     4   /* mutexes m[0 .. RM) */
+#define RSTEPS 120 /* operations per worker */
+
+/*
+ * What the workers believe, kept by the workers themselves around each
+ * call (one CPU, and nothing switches between the bookkeeping and the
+ * call): who owns each mutex, who waits for which since when (re-sorted
+ * waiters count as arriving anew), base priorities.  The unlocker predicts
+ * the handoff from it: the waiter of highest effective priority, the
+ * earliest among equals.
+ */
+static struct {
+    pid_t pid[RW];
+    bool alive[RW];
+    int base[RW];
+    int owner[RM];      /* worker, or -1 */
+    int waiting_on[RW]; /* mutex, or -1 */
+    uint64_t wseq[RW];  /* queue position among equals */
+    int last_eff[RW];
+    int held[RW][RM], nheld[RW];
+    uint64_t seq, rng;
+    unsigned checks, handoffs;
+} rm;
+
+static unsigned rnd_below(unsigned n)
+{
+    rm.rng = rm.rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(rm.rng >> 33) % n;
+}
+
+static int model_eff(int w, int depth)
+{
+    int eff = rm.base[w];
+
+    EXPECT(depth <= RW); /* no cycle: mutexes are taken in order */
+    for (int k = 0; k < RM && depth <= RW; k++) {
+        if (rm.owner[k] != w) {
+            continue;
+        }
+        for (int v = 0; v < RW; v++) {
+            int e;
+
+            if (rm.waiting_on[v] == k && (e = model_eff(v, depth + 1)) > eff) {
+                eff = e;
+            }
+        }
+    }
+    return eff;
+}
+
+static void model_check(void)
+{
+    for (int w = 0; w < RW; w++) {
+        int eff;
+
+        if (!rm.alive[w]) {
+            continue;
+        }
+        eff = model_eff(w, 0);
+        EXPECT_EQ(effective_of(rm.pid[w]), eff);
+        if (rm.waiting_on[w] >= 0 && eff != rm.last_eff[w]) {
+            rm.wseq[w] = ++rm.seq; /* re-sorted behind its new equals */
+        }
+        rm.last_eff[w] = eff;
+    }
+    rm.checks++;
+}
+
+static void model_unlock(int me)
+{
+    int k = rm.held[me][--rm.nheld[me]], next = -1;
+
+    for (int v = 0; v < RW; v++) {
+        if (rm.waiting_on[v] == k &&
+            (next < 0 || rm.last_eff[v] > rm.last_eff[next] ||
+             (rm.last_eff[v] == rm.last_eff[next] &&
+              rm.wseq[v] < rm.wseq[next]))) {
+            next = v;
+        }
+    }
+    rm.owner[k] = next;
+    if (next >= 0) {
+        rm.waiting_on[next] = -1;
+        rm.handoffs++;
+    }
+    kmutex_unlock(&m[k]);
+}
+
+static void model_lock(int me)
+{
+    int lo = rm.nheld[me] > 0 ? rm.held[me][rm.nheld[me] - 1] + 1 : 0;
+    int k;
+
+    if (lo >= RM) {
+        return;
+    }
+    k = lo + (int)rnd_below((unsigned)(RM - lo));
+    if (rm.owner[k] < 0) {
+        rm.owner[k] = me;
+    } else {
+        rm.waiting_on[me] = k;
+        rm.wseq[me] = ++rm.seq;
+        rm.last_eff[me] = model_eff(me, 0);
+    }
+    kmutex_lock(&m[k]);
+    EXPECT_EQ(rm.owner[k], me); /* handed over as predicted */
+    EXPECT_EQ(rm.waiting_on[me], -1);
+    rm.held[me][rm.nheld[me]++] = k;
+}
+
+static int model_worker(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+
+    for (int step = 0; step < RSTEPS; step++) {
+        unsigned op = rnd_below(4);
+
+        if (op == 0) {
+            model_lock(me);
+        } else if (op == 1 && rm.nheld[me] > 0) {
+            model_unlock(me);
+        } else if (op == 2) {
+            host_tick();
+        } else if (op == 3) {
+            int w = (int)rnd_below(RW), prio = 1 + (int)rnd_below(40);
+
+            if (rm.alive[w]) {
+                rm.base[w] = prio;
+                EXPECT_EQ(process_setscheduler(rm.pid[w], SCHED_FIFO, prio), 0);
+            }
+        }
+        model_check();
+    }
+    while (rm.nheld[me] > 0) {
+        model_unlock(me);
+        model_check();
+    }
+    rm.alive[me] = false;
+    return 0;
+}
+
+static uint64_t model_seed;
+
+static void randomised(void)
+{
+    memset(&rm, 0, sizeof(rm));
+    rm.rng = model_seed;
+    for (int k = 0; k < RM; k++) {
+        rm.owner[k] = -1;
+    }
+    for (int w = 0; w < RW; w++) {
+        rm.waiting_on[w] = -1;
+        rm.base[w] = 1 + (int)rnd_below(40);
+        rm.alive[w] = true;
+        rm.pid[w] = kid(model_worker, w, rm.base[w]);
+    }
+}
+
+static void test_randomised_inheritance_against_a_model(void **state)
+{
+    unsigned handoffs = 0;
+    long runtime = sched_rt_runtime();
+    unsigned period = sched_rt_period();
+
+    (void)state;
+    /* Only RT processes, for hundreds of ticks: throttling would idle
+     * the CPU with RT work ready (and the host has no tick in idle). */
+    sched_set_rt_runtime(-1, period);
+    for (model_seed = 1; model_seed <= 20; model_seed++) {
+        run(randomised);
+        assert_true(rm.checks >= RW * RSTEPS);
+        handoffs += rm.handoffs;
+    }
+    sched_set_rt_runtime(runtime, period);
+    assert_true(handoffs > 100); /* the runs did contend */
+}
+
 #define T(fn) \
     cmocka_unit_test_setup_teardown(fn, machine_setup, machine_teardown)
 
@@ -760,6 +941,7 @@ int main(void)
         T(test_trylock_semantics),
         T(test_misuse_panics),
         T(test_pathfinder_inheritance_bounds_the_wait),
+        T(test_randomised_inheritance_against_a_model),
     };
 
     if (machine_alloc() != 0) {
