@@ -113,7 +113,8 @@ unsigned sched_rt_period(void)
 
 bool sched_rt_allowed(void)
 {
-    return !sched.rt_throttled;
+    /* Throttled RT gives way to fair processes, not to idle. */
+    return !sched.rt_throttled || sched_fair_class.peek() == NULL;
 }
 
 void sched_need_resched_locked(void)

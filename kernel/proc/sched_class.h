@@ -76,7 +76,8 @@ static inline const struct sched_class *sched_class_of(int prio)
 unsigned sched_slice(void);
 /* Ask for a switch at the next chance (interrupt exit, outermost unlock). */
 void sched_need_resched_locked(void);
-/* RT throttling: the RT class may run now (not throttled). */
+/* RT throttling: the RT class may run now (not throttled, or no fair
+ * process is ready to take its place). */
 bool sched_rt_allowed(void);
 /* Fair: p's nice changes to nice (queued or running): reweight it. */
 void sched_fair_renice_locked(struct process *p, int nice);

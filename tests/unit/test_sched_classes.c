@@ -443,6 +443,28 @@ static void test_no_throttling_locks_fair_out(void **state)
     assert_int_equal(got[1], 0);
 }
 
+static int lone_rt_controller(void *arg)
+{
+    pid_t s;
+
+    (void)arg;
+    s = spawn("fifo", tick_spinner, (void *)(intptr_t)0);
+    EXPECT_EQ(process_setscheduler(s, SCHED_FIFO, 50), 0);
+    reap_all(); /* blocked: no fair process is ready */
+    return 0;
+}
+
+/* Throttling leaves the CPU to fair processes only when one is ready: a
+ * lone FIFO spinner keeps every tick (it does not idle the CPU). */
+static void test_throttled_rt_runs_when_no_fair_is_ready(void **state)
+{
+    (void)state;
+    ticks_done = got[0] = got[1] = 0;
+    sched_set_rt_runtime(5, 10);
+    run(lone_rt_controller);
+    assert_int_equal(got[0], THROTTLE_TICKS);
+}
+
 /* ---- The fair class ------------------------------------------------------------ */
 
 #define SHARE_TICKS 10000
@@ -646,6 +668,7 @@ int main(void)
         T(test_fair_wake_waits_for_the_running_request),
         T(test_lent_priority_requeues_ready_blocked_running),
         T(test_rt_throttling_leaves_the_rest_to_fair),
+        T(test_throttled_rt_runs_when_no_fair_is_ready),
         T(test_no_throttling_locks_fair_out),
         T(test_fair_shares_follow_nice_weights),
         T(test_woken_process_placed_by_bounded_lag),
