@@ -90,9 +90,11 @@ static int pp_player_main(void *arg)
         spin_lock(&g->lock);
         while (g->turn != p->side && !g->stop) {
             g->blocks[p->side]++;
-            block_current_locked(chan, &g->lock);
+            if (block_current_locked(chan, &g->lock) != 0) {
+                break; /* -EINTR: killed; ends after the unlock */
+            }
         }
-        if (g->stop) {
+        if (g->stop || g->turn != p->side) {
             spin_unlock(&g->lock);
             return 1;
         }
@@ -263,8 +265,8 @@ static int burst_child(void *arg)
 {
     (void)arg;
     spin_lock(&burst.lock);
-    while (!burst.go) {
-        block_current_locked((wait_channel_t)&burst, &burst.lock);
+    while (!burst.go &&
+           block_current_locked((wait_channel_t)&burst, &burst.lock) == 0) {
     }
     spin_unlock(&burst.lock);
     return 0;

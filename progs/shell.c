@@ -24,6 +24,7 @@
 #include "driver.h"
 #include "frame.h"
 #include "heap.h"
+#include "input.h"
 #include "init.h"
 #include "kerrno.h"
 #include "kstring.h"
@@ -53,6 +54,7 @@ struct command {
 struct child {
     pid_t pid;
     char name[PROCESS_NAME_MAX];
+    unsigned long seq; /* start order: the newest is ctrl-C's target */
 };
 
 /* The running shell's state (one shell at a time; reset when one starts). */
@@ -60,6 +62,7 @@ static struct {
     struct child children[SHELL_MAX_CHILDREN];
     char history[HISTORY][SHELL_LINE_MAX]; /* a ring, by line number */
     unsigned nhistory;                     /* lines ever added */
+    unsigned long nstarted;                /* children ever started */
     bool exiting;                          /* `exit` was typed */
     int exit_code;
 } sh;
@@ -81,15 +84,52 @@ static void child_add(pid_t pid, const char *name)
     for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
         if (sh.children[i].pid == 0) {
             sh.children[i].pid = pid;
+            sh.children[i].seq = ++sh.nstarted;
             kstrlcpy(sh.children[i].name, name, PROCESS_NAME_MAX);
             return;
         }
     }
 }
 
-/* Forget child pid and report its exit. */
-static void child_exited(pid_t pid, int code)
+/* The newest live child, or 0: the foreground of a `wait`. */
+static pid_t child_newest(void)
 {
+    pid_t pid = 0;
+    unsigned long seq = 0;
+
+    for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
+        if (sh.children[i].pid != 0 && sh.children[i].seq > seq) {
+            pid = sh.children[i].pid;
+            seq = sh.children[i].seq;
+        }
+    }
+    return pid;
+}
+
+static const struct {
+    const char *name; /* without "SIG" */
+    int sig;
+} signals[] = {{"INT", SIGINT}, {"KILL", SIGKILL}, {"TERM", SIGTERM}};
+
+#define NSIGNALS (sizeof(signals) / sizeof(signals[0]))
+
+/* "SIGKILL" for 9; "signal N" for one without a name (buf). */
+static const char *signal_name(int sig, char *buf, size_t size)
+{
+    for (size_t i = 0; i < NSIGNALS; i++) {
+        if (signals[i].sig == sig) {
+            ksnprintf(buf, size, "SIG%s", signals[i].name);
+            return buf;
+        }
+    }
+    ksnprintf(buf, size, "signal %d", sig);
+    return buf;
+}
+
+/* Forget child pid and report its end: exit code, or the signal (sig). */
+static void child_ended(pid_t pid, int code, int sig)
+{
+    char sname[16];
     const char *name = "?";
 
     for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
@@ -99,20 +139,25 @@ static void child_exited(pid_t pid, int code)
             break;
         }
     }
-    fdprintf(STDOUT, "[pid %d] %s exited with code %d\n", pid, name, code);
+    if (sig != 0) {
+        fdprintf(STDOUT, "[pid %d] %s killed by %s\n", pid, name,
+                 signal_name(sig, sname, sizeof(sname)));
+    } else {
+        fdprintf(STDOUT, "[pid %d] %s exited with code %d\n", pid, name, code);
+    }
 }
 
 /* Reap every child that has already exited, without blocking. */
 static void reap_children(void)
 {
     for (size_t i = 0; i < SHELL_MAX_CHILDREN; i++) {
-        int code;
-        pid_t pid = wait_child(-1, &code, false);
+        int code, sig;
+        pid_t pid = wait_child_sig(-1, &code, &sig, false);
 
         if (pid <= 0) {
             return;
         }
-        child_exited(pid, code);
+        child_ended(pid, code, sig);
     }
 }
 
@@ -307,12 +352,18 @@ static int cmd_spawn(int argc, char **argv)
     return spawn_demo(d, n);
 }
 
-/* wait4's status word, as Linux encodes a normal exit: code << 8. */
-static int exit_status_code(int status)
+/* wait4 for target with ctrl-C sending SIGINT to fg meanwhile. */
+static pid_t wait_foreground(pid_t target, pid_t fg, int *status)
 {
-    return (status >> 8) & 0xff;
+    pid_t pid;
+
+    input_set_foreground(fg);
+    pid = (pid_t)sys_wait4(target, status, 0, NULL);
+    input_set_foreground(0);
+    return pid;
 }
 
+/* Any child; ctrl-C interrupts the newest by killing it (SIGINT). */
 static int cmd_wait(int argc, char **argv)
 {
     int status = 0;
@@ -320,7 +371,7 @@ static int cmd_wait(int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    pid = (pid_t)sys_wait4(-1, &status, 0, NULL);
+    pid = wait_foreground(-1, child_newest(), &status);
     if (pid == -ECHILD) {
         fdprintf(STDOUT, "wait: no children\n");
         return 0;
@@ -329,8 +380,53 @@ static int cmd_wait(int argc, char **argv)
         fdprintf(STDOUT, "wait: %s\n", errno_name(pid));
         return pid;
     }
-    child_exited(pid, exit_status_code(status));
+    child_ended(pid, KWEXITSTATUS(status),
+                KWIFSIGNALED(status) ? KWTERMSIG(status) : 0);
     return 0;
+}
+
+/* -SIG: a number 0..KNSIG-1 or a name, with or without "SIG".  0 or -EINVAL. */
+static int parse_signal(const char *s, int *sig)
+{
+    unsigned long v;
+
+    if (kstrtoul(s, 10, &v) == 0) {
+        *sig = (int)v;
+        return v < KNSIG ? 0 : -EINVAL;
+    }
+    if (strncmp(s, "SIG", 3) == 0) {
+        s += 3;
+    }
+    for (size_t i = 0; i < NSIGNALS; i++) {
+        if (strcmp(s, signals[i].name) == 0) {
+            *sig = signals[i].sig;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* kill [-SIG] PID: SIGTERM unless told; errors by name. */
+static int cmd_kill(int argc, char **argv)
+{
+    int sig = SIGTERM;
+    unsigned long pid;
+    long err;
+
+    if ((argc == 3 &&
+         (argv[1][0] != '-' || parse_signal(argv[1] + 1, &sig) != 0)) ||
+        (argc == 2 && argv[1][0] == '-') ||
+        kstrtoul(argv[argc - 1], 10, &pid) != 0 || pid == 0 ||
+        pid > INT32_MAX) {
+        fdprintf(STDOUT, "usage: kill [-SIG] PID (SIG: a number, INT, KILL "
+                         "or TERM; e.g. kill -9 5)\n");
+        return -EINVAL;
+    }
+    err = sys_kill((pid_t)pid, sig);
+    if (err != 0) {
+        fdprintf(STDOUT, "kill: %lu: %s\n", pid, errno_name((int)err));
+    }
+    return (int)err;
 }
 
 static int cmd_uptime(int argc, char **argv)
@@ -375,21 +471,38 @@ static int parse_seconds(const char *s, struct ktimespec *ts)
     return *s == '\0' ? 0 : -EINVAL;
 }
 
+/* The sleep itself, in a child so that ctrl-C can end it (SIGINT). */
+static int sleeper_main(void *arg)
+{
+    long err = sys_nanosleep(arg, NULL);
+
+    return err != 0 ? 1 : 0;
+}
+
 static int cmd_sleep(int argc, char **argv)
 {
-    struct ktimespec ts;
-    long err;
+    static struct ktimespec ts; /* the child reads it while we wait */
+    int status = 0;
+    pid_t pid;
 
     (void)argc;
     if (parse_seconds(argv[1], &ts) != 0) {
         fdprintf(STDOUT, "usage: sleep SECONDS[.frac] (e.g. 1, 0.25)\n");
         return -EINVAL;
     }
-    err = sys_nanosleep(&ts, NULL);
-    if (err != 0) {
-        fdprintf(STDOUT, "sleep: %s\n", errno_name((int)err));
+    pid = spawn_kernel_process("sleep", sleeper_main, &ts);
+    if (pid > 0) {
+        pid = wait_foreground(pid, pid, &status);
     }
-    return (int)err;
+    if (pid < 0) {
+        fdprintf(STDOUT, "sleep: %s\n", errno_name(pid));
+        return pid;
+    }
+    if (KWIFSIGNALED(status)) {
+        fdprintf(STDOUT, "sleep: interrupted\n");
+        return -EINTR;
+    }
+    return KWEXITSTATUS(status) != 0 ? -EINVAL : 0;
 }
 
 static int cmd_halt(int argc, char **argv)
@@ -505,9 +618,13 @@ static const struct command commands[] = {
     {"mem", "", "frame and heap counters", 0, 0, cmd_mem},
     {"spawn", "<demo> [n]", "start a demo (alone: list the demos)", 0, 2,
      cmd_spawn},
-    {"wait", "", "wait for a child to exit", 0, 0, cmd_wait},
+    {"wait", "", "wait for a child to exit (ctrl-C kills the newest)", 0, 0,
+     cmd_wait},
+    {"kill", "[-SIG] PID", "send a signal (default TERM; INT, KILL, number)", 1,
+     2, cmd_kill},
     {"uptime", "", "time since the timer started", 0, 0, cmd_uptime},
-    {"sleep", "SECONDS[.frac]", "sleep, e.g. sleep 0.25", 1, 1, cmd_sleep},
+    {"sleep", "SECONDS[.frac]", "sleep, e.g. sleep 0.25 (ctrl-C ends it)", 1, 1,
+     cmd_sleep},
     {"devices", "", "registered character devices", 0, 0, cmd_devices},
     {"cmdline", "", "kernel options given and in effect", 0, 0, cmd_cmdline},
     {"trace", "[on|off|dump]", "scheduler trace (alone: its state)", 0, 1,

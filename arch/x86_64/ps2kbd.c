@@ -112,7 +112,7 @@ static void kbd_irq(void)
     while (inb(KBD_STATUS) & STATUS_OUT_FULL) {
         char c = decode(inb(KBD_DATA));
 
-        if (c != 0) {
+        if (c != 0 && !input_interrupt_char((uint8_t)c)) {
             ringbuf_put(&rx, (uint8_t)c);
             got = true;
         }

@@ -77,8 +77,12 @@ static void serial_irq(void)
     bool got = false;
 
     while (inb(COM1 + REG_LSR) & LSR_DATA_READY) {
-        ringbuf_put(&rx, inb(COM1 + REG_DATA));
-        got = true;
+        uint8_t c = inb(COM1 + REG_DATA);
+
+        if (!input_interrupt_char(c)) {
+            ringbuf_put(&rx, c);
+            got = true;
+        }
     }
     if (got) {
         input_ready();
@@ -93,7 +97,9 @@ void serial_inject(const void *buf, size_t len)
     const uint8_t *p = buf;
 
     for (size_t i = 0; i < len; i++) {
-        ringbuf_put(&rx, p[i]);
+        if (!input_interrupt_char(p[i])) {
+            ringbuf_put(&rx, p[i]);
+        }
     }
     arch_irq_restore(s);
     if (len > 0) {

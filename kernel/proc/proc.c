@@ -32,6 +32,7 @@
 #include "param.h"
 #include "proc_mem.h"
 #include "sched.h"
+#include "ksignal.h"
 #include "trace.h"
 
 /* sched_lock guards these: */
@@ -288,10 +289,14 @@ int process_init(void)
 static void process_start(void *arg)
 {
     struct process *p = arg;
+    int code;
 
     spin_unlock(&sched_lock); /* held across the switch into us */
     arch_irq_enable();
-    exit_current(p->entry(p->arg));
+    signal_deliver(); /* safe points: killed before it first ran, */
+    code = p->entry(p->arg);
+    signal_deliver(); /* or before it returned */
+    exit_current(code);
 }
 
 static void default_descriptors(struct process *p)
@@ -379,7 +384,8 @@ static void reparent_children_locked(struct process *p)
     }
 }
 
-_Noreturn void exit_current(int code)
+/* exit_current's work; sig is the signal that ends it, 0 for an exit. */
+static _Noreturn void exit_with(int code, int sig)
 {
     struct process *p = proc_current();
 
@@ -400,6 +406,7 @@ _Noreturn void exit_current(int code)
     }
     reparent_children_locked(p);
     p->exit_code = code;
+    p->exit_signal = sig;
     trace_exit(p, code);
     list_remove(&p->sibling);
     list_push_back(&p->parent->zombies, &p->sibling);
@@ -409,8 +416,18 @@ _Noreturn void exit_current(int code)
     panic("exit_current: a zombie ran again (pid %d)", p->pid);
 }
 
+_Noreturn void exit_current(int code)
+{
+    exit_with(code, 0);
+}
+
+_Noreturn void proc_exit_signalled(int sig)
+{
+    exit_with(128 + sig, sig);
+}
+
 /* Free a zombie child of its parent; returns its pid. */
-static pid_t reap_locked(struct process *z, int *exit_code)
+static pid_t reap_locked(struct process *z, int *exit_code, int *signal)
 {
     pid_t pid = z->pid;
 
@@ -418,6 +435,9 @@ static pid_t reap_locked(struct process *z, int *exit_code)
     KASSERT(z->state == PROCESS_ZOMBIE);
     if (exit_code != NULL) {
         *exit_code = z->exit_code;
+    }
+    if (signal != NULL) {
+        *signal = z->exit_signal;
     }
     list_remove(&z->sibling);
     table_remove_locked(z);
@@ -433,7 +453,7 @@ void proc_reap_idle_children_locked(void)
     KASSERT(holding(&sched_lock));
     while (!list_empty(&idle->zombies)) {
         reap_locked(list_entry(idle->zombies.next, struct process, sibling),
-                    NULL);
+                    NULL, NULL);
     }
 }
 
@@ -459,7 +479,7 @@ static int find_zombie_locked(struct process *p, pid_t target,
     return c->state == PROCESS_ZOMBIE;
 }
 
-pid_t wait_child(pid_t target, int *exit_code, bool block)
+pid_t wait_child_sig(pid_t target, int *exit_code, int *signal, bool block)
 {
     struct process *p = proc_current();
     struct process *z = NULL;
@@ -473,15 +493,23 @@ pid_t wait_child(pid_t target, int *exit_code, bool block)
         int found = find_zombie_locked(p, target, &z);
 
         if (found != 0 || !block) {
-            ret = found == 1 ? reap_locked(z, exit_code) : found;
+            ret = found == 1 ? reap_locked(z, exit_code, signal) : found;
             break;
         }
         p->waits_for = target; /* for process_info: what p waits for */
-        block_current_locked((wait_channel_t)p, &sched_lock);
+        ret = block_current_locked((wait_channel_t)p, &sched_lock);
         p->waits_for = 0;
+        if (ret != 0) {
+            break; /* -EINTR: a signal; nothing reaped */
+        }
     }
     spin_unlock(&sched_lock);
     return ret;
+}
+
+pid_t wait_child(pid_t target, int *exit_code, bool block)
+{
+    return wait_child_sig(target, exit_code, NULL, block);
 }
 
 pid_t wait_for_child(pid_t target, int *exit_code)

@@ -81,6 +81,11 @@ struct process {
     uint64_t preemptions;   /* times the timer took the CPU from it */
     int exit_code;          /* once ZOMBIE */
     unsigned check_mark;    /* sched_check's visit stamp */
+    uint32_t sig_pending;   /* bit s: signal s recorded (signal.c) */
+    uint8_t exit_signal;    /* once ZOMBIE: the signal that ended it, or 0 */
+    bool wait_intr;         /* BLOCKED in an interruptible wait */
+    /* No lock: only the process itself changes it (signals.md): */
+    uint16_t mutexes_held; /* kmutexes it owns */
     struct process *parent; /* idle's record for orphans of a dead init */
     struct list children;   /* live children, by sibling */
     struct list zombies;    /* exited children not yet reaped, by sibling */
@@ -163,6 +168,21 @@ void proc_set_next_pid(pid_t pid);
  * false) return 0 at once when none is yet.  Same errors.
  */
 pid_t wait_child(pid_t target, int *exit_code, bool block);
+/* wait_child that also stores the signal that ended the child (0: it
+ * exited) in *signal when not NULL: wait4's status (docs/signals.md). */
+pid_t wait_child_sig(pid_t target, int *exit_code, int *signal, bool block);
+/* End the caller as killed by sig: exit code 128 + sig, exit_signal sig. */
+_Noreturn void proc_exit_signalled(int sig);
+/*
+ * block_current_locked's uninterruptible form, for waits that must not be
+ * cut short (kmutex_lock, ksem_down: docs/signals.md): a pending signal
+ * neither prevents nor ends the wait; only a wakeup does.  Always 0
+ * (-EINVAL from idle).
+ */
+int block_current_noint_locked(wait_channel_t channel, struct spinlock *lk);
+/* Kill's wakeup: if p is BLOCKED in an interruptible wait, make it READY
+ * (its wait then returns -EINTR).  Caller holds sched_lock. */
+void sched_interrupt_locked(struct process *p);
 
 /* Allocate size bytes owned by the current process, tracked as a region of
  * this kind; freed at the latest when the process is reaped.  NULL if out

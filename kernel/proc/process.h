@@ -38,6 +38,16 @@ enum process_state {
 #define NICE_MIN       (-20)
 #define NICE_MAX       19
 
+/*
+ * Signals (docs/signals.md).  Kernel processes have no handlers: every
+ * signal 1..KNSIG-1 terminates, at the target's next safe point, with exit
+ * code 128 + signal.  Only these three have names here.
+ */
+#define SIGINT  2
+#define SIGKILL 9
+#define SIGTERM 15
+#define KNSIG   32 /* valid signals are 1 .. KNSIG - 1; 0 probes */
+
 /* Any kernel address, or a named event constant (WAIT_EVENT_*). */
 typedef uintptr_t wait_channel_t;
 
@@ -112,16 +122,19 @@ void start_scheduler(void);
 void yield_now(void);
 /* Switch if a reschedule is pending (NEED_RESCHED); otherwise nothing. */
 void reschedule(void);
-/* Block the caller until channel is woken.  0, or -EINVAL from idle or
- * outside a process. */
+/* Block the caller until channel is woken: 0; -EINTR when a signal is
+ * pending on entry or arrives meanwhile (docs/signals.md); -EINVAL from
+ * idle or outside a process. */
 int block_current(wait_channel_t channel);
 struct spinlock;
 /*
  * Block like block_current, but the caller holds lk (a spinlock guarding
  * the condition it just tested): lk is released atomically with blocking and
  * taken again before returning, so no wakeup between test and block is lost
- * (xv6's sleep(chan, lk)).  Callers re-test their condition in a loop.
- * 0, or -EINVAL from idle or outside a process.
+ * (xv6's sleep(chan, lk)).  Callers re-test their condition in a loop and
+ * leave it on -EINTR (a signal pending on entry or arriving meanwhile; lk
+ * is held again then too).  0, -EINTR, or -EINVAL from idle or outside a
+ * process.
  */
 int block_current_locked(wait_channel_t channel, struct spinlock *lk);
 /* Wake every process blocked on channel; returns how many. */
@@ -131,9 +144,18 @@ _Noreturn void exit_current(int code);
 /*
  * Wait for child target (or any child, target -1) to exit, reap it, and
  * store its exit code.  Returns its pid, -ECHILD (no such child, or no
- * children at all), or -EINVAL (target 0 or < -1, or called from idle).
+ * children at all), -EINTR (a signal ended the wait: nothing reaped), or
+ * -EINVAL (target 0 or < -1, or called from idle).  A child ended by signal
+ * s has exit code 128 + s.
  */
 pid_t wait_for_child(pid_t target, int *exit_code);
+/*
+ * Send signal sig to process pid: recorded on it; an interruptible wait it
+ * is in returns -EINTR, and it ends at its next safe point (docs/signals.md).
+ * sig 0 only checks.  0 (a zombie too, as Linux), -ESRCH (no such pid),
+ * -EINVAL (sig < 0 or >= KNSIG), -EPERM (idle, init).
+ */
+int process_kill(pid_t pid, int sig);
 /* The caller's pid (0 for idle or outside any process). */
 pid_t current_pid(void);
 /* Snapshot of process pid: 0, -ESRCH, or -EINVAL (out NULL). */
@@ -173,8 +195,8 @@ uint64_t timer_ticks(void);
  * Sleep for ticks timer ticks: the caller runs again no earlier than when
  * timer_ticks() reaches its value at the call plus ticks.  0 ticks yields.
  * 0; -EINVAL from idle, outside a process, or for a count of 2^63 or more
- * (a negative number converted); -EINTR when a signal ends it early, once
- * signals exist.
+ * (a negative number converted); -EINTR when a signal ends it early (the
+ * timer is cancelled).
  */
 int sleep_ticks(uint64_t ticks);
 /* Copy descriptor fd of process pid: 0, -EBADF (fd < 0, >= MAX_FDS, or

@@ -29,6 +29,7 @@
 #include "param.h"
 #include "proc_mem.h"
 #include "sched_class.h"
+#include "ksignal.h"
 #include "trace.h"
 #include "waitq.h"
 
@@ -412,6 +413,7 @@ void yield_now(void)
     spin_lock(&sched_lock);
     requeue_and_switch_locked(false, PUT_YIELD);
     spin_unlock(&sched_lock);
+    signal_deliver(); /* a safe point when no lock is held */
 }
 
 void reschedule(void)
@@ -493,25 +495,43 @@ void sched_tick(void)
     spin_unlock(&sched_lock);
 }
 
+/* Also a safe point for signals: the interrupted code held no lock, so a
+ * pending signal ends it here, a spinner that never calls the kernel too. */
 void sched_irq_exit(void)
 {
-    if (!sched.need_resched || sched.current == NULL || irq_off_depth() != 0) {
+    struct process *p = sched.current;
+
+    if (p == NULL || irq_off_depth() != 0) {
         return;
     }
-    spin_lock(&sched_lock);
     if (sched.need_resched) {
-        requeue_and_switch_locked(true, PUT_PREEMPT);
+        spin_lock(&sched_lock);
+        if (sched.need_resched) {
+            requeue_and_switch_locked(true, PUT_PREEMPT);
+        }
+        spin_unlock(&sched_lock);
     }
-    spin_unlock(&sched_lock);
+    if (__builtin_expect(sched.current->sig_pending != 0, 0)) {
+        signal_deliver();
+    }
 }
 
-int block_current_locked(wait_channel_t channel, struct spinlock *lk)
+/*
+ * Block on channel, handing lk over (below).  An interruptible wait does
+ * not start with a signal pending and ends early when kill makes the
+ * process ready (sched_interrupt_locked): -EINTR either way.
+ */
+static int block_on_locked(wait_channel_t channel, struct spinlock *lk,
+                           bool intr)
 {
     struct process *p = sched.current;
 
     KASSERT(holding(lk));
     if (p == NULL || p->idle) {
         return -EINVAL;
+    }
+    if (intr && p->sig_pending != 0) {
+        return -EINTR;
     }
     /*
      * lk may be sched_lock itself: block_current and wait_child test their
@@ -526,17 +546,39 @@ int block_current_locked(wait_channel_t channel, struct spinlock *lk)
         spin_unlock(lk);
     }
     p->channel = channel;
+    p->wait_intr = intr;
     p->state = PROCESS_BLOCKED;
     trace_block(p);
     p->sclass->dequeue(p, false);
     waitq_add(&sched.wq, p);
     schedule_locked();
     p->channel = 0;
+    p->wait_intr = false;
+    intr = intr && p->sig_pending != 0;
     if (lk != &sched_lock) {
         spin_unlock(&sched_lock);
         spin_lock(lk);
     }
-    return 0;
+    return intr ? -EINTR : 0;
+}
+
+int block_current_locked(wait_channel_t channel, struct spinlock *lk)
+{
+    return block_on_locked(channel, lk, true);
+}
+
+int block_current_noint_locked(wait_channel_t channel, struct spinlock *lk)
+{
+    return block_on_locked(channel, lk, false);
+}
+
+void sched_interrupt_locked(struct process *p)
+{
+    KASSERT(holding(&sched_lock));
+    if (p->state == PROCESS_BLOCKED && p->wait_intr) {
+        waitq_remove(&sched.wq, p);
+        wake_one_locked(p);
+    }
 }
 
 int block_current(wait_channel_t channel)

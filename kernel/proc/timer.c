@@ -194,6 +194,7 @@ int sleep_until_tick(uint64_t expires)
 {
     struct process *p = proc_current();
     struct timer *t;
+    int err = 0;
 
     if (p == NULL || p->idle) {
         return -EINVAL;
@@ -204,16 +205,17 @@ int sleep_until_tick(uint64_t expires)
         timer_arm_locked(t, expires, sleep_expired);
     }
     /*
-     * Woken only by the expiry, which disarms first.  Kill (issue 9, item
-     * 6) will end this loop early as well: it wakes the channel with a
-     * signal pending, and the sleeper then cancels its own timer and
-     * returns -EINTR.
+     * Woken by the expiry, which disarms first, or by kill (-EINTR: the
+     * timer is still armed and must not fire for a sleep that is over).
      */
-    while (t->armed) {
-        block_current_locked((wait_channel_t)t, &timer_lock);
+    while (t->armed && err == 0) {
+        err = block_current_locked((wait_channel_t)t, &timer_lock);
+    }
+    if (err != 0) {
+        timer_cancel_locked(t);
     }
     spin_unlock(&timer_lock);
-    return 0;
+    return err;
 }
 
 int sleep_ticks(uint64_t n)

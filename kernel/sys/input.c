@@ -10,6 +10,28 @@
 
 struct spinlock input_lock = SPINLOCK_INIT("input");
 
+/* Who gets ctrl-C's SIGINT; 0 none.  A plain store: one writer, the shell,
+ * and the reader (an interrupt) needs only some recent value. */
+static volatile pid_t foreground;
+
+void input_set_foreground(pid_t pid)
+{
+    foreground = pid;
+}
+
+bool input_interrupt_char(uint8_t c)
+{
+    pid_t fg = foreground;
+
+    if (c != INPUT_INTR_CHAR) {
+        return false;
+    }
+    if (fg > 0) {
+        process_kill(fg, SIGINT);
+    }
+    return true;
+}
+
 void input_ready(void)
 {
     spin_lock(&input_lock);

@@ -12,7 +12,9 @@
  *
  * Locking: no lock is held on entry.  A read that finds no input takes
  * input_lock (console.h), tests again and blocks with
- * block_current_locked, so a byte that arrives in between wakes it.
+ * block_current_locked, so a byte that arrives in between wakes it; a
+ * signal ends that wait with -EINTR.  Every return is a signal safe point
+ * (docs/signals.md).
  */
 #include "syscall.h"
 
@@ -22,7 +24,9 @@
 #include "driver.h"
 #include "kerrno.h"
 #include "kstring.h"
+#include "proc.h"
 #include "process.h"
+#include "ksignal.h"
 #include "spinlock.h"
 #include "timer.h"
 
@@ -147,7 +151,7 @@ static long do_wait4(const long arg[6])
 {
     pid_t target = (pid_t)arg[0];
     void *status = (void *)arg[1];
-    int code, wstatus;
+    int code, sig, wstatus;
     pid_t pid;
 
     if ((int)arg[2] != 0 || arg[3] != 0) {
@@ -159,12 +163,29 @@ static long do_wait4(const long arg[6])
     if (status != NULL && !arch_access_ok(status, sizeof(wstatus), true)) {
         return -EFAULT;
     }
-    pid = wait_for_child(target, &code);
+    pid = wait_child_sig(target, &code, &sig, true);
     if (pid > 0 && status != NULL) {
-        wstatus = (code & 0xff) << 8; /* WIFEXITED, WEXITSTATUS = code */
+        /* Linux's encoding: killed, WTERMSIG = sig; else WEXITSTATUS. */
+        wstatus = sig != 0 ? sig & 0x7f : (code & 0xff) << 8;
         memcpy(status, &wstatus, sizeof(wstatus));
     }
     return pid;
+}
+
+/*
+ * kill(pid, sig): pid > 0 only.  No process groups exist, so 0 (the
+ * caller's group), -1 (every process) and < -1 (a group) name no process:
+ * -ESRCH, Linux's answer for a group with no members.
+ */
+static long do_kill(const long arg[6])
+{
+    pid_t pid = (pid_t)arg[0];
+    int sig = (int)arg[1];
+
+    if (sig < 0 || sig >= KNSIG) {
+        return -EINVAL;
+    }
+    return pid > 0 ? process_kill(pid, sig) : -ESRCH;
 }
 
 /* ---- Time ---------------------------------------------------------------- */
@@ -303,6 +324,7 @@ static const syscall_fn syscalls[] = {
     [SYS_nanosleep] = do_nanosleep,
     [SYS_getpid] = do_getpid,
     [SYS_exit] = do_exit,
+    [SYS_kill] = do_kill,
     [SYS_wait4] = do_wait4,
     [SYS_getppid] = do_getppid,
     [SYS_clock_gettime] = do_clock_gettime,
@@ -314,10 +336,14 @@ static const syscall_fn syscalls[] = {
 
 long syscall_dispatch_args(long nr, const long arg[6])
 {
+    long ret;
+
     if ((unsigned long)nr >= NSYSCALLS || syscalls[nr] == NULL) {
         return -ENOSYS;
     }
-    return syscalls[nr](arg);
+    ret = syscalls[nr](arg);
+    signal_deliver(); /* the return of a system call is a safe point */
+    return ret;
 }
 
 long syscall_dispatch(long nr, long a1, long a2, long a3, long a4, long a5,

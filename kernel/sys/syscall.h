@@ -15,6 +15,7 @@
 #define SYS_getpid          39
 #define SYS_exit            60
 #define SYS_wait4           61
+#define SYS_kill            62
 #define SYS_getppid         110
 #define SYS_clock_gettime   228
 #define SYS_clock_nanosleep 230

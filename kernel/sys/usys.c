@@ -55,6 +55,11 @@ pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage)
                                (long)rusage, 0, 0);
 }
 
+long sys_kill(pid_t pid, int sig)
+{
+    return arch_syscall(SYS_kill, pid, sig, 0, 0, 0, 0);
+}
+
 long sys_nanosleep(const struct ktimespec *req, struct ktimespec *rem)
 {
     return arch_syscall(SYS_nanosleep, (long)req, (long)rem, 0, 0, 0, 0);

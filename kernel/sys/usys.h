@@ -26,10 +26,18 @@ _Noreturn void sys_exit(int code);
 _Noreturn void sys_exit_group(int code);
 /*
  * wait4(2): reap child pid (-1: any) and store its status as Linux encodes
- * a normal exit ((code & 0xff) << 8; status may be NULL).  options must be
- * 0 and rusage NULL.  The child's pid, or -ECHILD, -EINVAL, -EFAULT.
+ * it: an exit as (code & 0xff) << 8, a kill as the signal (KWIFSIGNALED
+ * below); status may be NULL.  options must be
+ * 0 and rusage NULL.  The child's pid, or -ECHILD, -EINVAL, -EFAULT, -EINTR.
  */
 pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage);
+/* Status words, as Linux encodes them: killed by a signal, or exited. */
+#define KWIFSIGNALED(s) (((s)&0x7f) != 0)
+#define KWTERMSIG(s)    ((s)&0x7f)
+#define KWEXITSTATUS(s) (((s) >> 8) & 0xff)
+/* kill(2): send sig to pid (> 0; else -ESRCH): 0, -ESRCH, -EINVAL, -EPERM
+ * (idle, init).  docs/signals.md. */
+long sys_kill(pid_t pid, int sig);
 
 /*
  * nanosleep(2): sleep for *req (rounded up to whole ticks: never short);

@@ -6,8 +6,7 @@
 void gate_pass(struct gate *g)
 {
     spin_lock(&g->lock);
-    while (!g->open) {
-        block_current_locked((wait_channel_t)g, &g->lock);
+    while (!g->open && block_current_locked((wait_channel_t)g, &g->lock) == 0) {
     }
     spin_unlock(&g->lock);
 }
