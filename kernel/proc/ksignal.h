@@ -11,8 +11,10 @@
 bool signal_pending(void);
 /*
  * A safe point: if a signal is pending on the running process and it holds
- * no lock (irq_off_depth() == 0), end it (proc_exit_signalled, never
- * returns); otherwise nothing.  Idle and code outside a process: nothing.
+ * no lock (irq_off_depth() == 0, and no kmutex: p->mutexes_held == 0), end
+ * it (proc_exit_signalled, never returns); otherwise nothing.  Idle and
+ * code outside a process: nothing.  kmutex_unlock calls it once the count
+ * drops to 0.
  */
 void signal_deliver(void);
 

@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "klog.h"
 #include "driver.h"
+#include "input.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "ktest.h"
@@ -227,6 +228,9 @@ static void overflow_episode(struct chardev *dev, size_t overflow,
 
     for (size_t i = 0; i < sizeof(rx_in); i++) {
         rx_in[i] = (char)(i % 251);
+        if (rx_in[i] == INPUT_INTR_CHAR) {
+            rx_in[i] = 'c'; /* ctrl-C is taken, not queued */
+        }
     }
     serial_inject(rx_in, RX_RING_SIZE + overflow);
     half = (size_t)dev_read(dev, rx_out, RX_RING_SIZE / 2);

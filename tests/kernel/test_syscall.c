@@ -209,7 +209,7 @@ static void unknown_numbers(void)
         3,        23,
         25,       36,
         38,       40,
-        59,       62,
+        59,       63,
         109,      111,
         229,      232,
         335,      1000,
@@ -561,6 +561,83 @@ static void long_write_lets_ticks_through(void)
     }
 }
 
+/* ---- kill 62 ------------------------------------------------------------ */
+
+static volatile unsigned long kill_spins;
+
+/* CPU-bound: never enters the kernel but through the timer interrupt. */
+static int kill_spinner(void *arg)
+{
+    (void)arg;
+    while (kill_spins != ~0UL) {
+        kill_spins++;
+    }
+    return 0;
+}
+
+static int kill_sleeper(void *arg)
+{
+    struct ktimespec ts = {100, 0};
+
+    (void)arg;
+    return (int)sys_nanosleep(&ts, NULL);
+}
+
+/* Spawn entry, let it start, kill it with sig through the system call and
+ * reap it with wait4: the status word (-1 if it never reached st, -2 if
+ * kill or wait4 failed). */
+static int kill_status(process_entry_t entry, int sig, enum process_state st)
+{
+    pid_t pid = spawn_kernel_process("victim", entry, NULL);
+    int status = -1;
+
+    for (int i = 0;
+         i < 100 && pid > 0 && st == PROCESS_RUNNING && kill_spins == 0; i++) {
+        yield_now(); /* until the spinner has run */
+    }
+    if (pid <= 0 || (st != PROCESS_RUNNING && !wait_state(pid, st, 100))) {
+        return -1; /* not started, or never reached st */
+    }
+    if (sys_kill(pid, sig) != 0 || sys_wait4(pid, &status, 0, NULL) != pid) {
+        return -2;
+    }
+    return status;
+}
+
+/* The spinner dies at a timer interrupt's exit, the sleeper's nanosleep
+ * and the reader's read end early (-EINTR) and it dies at their return:
+ * wait4 reports each as killed by its signal (WIFSIGNALED, WTERMSIG). */
+static void kill_through_the_syscall(void)
+{
+    int status;
+
+    kill_spins = 0;
+    status = kill_status(kill_spinner, SIGKILL, PROCESS_RUNNING);
+    KT_ASSERT(KWIFSIGNALED(status));
+    KT_EQ(KWTERMSIG(status), SIGKILL);
+    KT_ASSERT(kill_spins > 0);
+    status = kill_status(kill_sleeper, SIGTERM, PROCESS_BLOCKED);
+    KT_ASSERT(KWIFSIGNALED(status));
+    KT_EQ(KWTERMSIG(status), SIGTERM);
+    probe_avail = 0;
+    status = kill_status(read_probe, SIGINT, PROCESS_BLOCKED);
+    KT_ASSERT(KWIFSIGNALED(status));
+    KT_EQ(KWTERMSIG(status), SIGINT);
+}
+
+/* No process groups: pid 0, -1 and < -1 name nobody.  init and idle
+ * refuse; a bad signal is -EINVAL; a probe of a live process is 0. */
+static void kill_bad_arguments(void)
+{
+    KT_EQ(sys_kill(0, SIGTERM), -ESRCH);
+    KT_EQ(sys_kill(-1, SIGTERM), -ESRCH);
+    KT_EQ(sys_kill(-2, SIGTERM), -ESRCH);
+    KT_EQ(sys_kill(1, SIGKILL), -EPERM);
+    KT_EQ(sys_kill(current_pid(), KNSIG), -EINVAL);
+    KT_EQ(sys_kill(current_pid(), -1), -EINVAL);
+    KT_EQ(sys_kill(0x7ffffff0, 0), -ESRCH);
+}
+
 static const struct ktest_case syscall_cases[] = {
     {"getpid_and_getppid", getpid_and_getppid},
     {"write_reaches_console", write_reaches_console},
@@ -582,6 +659,8 @@ static const struct ktest_case syscall_cases[] = {
     {"read_sleeps_until_data", read_sleeps_until_data},
     {"read_error_returned", read_error_returned},
     {"long_write_lets_ticks_through", long_write_lets_ticks_through},
+    {"kill_through_the_syscall", kill_through_the_syscall},
+    {"kill_bad_arguments", kill_bad_arguments},
 };
 KTEST_SUITE(suite_syscall, "syscall", syscall_cases);
 

@@ -396,6 +396,39 @@ static void test_killed_lock_holder_dies_after_release(void **state)
     assert_string_equal(trace, "l");
 }
 
+/* Owning a kmutex (the count the sync code keeps): no safe point until
+ * the count is back to 0. */
+static int mutex_owner(void *arg)
+{
+    (void)arg;
+    proc_current()->mutexes_held = 1; /* as kmutex_lock does */
+    process_kill(current_pid(), SIGTERM);
+    yield_now();
+    host_tick();
+    mark('m');
+    proc_current()->mutexes_held = 0; /* as kmutex_unlock does, */
+    signal_deliver();                 /* then this */
+    mark('x');
+    return 0;
+}
+
+static int kill_mutex_owner(void *arg)
+{
+    pid_t c = spawn("owner", mutex_owner, NULL);
+    int sig = -1;
+
+    (void)arg;
+    EXPECT_EQ(reap(c, &sig), 128 + SIGTERM);
+    return 0;
+}
+
+static void test_kmutex_owner_dies_after_releasing(void **state)
+{
+    (void)state;
+    run(kill_mutex_owner);
+    assert_string_equal(trace, "m");
+}
+
 static volatile unsigned long spins;
 
 /* Never calls the kernel but for the simulated timer interrupt. */
@@ -478,6 +511,7 @@ int main(void)
         T(test_refusals_probe_and_zombie),
         T(test_killed_lock_holder_dies_after_release),
         T(test_sigkill_spinner_at_a_tick),
+        T(test_kmutex_owner_dies_after_releasing),
         T(test_kill_and_wait4_syscalls),
     };
 
