@@ -434,6 +434,44 @@ def _():
     assert "wait: no children" in shell.command("wait")
 
 
+@case("kill: spawn spin 2, kill one by number and one by name, ps shows "
+      "them gone; refusals by name; bad input gets the usage")
+def _():
+    out = shell.command("spawn spin 2")
+    pids = [int(p) for p in re.findall(r"\[pid (\d+)\] spin started", out)]
+    assert len(pids) == 2, out
+    for pid, how, sig in ((pids[0], "-9", "SIGKILL"),
+                          (pids[1], "-TERM", "SIGTERM")):
+        mark = len(shell.out)
+        out = shell.command("kill %s %d" % (how, pid))
+        assert "kill:" not in out and "usage" not in out, out
+        until("pid %d gone from ps" % pid, lambda: pid not in ps(), timeout=10)
+        assert re.search(r"\[pid %d\] spin killed by %s" % (pid, sig),
+                         shell.out[mark:]), shell.out[mark:]
+    assert "kill: 1: EPERM" in shell.command("kill 1")
+    assert "kill: 99999: ESRCH" in shell.command("kill -KILL 99999")
+    for bad in ("kill", "kill -9", "kill -FOO 5", "kill x", "kill -99 5",
+                "kill 5 6"):
+        assert "usage: kill" in shell.command(bad), bad
+
+
+@case("ctrl-C stops a sleep 100: the prompt returns at once")
+def _():
+    a = uptime_ticks()
+    shell.type("sleep 100\r")
+    start = shell.seen
+    for _ in range(20):  # until the sleep is in the foreground and ends
+        shell.type("\x03")
+        try:
+            shell.expect(re.escape(PROMPT), timeout=0.5)
+            break
+        except AssertionError:
+            pass
+    out = shell.out[start:shell.seen]
+    assert "sleep: interrupted" in out, out
+    assert uptime_ticks() - a < 1000, "the sleep ran its course"
+
+
 @case("trace: on, pingpong, dump; trace2json's JSON shows ping and pong "
       "switching")
 def _():
