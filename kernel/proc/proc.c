@@ -293,9 +293,13 @@ static void process_start(void *arg)
 
     spin_unlock(&sched_lock); /* held across the switch into us */
     arch_irq_enable();
-    signal_deliver(); /* safe points: killed before it first ran, */
+    if (p->sig_pending != 0) {
+        signal_deliver(); /* a safe point: killed before it first ran */
+    }
     code = p->entry(p->arg);
-    signal_deliver(); /* or before it returned */
+    if (p->sig_pending != 0) {
+        signal_deliver(); /* and another: killed before it returned */
+    }
     exit_current(code);
 }
 

@@ -413,7 +413,9 @@ void yield_now(void)
     spin_lock(&sched_lock);
     requeue_and_switch_locked(false, PUT_YIELD);
     spin_unlock(&sched_lock);
-    signal_deliver(); /* a safe point when no lock is held */
+    if (__builtin_expect(sched.current->sig_pending != 0, 0)) {
+        signal_deliver(); /* a safe point when no lock is held */
+    }
 }
 
 void reschedule(void)
@@ -501,7 +503,10 @@ void sched_irq_exit(void)
 {
     struct process *p = sched.current;
 
-    if (p == NULL || irq_off_depth() != 0) {
+    if (__builtin_expect(p == NULL ||
+                             (!sched.need_resched && p->sig_pending == 0) ||
+                             irq_off_depth() != 0,
+                         1)) {
         return;
     }
     if (sched.need_resched) {
@@ -511,7 +516,7 @@ void sched_irq_exit(void)
         }
         spin_unlock(&sched_lock);
     }
-    if (__builtin_expect(sched.current->sig_pending != 0, 0)) {
+    if (sched.current->sig_pending != 0) {
         signal_deliver();
     }
 }

@@ -13,8 +13,8 @@
  * Locking: no lock is held on entry.  A read that finds no input takes
  * input_lock (console.h), tests again and blocks with
  * block_current_locked, so a byte that arrives in between wakes it; a
- * signal ends that wait with -EINTR.  Every return is a signal safe point
- * (docs/signals.md).
+ * signal ends that wait with -EINTR.  Every call leaves through the port's
+ * interrupt exit, sched_irq_exit: a signal safe point (docs/signals.md).
  */
 #include "syscall.h"
 
@@ -26,7 +26,6 @@
 #include "kstring.h"
 #include "proc.h"
 #include "process.h"
-#include "ksignal.h"
 #include "spinlock.h"
 #include "timer.h"
 
@@ -336,14 +335,11 @@ static const syscall_fn syscalls[] = {
 
 long syscall_dispatch_args(long nr, const long arg[6])
 {
-    long ret;
-
     if ((unsigned long)nr >= NSYSCALLS || syscalls[nr] == NULL) {
         return -ENOSYS;
     }
-    ret = syscalls[nr](arg);
-    signal_deliver(); /* the return of a system call is a safe point */
-    return ret;
+    /* The safe point after it is the ports' sched_irq_exit (signals.md). */
+    return syscalls[nr](arg);
 }
 
 long syscall_dispatch(long nr, long a1, long a2, long a3, long a4, long a5,
