@@ -11,10 +11,10 @@
 bool signal_pending(void);
 /*
  * A safe point: if a signal is pending on the running process and it holds
- * no lock (irq_off_depth() == 0, and no kmutex: p->mutexes_held == 0), end
+ * no lock (irq_off_depth() == 0) and owns no kmutex (p->held NULL), end
  * it (proc_exit_signalled, never returns); otherwise nothing.  Idle and
- * code outside a process: nothing.  kmutex_unlock calls it once the count
- * drops to 0.
+ * code outside a process: nothing.  kmutex_unlock calls it when it has
+ * released the caller's last mutex.
  */
 void signal_deliver(void);
 

@@ -73,25 +73,23 @@ struct process {
     wait_channel_t channel; /* while BLOCKED */
     pid_t waits_for;        /* blocked in wait_child: its target (-1 any) */
     /* The policy (docs/sched.md), small, in the record's holes: */
-    int8_t policy;        /* base: SCHED_OTHER, SCHED_FIFO or SCHED_RR */
-    uint8_t rt_priority;  /* base priority: 0 for SCHED_OTHER, else 1..99 */
-    int8_t nice;          /* -20..19: the fair class's weight */
-    uint8_t lent_prio;    /* highest priority lent (inheritance), 0 none */
-    uint64_t slices;      /* ticks charged, ever */
-    uint64_t preemptions; /* times the timer took the CPU from it */
-    int exit_code;        /* once ZOMBIE */
-    unsigned check_mark;  /* sched_check's visit stamp */
-    uint32_t sig_pending; /* bit s: signal s recorded (signal.c) */
-    uint8_t exit_signal;  /* once ZOMBIE: the signal that ended it, or 0 */
-    bool wait_intr;       /* BLOCKED in an interruptible wait */
-    /* No lock: only the process itself changes it (signals.md): */
-    uint16_t mutexes_held;     /* kmutexes it owns */
-    struct process *parent;    /* idle's record for orphans of a dead init */
-    struct list children;      /* live children, by sibling */
-    struct list zombies;       /* exited children not yet reaped, by sibling */
-    struct list sibling;       /* in parent->children or parent->zombies */
-    uint64_t serial;           /* spawn order, never reused (process_next) */
-    struct list all_link;      /* in the list of every record (proc.c) */
+    int8_t policy;          /* base: SCHED_OTHER, SCHED_FIFO or SCHED_RR */
+    uint8_t rt_priority;    /* base priority: 0 for SCHED_OTHER, else 1..99 */
+    int8_t nice;            /* -20..19: the fair class's weight */
+    uint8_t lent_prio;      /* highest priority lent (inheritance), 0 none */
+    uint64_t slices;        /* ticks charged, ever */
+    uint64_t preemptions;   /* times the timer took the CPU from it */
+    int exit_code;          /* once ZOMBIE */
+    unsigned check_mark;    /* sched_check's visit stamp */
+    uint32_t sig_pending;   /* bit s: signal s recorded (signal.c) */
+    uint8_t exit_signal;    /* once ZOMBIE: the signal that ended it, or 0 */
+    bool wait_intr;         /* BLOCKED in an interruptible wait */
+    struct process *parent; /* idle's record for orphans of a dead init */
+    struct list children;   /* live children, by sibling */
+    struct list zombies;    /* exited children not yet reaped, by sibling */
+    struct list sibling;    /* in parent->children or parent->zombies */
+    uint64_t serial;        /* spawn order, never reused (process_next) */
+    struct list all_link;   /* in the list of every record (proc.c) */
     struct process *hash_next; /* next in its table slot's chain */
     struct kmutex *held;       /* mutexes it owns, by held_next */
     struct kwaiter *waiting;   /* in a sleeping lock's queue, or NULL */

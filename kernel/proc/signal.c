@@ -57,7 +57,7 @@ void signal_deliver(void)
     struct process *p = proc_current();
     uint32_t pending;
 
-    if (p == NULL || p->idle || irq_off_depth() != 0 || p->mutexes_held != 0) {
+    if (p == NULL || p->idle || irq_off_depth() != 0 || p->held != NULL) {
         return;
     }
     pending = __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED);

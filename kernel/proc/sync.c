@@ -11,6 +11,7 @@
  * keeps lending, requeueing and waking atomic with respect to each other.
  */
 #include "kerrno.h"
+#include "ksignal.h"
 #include "panic.h"
 #include "proc.h"
 #include "sched.h"
@@ -151,7 +152,7 @@ static void wait_locked(struct list *q, struct kmutex *m)
         propagate_locked(m->owner);
     }
     while (!w.granted) {
-        block_current_locked((wait_channel_t)&w, &sched_lock);
+        block_current_noint_locked((wait_channel_t)&w, &sched_lock);
     }
 }
 
@@ -246,6 +247,9 @@ void kmutex_unlock(struct kmutex *m)
     spin_lock(&sched_lock);
     unlock_locked(m, p);
     spin_unlock(&sched_lock); /* a woken higher priority runs here */
+    if (p->held == NULL && p->sig_pending != 0) {
+        signal_deliver(); /* its last mutex: a safe point (signals.md) */
+    }
 }
 
 void ksem_init(struct ksem *s, unsigned value)
@@ -316,7 +320,7 @@ void kcond_wait(struct kcond *c, struct kmutex *m)
     p->waiting = &w;
     unlock_locked(m, p);
     while (!w.granted) {
-        block_current_locked((wait_channel_t)&w, &sched_lock);
+        block_current_noint_locked((wait_channel_t)&w, &sched_lock);
     }
     lock_locked(m, p);
     spin_unlock(&sched_lock);

@@ -396,29 +396,34 @@ static void test_killed_lock_holder_dies_after_release(void **state)
     assert_string_equal(trace, "l");
 }
 
-/* Owning a kmutex (the count the sync code keeps): no safe point until
- * the count is back to 0. */
+/* Owning a kmutex: no safe point until the last one is released, and
+ * the release is one. */
+static struct kmutex owned;
+
 static int mutex_owner(void *arg)
 {
     (void)arg;
-    proc_current()->mutexes_held = 1; /* as kmutex_lock does */
+    kmutex_lock(&owned);
     process_kill(current_pid(), SIGTERM);
-    yield_now();
+    yield_now(); /* not a safe point while it owns the mutex */
     host_tick();
     mark('m');
-    proc_current()->mutexes_held = 0; /* as kmutex_unlock does, */
-    signal_deliver();                 /* then this */
+    kmutex_unlock(&owned); /* ends here */
     mark('x');
     return 0;
 }
 
 static int kill_mutex_owner(void *arg)
 {
-    pid_t c = spawn("owner", mutex_owner, NULL);
+    pid_t c;
     int sig = -1;
 
     (void)arg;
+    kmutex_init(&owned);
+    c = spawn("owner", mutex_owner, NULL);
     EXPECT_EQ(reap(c, &sig), 128 + SIGTERM);
+    EXPECT(kmutex_trylock(&owned)); /* it was released */
+    kmutex_unlock(&owned);
     return 0;
 }
 
@@ -427,6 +432,46 @@ static void test_kmutex_owner_dies_after_releasing(void **state)
     (void)state;
     run(kill_mutex_owner);
     assert_string_equal(trace, "m");
+}
+
+/* Waiting for a kmutex is not interruptible: the killed waiter gets the
+ * mutex in its turn, and ends when it releases it. */
+static int mutex_waiter(void *arg)
+{
+    (void)arg;
+    kmutex_lock(&owned);
+    mark('g');
+    kmutex_unlock(&owned);
+    mark('x');
+    return 0;
+}
+
+static int kill_mutex_waiter(void *arg)
+{
+    struct process_info info;
+    pid_t c;
+    int sig = -1;
+
+    (void)arg;
+    kmutex_init(&owned);
+    kmutex_lock(&owned);
+    c = spawn("waiter", mutex_waiter, NULL);
+    yield_now(); /* it blocks on the mutex */
+    EXPECT_EQ(process_kill(c, SIGKILL), 0);
+    yield_now();
+    EXPECT(get_process(c, &info) == 0 && info.state == PROCESS_BLOCKED);
+    kmutex_unlock(&owned);
+    EXPECT_EQ(reap(c, &sig), 128 + SIGKILL);
+    EXPECT(kmutex_trylock(&owned));
+    kmutex_unlock(&owned);
+    return 0;
+}
+
+static void test_kmutex_waiter_not_interrupted(void **state)
+{
+    (void)state;
+    run(kill_mutex_waiter);
+    assert_string_equal(trace, "g");
 }
 
 static volatile unsigned long spins;
@@ -512,6 +557,7 @@ int main(void)
         T(test_killed_lock_holder_dies_after_release),
         T(test_sigkill_spinner_at_a_tick),
         T(test_kmutex_owner_dies_after_releasing),
+        T(test_kmutex_waiter_not_interrupted),
         T(test_kill_and_wait4_syscalls),
     };
 
