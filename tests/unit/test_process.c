@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "death.h"
 #include "machine.h"
 
 #include "klog.h"
@@ -1140,51 +1141,8 @@ static void test_idle_cannot_block_or_wait(void **state)
 }
 
 /*
- * Death tests: a broken invariant panics.  A forked child runs fn; the
- * parent checks that it aborted with want in what it printed, and without
- * never (if not NULL).
+ * Death tests: a broken invariant panics (expect_death, death.h).
  */
-static void fd1_sink(const char *buf, size_t len)
-{
-    if (write(STDOUT_FILENO, buf, len) < 0) {
-        _exit(2);
-    }
-}
-
-static void expect_death(void (*fn)(void), const char *want, const char *never)
-{
-    int fds[2], status;
-    char out[4096] = "";
-    size_t got = 0;
-    ssize_t n;
-    pid_t child;
-
-    assert_int_equal(pipe(fds), 0);
-    child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        dup2(fds[1], STDERR_FILENO);
-        klog_add_sink(fd1_sink);
-        fn(); /* must never return */
-        _exit(0);
-    }
-    close(fds[1]);
-    while (got < sizeof(out) - 1 &&
-           (n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0) {
-        got += (size_t)n;
-    }
-    close(fds[0]);
-    assert_int_equal(waitpid(child, &status, 0), child);
-    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-    if (strstr(out, want) == NULL) {
-        fail_msg("no \"%s\" in: %s", want, out);
-    }
-    if (never != NULL && strstr(out, never) != NULL) {
-        fail_msg("\"%s\" in: %s", never, out);
-    }
-}
-
 static void idle_exits(void)
 {
     exit_current(3); /* from idle */

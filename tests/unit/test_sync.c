@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "death.h"
 #include "machine.h"
 
 #include "kerrno.h"
@@ -592,45 +593,6 @@ static void test_trylock_semantics(void **state)
 
 /* ---- Misuse panics --------------------------------------------------------- */
 
-static void fd1_sink(const char *buf, size_t len)
-{
-    if (write(STDOUT_FILENO, buf, len) < 0) {
-        _exit(2);
-    }
-}
-
-/* A forked child runs fn; it must abort with want in what it printed. */
-static void expect_death(void (*fn)(void), const char *want)
-{
-    int fds[2], status;
-    char out[4096] = "";
-    size_t got = 0;
-    ssize_t n;
-    pid_t child;
-
-    assert_int_equal(pipe(fds), 0);
-    child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        dup2(fds[1], STDERR_FILENO);
-        klog_add_sink(fd1_sink);
-        fn();
-        _exit(0);
-    }
-    close(fds[1]);
-    while (got < sizeof(out) - 1 &&
-           (n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0) {
-        got += (size_t)n;
-    }
-    close(fds[0]);
-    assert_int_equal(waitpid(child, &status, 0), child);
-    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
-    if (strstr(out, want) == NULL) {
-        fail_msg("no \"%s\" in: %s", want, out);
-    }
-}
-
 static int unlock_not_mine(void *arg)
 {
     (void)arg;
@@ -671,9 +633,10 @@ static void outside_process(void)
 static void test_misuse_panics(void **state)
 {
     (void)state;
-    expect_death(non_owner_unlocks, "does not own the mutex");
-    expect_death(spinlock_held, "kmutex_lock from an interrupt or under a");
-    expect_death(outside_process, "ksem_down outside a process");
+    expect_death(non_owner_unlocks, "does not own the mutex", NULL);
+    expect_death(spinlock_held, "kmutex_lock from an interrupt or under a",
+                 NULL);
+    expect_death(outside_process, "ksem_down outside a process", NULL);
 }
 
 /* ---- Mars Pathfinder ------------------------------------------------------- */
