@@ -13,3 +13,8 @@ void rb_erase(struct rb_tree *t, struct rb_node *n)
 {
     rb_erase_with(t, n, t->update);
 }
+
+void rb_replace(struct rb_tree *t, struct rb_node *old, struct rb_node *n)
+{
+    rb_replace_with(t, old, n, t->update);
+}

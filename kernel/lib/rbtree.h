@@ -57,13 +57,17 @@ static inline struct rb_node *rb_last(const struct rb_tree *t)
 void rb_insert(struct rb_tree *t, struct rb_node *n, rb_less_t less);
 /* Remove n, which is in t. */
 void rb_erase(struct rb_tree *t, struct rb_node *n);
+/* Put n (not in t) in old's place, O(1) plus the augmented values' walk
+ * up: the caller knows n sorts where old did (after every node before
+ * old, before every node after it).  old leaves t. */
+void rb_replace(struct rb_tree *t, struct rb_node *old, struct rb_node *n);
 
 /*
  * The algorithms, inline: a caller on a hot path (the fair class) calls
  * rb_insert_with / rb_erase_with with constant less and update (t->update
  * is then not used), so the compiler inlines them: no indirect call per
  * node.  rb_next / rb_prev: the in-order successor and predecessor, or
- * NULL.
+ * NULL.  rb_replace_with: rb_replace with a constant update.
  */
 static inline __attribute__((always_inline)) void
 set_child(struct rb_tree *t, struct rb_node *parent, struct rb_node *old,
@@ -369,6 +373,29 @@ rb_erase_with(struct rb_tree *t, struct rb_node *z, rb_update_t update)
     if (!removed_red) {
         erase_fixup(t, x, xp, update);
     }
+}
+
+static inline __attribute__((always_inline)) void
+rb_replace_with(struct rb_tree *t, struct rb_node *old, struct rb_node *n,
+                rb_update_t update)
+{
+    *n = *old; /* links and colour */
+    set_child(t, old->parent, old, n);
+    if (n->left != NULL) {
+        n->left->parent = n;
+    }
+    if (n->right != NULL) {
+        n->right->parent = n;
+    }
+    if (t->first == old) {
+        t->first = n;
+    }
+    if (t->last == old) {
+        t->last = n;
+    }
+    /* The caller gave n old's augmented value: from n up, recompute while
+     * it changes. */
+    propagate(update, n);
 }
 
 #endif

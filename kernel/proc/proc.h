@@ -68,6 +68,8 @@ struct process {
     uint64_t deadline;       /* virtual deadline of the current request */
     uint64_t min_vruntime;   /* the least vruntime in its subtree */
     int64_t vlag;            /* lag kept while not queued (bounded) */
+    uint32_t weight;         /* from nice (Linux's sched_prio_to_weight) */
+    uint32_t vtick;          /* virtual time of one tick: 2^26 / weight */
 
     /* sched_lock must be held when using these: */
     wait_channel_t channel; /* while BLOCKED */

@@ -9,7 +9,7 @@
  *  - sched_lock guards the process table and pid allocation (proc.c), the
  *    run queue, the wait queues, the counters in `sched` below, and the
  *    fields of struct process grouped under it (proc.h).
- *  - Every context switch goes through switch_checked_locked (xv6's
+ *  - Every context switch is checked by check_switch_locked (xv6's
  *    sched()), which panics unless sched_lock and no other lock is held,
  *    interrupts are off and the caller has left RUNNING.  The lock is
  *    handed over: the process switched to releases it, after its own
@@ -149,6 +149,7 @@ void sched_init_locked(struct process *idle, struct list *buckets,
     idle->state = PROCESS_RUNNING;
     idle->sclass = &sched_idle_class;
     idle->policy = SCHED_OTHER;
+    sched_fair_set_nice(idle, 0); /* what its children inherit */
     sched.processes = 1;
     spin_set_preempt_hook(preempt_hook);
 }
@@ -259,7 +260,7 @@ void sched_admit_locked(struct process *p)
     /* A new process inherits its parent's policy (as after fork). */
     p->policy = parent->policy;
     p->rt_priority = parent->rt_priority;
-    p->nice = parent->nice;
+    sched_fair_set_nice(p, parent->nice);
     p->lent_prio = 0;
     p->held = NULL;
     p->waiting = NULL;
@@ -355,22 +356,23 @@ static inline struct process *pick_next_locked(void)
 /*
  * The one path to a switch (xv6's sched()): checks that sched_lock and no
  * other lock is held, interrupts are off and the caller has already left
- * RUNNING (READY and queued, BLOCKED or ZOMBIE), then runs the next ready
- * process, or idle.  preempt says the timer forced it.
+ * RUNNING (READY and queued, BLOCKED or ZOMBIE).
  */
-static inline __attribute__((always_inline)) bool
-switch_checked_locked(bool preempt)
+static inline __attribute__((always_inline)) void
+check_switch_locked(struct process *prev)
 {
-    struct process *prev = sched.current;
-    struct process *next;
-
     if (__builtin_expect(!holding(&sched_lock) || irq_off_depth() != 1 ||
                              arch_irq_enabled() ||
                              prev->state == PROCESS_RUNNING,
                          0)) {
         switch_misuse(prev);
     }
-    next = pick_next_locked();
+}
+
+/* Run next (perhaps prev itself).  preempt says the timer forced it. */
+static inline __attribute__((always_inline)) bool
+switch_to_locked(struct process *prev, struct process *next, bool preempt)
+{
     sched.need_resched = false;
     spin_clear_preempt();
     next->state = PROCESS_RUNNING;
@@ -386,9 +388,33 @@ switch_checked_locked(bool preempt)
     return true;
 }
 
+/* The caller left RUNNING for good (blocked, exited): run the next
+ * ready process, or idle. */
 bool schedule_locked(void)
 {
-    return switch_checked_locked(false);
+    struct process *prev = sched.current;
+
+    check_switch_locked(prev);
+    return switch_to_locked(prev, pick_next_locked(), false);
+}
+
+/*
+ * Back on its queue and the next one picked.  A fair process with no
+ * real-time one able to run (the common case) is put back and replaced in
+ * one step of its class, by a direct call.
+ */
+static inline __attribute__((always_inline)) struct process *
+requeue_pick_locked(struct process *p, enum sched_put why)
+{
+    if (p->idle) {
+        return pick_next_locked();
+    }
+    if (p->sclass == &sched_fair_class && sched_rt_class.peek() == NULL) {
+        return sched_fair_put_prev_pick_locked(p, why);
+    }
+    p->sclass->put_prev(p, why);
+    sched.nr_ready++;
+    return pick_next_locked();
 }
 
 /* Give up the CPU while still runnable: back on its queue, then switch. */
@@ -398,11 +424,8 @@ requeue_and_switch_locked(bool preempt, enum sched_put why)
     struct process *p = sched.current;
 
     p->state = PROCESS_READY;
-    if (!p->idle) {
-        p->sclass->put_prev(p, why);
-        sched.nr_ready++;
-    }
-    return switch_checked_locked(preempt);
+    check_switch_locked(p);
+    return switch_to_locked(p, requeue_pick_locked(p, why), preempt);
 }
 
 void yield_now(void)
@@ -450,16 +473,15 @@ static void preempt_hook(void)
     spin_unlock(&sched_lock);
 }
 
-/* RT throttling: count the tick; true if RT must stop or may run again. */
+/* RT throttling: count the tick; true if RT must stop or may run again.
+ * Nothing to count before an RT process runs: a period starts at the
+ * first tick charged to one (throttled implies rt_used > 0). */
 static bool rt_throttle_tick_locked(const struct process *p)
 {
     bool changed = false;
 
-    /* Nothing to count before an RT process runs: a period starts at
-     * the first tick charged to one (throttled implies rt_used > 0). */
-    if (sched.rt_runtime < 0 ||
-        (sched.rt_used == 0 && p->sclass != &sched_rt_class)) {
-        return false;
+    if (sched.rt_runtime < 0) {
+        return false; /* rt_runtime=-1: no throttling */
     }
     if (p->sclass == &sched_rt_class && ++sched.rt_used >= sched.rt_runtime &&
         !sched.rt_throttled) {
@@ -487,10 +509,15 @@ void sched_tick(void)
         check_stack_canary(p);
         p->slices++;
         sched.slices++;
-        bool resched = p->sclass->tick(p);
+        /* Both run every tick: throttling counts whatever the class says
+         * (while there is anything to count).  The fair class by a direct
+         * call: it is the common one. */
+        bool resched = p->sclass == &sched_fair_class
+                           ? sched_fair_tick_locked(p)
+                           : p->sclass->tick(p);
+        bool counting = p->sclass == &sched_rt_class || sched.rt_used != 0;
 
-        /* Both run every tick: throttling counts whatever the class says. */
-        if (rt_throttle_tick_locked(p) || resched) {
+        if ((counting && rt_throttle_tick_locked(p)) || resched) {
             sched.need_resched = true;
         }
     }

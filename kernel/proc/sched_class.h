@@ -79,6 +79,15 @@ void sched_need_resched_locked(void);
 /* RT throttling: the RT class may run now (not throttled, or no fair
  * process is ready to take its place). */
 bool sched_rt_allowed(void);
+/* Fair: the running fair p goes back and the next fair process is taken,
+ * as put_prev then pick_next but cheaper (p itself if it still comes
+ * first); only when no real-time process can run. */
+struct process *sched_fair_put_prev_pick_locked(struct process *p,
+                                                enum sched_put why);
+/* Fair: its tick operation, called directly by the core. */
+bool sched_fair_tick_locked(struct process *p);
+/* Fair: p, in no class's queue (new, idle), gets nice and its weight. */
+void sched_fair_set_nice(struct process *p, int nice);
 /* Fair: p's nice changes to nice (queued or running): reweight it. */
 void sched_fair_renice_locked(struct process *p, int nice);
 

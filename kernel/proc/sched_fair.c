@@ -29,20 +29,12 @@
 #define FAIR_UNIT   (1ULL << 16) /* virtual time of one tick at nice 0 */
 #define NICE_0_LOAD 1024
 
-/* Linux's tables: nice -20..19 to weight, and 2^32 / weight. */
+/* Linux's sched_prio_to_weight: nice -20..19 to weight. */
 static const uint32_t prio_to_weight[40] = {
     88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
     9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,
     1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
     110,   87,    70,    56,    45,    36,    29,    23,    18,    15,
-};
-static const uint32_t prio_to_wmult[40] = {
-    48388,     59856,     76040,     92818,     118348,    147320,   184698,
-    229616,    287308,    360437,    449829,    563644,    704093,   875809,
-    1099582,   1376151,   1717300,   2157191,   2708050,   3363326,  4194304,
-    5237765,   6557202,   8165337,   10153587,  12820798,  15790321, 19976592,
-    24970740,  31350126,  39045157,  49367440,  61356676,  76695844, 95443717,
-    119304647, 148102320, 186737708, 238609294, 286331153,
 };
 
 static struct {
@@ -59,22 +51,17 @@ static struct process *of(const struct rb_node *n)
     return rb_entry(n, struct process, run_node);
 }
 
-/* From the tables by nice: the record keeps no copy (it stays small). */
+/* The record keeps its weight and its virtual tick, both from nice
+ * (sched_fair_set_nice): the switch path reads them, never divides. */
 static int64_t weight(const struct process *p)
 {
-    return prio_to_weight[p->nice - NICE_MIN];
+    return p->weight;
 }
 
-/* delta (units of real time) as p's virtual time: delta * 1024 / weight. */
-static uint64_t to_virtual(uint64_t delta, const struct process *p)
-{
-    return (delta * prio_to_wmult[p->nice - NICE_MIN]) >>
-           22; /* wmult = 2^32 / weight; 2^32/2^10 */
-}
-
+/* A request of one slice, in p's virtual time. */
 static uint64_t vslice(const struct process *p)
 {
-    return to_virtual(sched_slice() * FAIR_UNIT, p);
+    return (uint64_t)sched_slice() * p->vtick;
 }
 
 static int64_t key(const struct process *p)
@@ -137,39 +124,40 @@ static void tree_remove(struct process *p)
     fair.nr--;
 }
 
-/* sum and load with the running process counted. */
-static void totals(int64_t *sum, int64_t *load)
+/* sum and load with the running process counted: what V is made of. */
+struct avg {
+    int64_t sum, load;
+};
+
+static struct avg totals(void)
 {
-    *sum = fair.sum;
-    *load = fair.load;
+    struct avg a = {fair.sum, fair.load};
+
     if (fair.curr != NULL) {
-        *sum += key(fair.curr) * weight(fair.curr);
-        *load += weight(fair.curr);
+        a.sum += key(fair.curr) * weight(fair.curr);
+        a.load += weight(fair.curr);
     }
+    return a;
 }
 
 /* V: the weighted average vruntime (rounded down). */
 static uint64_t avg_vruntime(void)
 {
-    int64_t sum, load;
+    struct avg a = totals();
 
-    totals(&sum, &load);
-    if (load > 0) {
-        if (sum < 0) {
-            sum -= load - 1;
+    if (a.load > 0) {
+        if (a.sum < 0) {
+            a.sum -= a.load - 1;
         }
-        sum /= load;
+        a.sum /= a.load;
     }
-    return fair.min_vruntime + (uint64_t)sum;
+    return fair.min_vruntime + (uint64_t)a.sum;
 }
 
 /* v <= V, without the division: sum >= (v - min_vruntime) * load. */
-static bool eligible(uint64_t v)
+static bool eligible(uint64_t v, struct avg a)
 {
-    int64_t sum, load;
-
-    totals(&sum, &load);
-    return sum >= (int64_t)(v - fair.min_vruntime) * load;
+    return a.sum >= (int64_t)(v - fair.min_vruntime) * a.load;
 }
 
 /* Move the reference up to the least vruntime there is (never down). */
@@ -193,30 +181,42 @@ static void update_min_vruntime(void)
     }
 }
 
-/* The eligible queued process with the earliest deadline, or NULL. */
-static struct process *pick_eevdf(void)
+/* The eligible queued process with the earliest deadline, or NULL (none
+ * queued, or none eligible: the running one holds V up); a is totals(). */
+static struct process *pick_eevdf_at(struct avg a)
 {
     struct rb_node *n = rb_first(&fair.tree);
 
-    if (n == NULL || eligible(of(n)->vruntime)) {
+    if (n == NULL || eligible(of(n)->vruntime, a)) {
         return n != NULL ? of(n) : NULL;
     }
     for (n = fair.tree.root; n != NULL;) {
-        if (n->left != NULL && eligible(of(n->left)->min_vruntime)) {
+        if (n->left != NULL && eligible(of(n->left)->min_vruntime, a)) {
             n = n->left;
-        } else if (eligible(of(n)->vruntime)) {
+        } else if (eligible(of(n)->vruntime, a)) {
             return of(n);
         } else {
             n = n->right;
         }
     }
-    return of(rb_first(&fair.tree)); /* not reached: the least is eligible */
+    return NULL;
+}
+
+/* Who runs next from the queue.  With nobody running in the class the
+ * least vruntime is always eligible; while one runs, the earliest queued
+ * one is who would follow it. */
+static struct process *pick_eevdf(void)
+{
+    struct process *p = pick_eevdf_at(totals());
+
+    return p != NULL || rb_first(&fair.tree) == NULL ? p
+                                                     : of(rb_first(&fair.tree));
 }
 
 /* p's lag now, bounded by two slices of its virtual time. */
 static int64_t bounded_lag(const struct process *p)
 {
-    int64_t limit = (int64_t)to_virtual(2 * sched_slice() * FAIR_UNIT, p);
+    int64_t limit = (int64_t)(2 * vslice(p));
     int64_t lag = (int64_t)(avg_vruntime() - p->vruntime);
 
     return lag > limit ? limit : lag < -limit ? -limit : lag;
@@ -229,9 +229,8 @@ static int64_t bounded_lag(const struct process *p)
  */
 static void place(struct process *p)
 {
-    int64_t sum, load, lag = p->vlag;
+    int64_t load = totals().load, lag = p->vlag;
 
-    totals(&sum, &load);
     if (load > 0) {
         lag += lag * weight(p) / load;
     } else {
@@ -271,20 +270,72 @@ static struct process *fair_pick_next(void)
     return p;
 }
 
-static void fair_put_prev(struct process *p, enum sched_put why)
+/*
+ * Linux's yield_task_fair pushes the deadline one request on.  Time is
+ * ticks here, so a process that yields before a tick lands on it would be
+ * charged nothing and a yield loop would keep the CPU from ready processes
+ * that ran a tick: a yield is charged one tick as well.
+ */
+static void charge_yield(struct process *p, enum sched_put why)
 {
-    /*
-     * Linux's yield_task_fair pushes the deadline one request on.  Time is
-     * ticks here, so a process that yields before a tick lands on it would
-     * be charged nothing and a yield loop would keep the CPU from ready
-     * processes that ran a tick: a yield is charged one tick as well.
-     */
     if (why == PUT_YIELD && fair.nr > 0) {
-        p->vruntime += to_virtual(FAIR_UNIT, p);
+        p->vruntime += p->vtick;
         p->deadline += vslice(p);
     }
+}
+
+static void fair_put_prev(struct process *p, enum sched_put why)
+{
+    charge_yield(p, why);
     fair.curr = NULL;
     tree_add(p);
+}
+
+/* Does p sort exactly where n is (after every node before n, before
+ * every node after it)?  Then it can take n's place in the tree. */
+static bool fits_at(const struct process *p, struct rb_node *n)
+{
+    struct rb_node *prev = n != rb_first(&fair.tree) ? rb_prev(n) : NULL;
+    struct rb_node *next = rb_next(n);
+
+    return (prev == NULL || !before(p->deadline, of(prev)->deadline)) &&
+           (next == NULL || before(p->deadline, of(next)->deadline));
+}
+
+/*
+ * put_prev(p) then pick_next(), without the tree work they would do when
+ * it can be avoided (Linux's pick_next_task_fair with prev): p stays out
+ * of the tree while the choice is made; if it wins, nothing moves; if a
+ * queued process wins and p sorts where that one was, p takes its node's
+ * place in O(1) (two processes taking turns never rebalance the tree).
+ * The choice is put_prev's and pick_next's: the eligible process with the
+ * earliest deadline, p behind its equals.  The core calls it when no
+ * earlier class has a process ready.
+ */
+struct process *sched_fair_put_prev_pick_locked(struct process *p,
+                                                enum sched_put why)
+{
+    struct process *next;
+    struct avg a;
+
+    charge_yield(p, why);
+    a = totals(); /* p is fair.curr: V counts it */
+    next = pick_eevdf_at(a);
+    if (next == NULL ||
+        (before(p->deadline, next->deadline) && eligible(p->vruntime, a))) {
+        return p;
+    }
+    if (fits_at(p, &next->run_node)) {
+        fair.sum += key(p) * weight(p) - key(next) * weight(next);
+        fair.load += weight(p) - weight(next);
+        p->min_vruntime = next->min_vruntime; /* the node's, to recompute */
+        rb_replace_with(&fair.tree, &next->run_node, &p->run_node, update_min);
+    } else {
+        tree_remove(next);
+        tree_add(p);
+    }
+    fair.curr = next;
+    return next;
 }
 
 static void fair_set_curr(struct process *p)
@@ -293,16 +344,27 @@ static void fair_set_curr(struct process *p)
     fair.curr = p;
 }
 
-/* A tick of virtual time; at the end of its request, a new one. */
-static bool fair_tick(struct process *p)
+/*
+ * The end of p's request: a new one.  The reference min_vruntime moves up
+ * here, once a request, not every tick: any reference is exact (keys are
+ * relative to it), and this one trails the least vruntime by at most a
+ * slice of the running process.
+ */
+static __attribute__((noinline)) bool new_request(struct process *p)
 {
-    p->vruntime += to_virtual(FAIR_UNIT, p);
+    p->deadline = p->vruntime + vslice(p);
     update_min_vruntime();
+    return fair.nr > 0;
+}
+
+/* A tick of virtual time (the fast path stays call-free). */
+bool sched_fair_tick_locked(struct process *p)
+{
+    p->vruntime += p->vtick;
     if (before(p->vruntime, p->deadline)) {
         return false;
     }
-    p->deadline = p->vruntime + vslice(p);
-    return fair.nr > 0;
+    return new_request(p);
 }
 
 /*
@@ -316,6 +378,13 @@ static bool fair_preempts(const struct process *p, const struct process *curr)
 {
     (void)p;
     return curr->sclass != &sched_fair_class;
+}
+
+void sched_fair_set_nice(struct process *p, int nice)
+{
+    p->nice = (int8_t)nice;
+    p->weight = prio_to_weight[nice - NICE_MIN];
+    p->vtick = (uint32_t)((FAIR_UNIT * NICE_0_LOAD) / p->weight);
 }
 
 void sched_fair_renice_locked(struct process *p, int nice)
@@ -332,7 +401,7 @@ void sched_fair_renice_locked(struct process *p, int nice)
             tree_remove(p);
         }
     }
-    p->nice = (int8_t)nice;
+    sched_fair_set_nice(p, nice);
     if (!active) {
         p->vlag = p->vlag * (int64_t)old / weight(p);
         return;
@@ -386,6 +455,9 @@ static uint64_t walk(struct rb_node *n, struct fair_walk *w)
     if (p->sclass != &sched_fair_class || p->prio != 0) {
         w->err = "fair tree holds a process of another class";
     }
+    if (p->weight != prio_to_weight[p->nice - NICE_MIN]) {
+        w->err = "fair weight does not match nice";
+    }
     w->n++;
     w->sum += key(p) * weight(p);
     w->load += weight(p);
@@ -423,7 +495,7 @@ const struct sched_class sched_fair_class = {
     .peek = pick_eevdf,
     .put_prev = fair_put_prev,
     .set_curr = fair_set_curr,
-    .tick = fair_tick,
+    .tick = sched_fair_tick_locked,
     .preempts = fair_preempts,
     .check = fair_check,
 };

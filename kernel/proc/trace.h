@@ -10,7 +10,7 @@
  * the stamp before and after copying (a per-record seqlock).
  *
  * Points: trace_context_switch in place of the one arch_context_switch
- * (switch_locked, under switch_checked_locked), trace_preempt where that
+ * (switch_locked, under switch_to_locked), trace_preempt where that
  * switch is a preemption (just before it), trace_wake where a blocked
  * process leaves its wait queue (waitq_wake), trace_block where the caller becomes BLOCKED,
  * trace_exit where it becomes a ZOMBIE, trace_boost where priority

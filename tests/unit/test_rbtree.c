@@ -5,7 +5,8 @@
  * array of the members): order (FIFO among equal keys), parent links,
  * no red node with a red child, equal black heights, the cached first
  * and last, and the augmented value (the minimum of a second field over
- * each subtree) at every node.
+ * each subtree) at every node.  Some steps replace a member in place by a
+ * new one of the same key (rb_replace), with a new augmented field.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -144,6 +145,16 @@ static void run(uint64_t seed, int key_range, bool augmented)
             it->in = true;
             rb_insert(&t, &it->node, less);
             members++;
+        } else if (rnd() % 3 == 0 && !items[(it - items + 1) % NODES].in) {
+            struct item *n = &items[(it - items + 1) % NODES];
+
+            n->key = it->key;
+            n->seq = it->seq; /* its place among equals */
+            n->val = (int)(rnd() % 1000);
+            n->min_val = augmented ? it->min_val : n->val;
+            n->in = true;
+            rb_replace(&t, &it->node, &n->node);
+            it->in = false;
         } else {
             rb_erase(&t, &it->node);
             it->in = false;

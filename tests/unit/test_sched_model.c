@@ -167,14 +167,6 @@ static const uint32_t weights[40] = {
     1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
     110,   87,    70,    56,    45,    36,    29,    23,    18,    15,
 };
-static const uint32_t wmults[40] = {
-    48388,     59856,     76040,     92818,     118348,    147320,   184698,
-    229616,    287308,    360437,    449829,    563644,    704093,   875809,
-    1099582,   1376151,   1717300,   2157191,   2708050,   3363326,  4194304,
-    5237765,   6557202,   8165337,   10153587,  12820798,  15790321, 19976592,
-    24970740,  31350126,  39045157,  49367440,  61356676,  76695844, 95443717,
-    119304647, 148102320, 186737708, 238609294, 286331153,
-};
 #define UNIT (1ULL << 16)
 
 static bool is_rt(int s)
@@ -192,14 +184,15 @@ static int64_t wt(int s)
     return weights[m.p[s].nice + 20];
 }
 
-static uint64_t virt(uint64_t delta, int s)
+/* Virtual time of n ticks: n * 2^26 / weight, the tick rounded down. */
+static uint64_t virt(uint64_t n, int s)
 {
-    return (delta * wmults[m.p[s].nice + 20]) >> 22;
+    return n * ((UNIT * 1024) / (uint64_t)wt(s));
 }
 
 static uint64_t vslice(int s)
 {
-    return virt(m.slice * UNIT, s);
+    return virt(m.slice, s);
 }
 
 static bool before(uint64_t a, uint64_t b)
@@ -320,7 +313,7 @@ static int nr_ready(void)
 
 static int64_t bounded_lag(int s)
 {
-    int64_t limit = (int64_t)virt(2 * m.slice * UNIT, s);
+    int64_t limit = (int64_t)virt(2 * m.slice, s);
     int64_t lag = (int64_t)(avg_v() - m.p[s].v);
 
     return lag > limit ? limit : lag < -limit ? -limit : lag;
@@ -466,7 +459,7 @@ static void put_prev(int s, enum put why)
             others += queued_fair(k);
         }
         if (others > 0) {
-            m.p[s].v += virt(UNIT, s); /* a yield is charged a tick */
+            m.p[s].v += virt(1, s); /* a yield is charged a tick */
             m.p[s].dl += vslice(s);
         }
     }
@@ -715,12 +708,12 @@ static void model_tick(void)
     if (r == 0) {
         resched = nr_ready() > 0;
     } else if (is_fair(r)) {
-        x->v += virt(UNIT, r);
-        update_v0();
+        x->v += virt(1, r);
         if (!before(x->v, x->dl)) {
             int others = 0;
 
             x->dl = x->v + vslice(r);
+            update_v0(); /* once a request */
             for (int k = 1; k < m.nslots; k++) {
                 others += queued_fair(k);
             }
