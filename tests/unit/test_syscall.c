@@ -479,6 +479,8 @@ static void test_priority_calls_from_idle(void **state)
     assert_int_equal(sc(SYS_setpriority, PRIO_PROCESS, 0, 5), -EINVAL);
     assert_int_equal(sc(SYS_sched_setscheduler, 0, SCHED_FIFO, (long)&p),
                      -EINVAL);
+    p.sched_priority = 0;
+    assert_int_equal(sc(SYS_sched_setparam, 0, (long)&p, 0), -EINVAL);
     assert_int_equal(sc(SYS_sched_getscheduler, 0, 0, 0), SCHED_OTHER);
     assert_int_equal(interval_of(0), 0);
     assert_int_equal(sc(SYS_getpriority, PRIO_PROCESS, 0, 0), 20);
