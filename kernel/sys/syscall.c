@@ -316,6 +316,203 @@ static long do_clock_nanosleep(const long arg[6])
     return sleep_until_ns(add_saturating(uptime_ns(), t), rem);
 }
 
+/* ---- Priorities ------------------------------------------------------------ */
+
+/*
+ * getpriority(which, who): the raw Linux call, which returns 20 - nice
+ * (40 .. 1) so that no success is negative; the C library turns it back.
+ * Only PRIO_PROCESS names a process; no process groups or users exist, so
+ * PRIO_PGRP and PRIO_USER match nobody: -ESRCH, as kill's groups.  A
+ * negative who finds no process on Linux either: -ESRCH.
+ */
+static long do_getpriority(const long arg[6])
+{
+    int which = (int)arg[0], who = (int)arg[1], nice;
+    int err;
+
+    if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER) {
+        return -EINVAL;
+    }
+    if (which != PRIO_PROCESS || who < 0) {
+        return -ESRCH;
+    }
+    err = process_getnice(who, &nice);
+    return err != 0 ? err : 20 - nice;
+}
+
+/* setpriority(which, who, nice): which and who as getpriority; the nice
+ * is clamped to -20..19, as Linux does.  The idle task's is fixed. */
+static long do_setpriority(const long arg[6])
+{
+    int which = (int)arg[0], who = (int)arg[1], nice = (int)arg[2];
+
+    if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER) {
+        return -EINVAL;
+    }
+    if (which != PRIO_PROCESS || who < 0) {
+        return -ESRCH;
+    }
+    nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
+    return process_setnice(who, nice);
+}
+
+/*
+ * The priority in the caller's struct sched_param at p, copied bytewise (p
+ * may be misaligned): 0, -EINVAL for NULL or a negative pid (Linux's test,
+ * before the copy), -EFAULT for a bad p.
+ */
+static long get_sched_param(pid_t pid, const void *p, int *prio)
+{
+    struct ksched_param sp;
+
+    if (p == NULL || pid < 0) {
+        return -EINVAL;
+    }
+    if (!arch_access_ok(p, sizeof(sp), false)) {
+        return -EFAULT;
+    }
+    memcpy(&sp, p, sizeof(sp));
+    *prio = sp.sched_priority;
+    return 0;
+}
+
+/*
+ * Set pid's policy and priority, in Linux's order: the pid (-ESRCH)
+ * before the values (-EINVAL, from process_setscheduler: a policy other
+ * than 0, 1, 2, SCHED_RESET_ON_FORK among them, or a priority outside
+ * the policy's range).  policy < 0 keeps the current one (setparam).
+ */
+static long set_scheduler(pid_t pid, int policy, int prio)
+{
+    int cur, old;
+    int err = process_getscheduler(pid, &cur, &old);
+
+    if (err != 0) {
+        return err;
+    }
+    return process_setscheduler(pid, policy < 0 ? cur : policy, prio);
+}
+
+/* sched_setparam(pid, param): the priority, keeping the policy. */
+static long do_sched_setparam(const long arg[6])
+{
+    pid_t pid = (pid_t)arg[0];
+    int prio;
+    long err = get_sched_param(pid, (const void *)arg[1], &prio);
+
+    return err != 0 ? err : set_scheduler(pid, -1, prio);
+}
+
+/* sched_getparam(pid, param): the base priority (not what inheritance
+ * lends), 0 for SCHED_OTHER.  -EINVAL, -ESRCH, -EFAULT in Linux's order. */
+static long do_sched_getparam(const long arg[6])
+{
+    pid_t pid = (pid_t)arg[0];
+    void *p = (void *)arg[1];
+    struct ksched_param sp;
+    int policy, err;
+
+    if (p == NULL || pid < 0) {
+        return -EINVAL;
+    }
+    err = process_getscheduler(pid, &policy, &sp.sched_priority);
+    if (err != 0) {
+        return err;
+    }
+    if (!arch_access_ok(p, sizeof(sp), true)) {
+        return -EFAULT;
+    }
+    memcpy(p, &sp, sizeof(sp));
+    return 0;
+}
+
+/* sched_setscheduler(pid, policy, param).  A process made more urgent
+ * than the caller runs before this returns (process_setscheduler). */
+static long do_sched_setscheduler(const long arg[6])
+{
+    pid_t pid = (pid_t)arg[0];
+    int policy = (int)arg[1], prio;
+    long err;
+
+    if (policy < 0) {
+        return -EINVAL;
+    }
+    err = get_sched_param(pid, (const void *)arg[2], &prio);
+    return err != 0 ? err : set_scheduler(pid, policy, prio);
+}
+
+/* sched_getscheduler(pid): the base policy. */
+static long do_sched_getscheduler(const long arg[6])
+{
+    pid_t pid = (pid_t)arg[0];
+    int policy, prio;
+    int err;
+
+    if (pid < 0) {
+        return -EINVAL;
+    }
+    err = process_getscheduler(pid, &policy, &prio);
+    return err != 0 ? err : policy;
+}
+
+/* The priority range of a policy Kairos has: true with *lo, *hi set. */
+static bool prio_range(int policy, int *lo, int *hi)
+{
+    if (policy == SCHED_FIFO || policy == SCHED_RR) {
+        *lo = SCHED_PRIO_MIN;
+        *hi = SCHED_PRIO_MAX;
+        return true;
+    }
+    *lo = *hi = 0;
+    return policy == SCHED_OTHER;
+}
+
+static long do_sched_get_priority_max(const long arg[6])
+{
+    int lo, hi;
+
+    return prio_range((int)arg[0], &lo, &hi) ? hi : -EINVAL;
+}
+
+static long do_sched_get_priority_min(const long arg[6])
+{
+    int lo, hi;
+
+    return prio_range((int)arg[0], &lo, &hi) ? lo : -EINVAL;
+}
+
+/*
+ * sched_rr_get_interval(pid, tp): the RR quantum, slice= ticks; 0 for
+ * SCHED_FIFO (no quantum) and for idle, as Linux.  SCHED_OTHER gets the
+ * length of one EEVDF request, also slice= ticks of its own running at any
+ * nice (Linux 6.6+ returns its request size, se->slice).
+ */
+static long do_sched_rr_get_interval(const long arg[6])
+{
+    pid_t pid = (pid_t)arg[0];
+    void *tp = (void *)arg[1];
+    unsigned hz = timer_hz();
+    uint64_t ticks;
+    int policy, prio;
+    int err;
+
+    if (pid < 0) {
+        return -EINVAL;
+    }
+    err = process_getscheduler(pid, &policy, &prio);
+    if (err != 0) {
+        return err;
+    }
+    if (!arch_access_ok(tp, sizeof(struct ktimespec), true)) {
+        return -EFAULT;
+    }
+    ticks = policy == SCHED_FIFO || (pid == 0 && current_pid() == 0)
+                ? 0
+                : sched_slice();
+    put_timespec(tp, hz != 0 ? ticks * NSEC_PER_SEC / hz : 0);
+    return 0;
+}
+
 static const syscall_fn syscalls[] = {
     [SYS_read] = do_read,
     [SYS_write] = do_write,
@@ -326,6 +523,15 @@ static const syscall_fn syscalls[] = {
     [SYS_kill] = do_kill,
     [SYS_wait4] = do_wait4,
     [SYS_getppid] = do_getppid,
+    [SYS_getpriority] = do_getpriority,
+    [SYS_setpriority] = do_setpriority,
+    [SYS_sched_setparam] = do_sched_setparam,
+    [SYS_sched_getparam] = do_sched_getparam,
+    [SYS_sched_setscheduler] = do_sched_setscheduler,
+    [SYS_sched_getscheduler] = do_sched_getscheduler,
+    [SYS_sched_get_priority_max] = do_sched_get_priority_max,
+    [SYS_sched_get_priority_min] = do_sched_get_priority_min,
+    [SYS_sched_rr_get_interval] = do_sched_rr_get_interval,
     [SYS_clock_gettime] = do_clock_gettime,
     [SYS_clock_nanosleep] = do_clock_nanosleep,
     [SYS_exit_group] = do_exit, /* one thread per process */

@@ -8,18 +8,27 @@
 #define KAIROS_SYSCALL_H
 
 /* The numbers Linux uses on x86_64 (asm/unistd_64.h). */
-#define SYS_read            0
-#define SYS_write           1
-#define SYS_sched_yield     24
-#define SYS_nanosleep       35
-#define SYS_getpid          39
-#define SYS_exit            60
-#define SYS_wait4           61
-#define SYS_kill            62
-#define SYS_getppid         110
-#define SYS_clock_gettime   228
-#define SYS_clock_nanosleep 230
-#define SYS_exit_group      231
+#define SYS_read                   0
+#define SYS_write                  1
+#define SYS_sched_yield            24
+#define SYS_nanosleep              35
+#define SYS_getpid                 39
+#define SYS_exit                   60
+#define SYS_wait4                  61
+#define SYS_kill                   62
+#define SYS_getppid                110
+#define SYS_getpriority            140
+#define SYS_setpriority            141
+#define SYS_sched_setparam         142
+#define SYS_sched_getparam         143
+#define SYS_sched_setscheduler     144
+#define SYS_sched_getscheduler     145
+#define SYS_sched_get_priority_max 146
+#define SYS_sched_get_priority_min 147
+#define SYS_sched_rr_get_interval  148
+#define SYS_clock_gettime          228
+#define SYS_clock_nanosleep        230
+#define SYS_exit_group             231
 
 #include <stdint.h>
 
@@ -39,6 +48,38 @@ struct ktimespec {
 #endif
 #ifndef TIMER_ABSTIME
 #define TIMER_ABSTIME 1 /* clock_nanosleep: req is a time, not a duration */
+#endif
+
+/* Linux's struct sched_param: the priority alone.  Named apart from the
+ * host's <sched.h> one. */
+struct ksched_param {
+    int sched_priority; /* 0 for SCHED_OTHER, 1..99 for FIFO and RR */
+};
+
+/* getpriority and setpriority's `which`, Linux's numbers (the host's
+ * <sys/resource.h> has the same).  Kairos has no process groups or users. */
+#ifndef PRIO_PROCESS
+#define PRIO_PROCESS 0 /* who is a pid (0: the caller) */
+#endif
+#ifndef PRIO_PGRP
+#define PRIO_PGRP 1 /* a process group: none exist, -ESRCH */
+#endif
+#ifndef PRIO_USER
+#define PRIO_USER 2 /* a user: none exist, -ESRCH */
+#endif
+
+/* Linux policies Kairos does not implement: -EINVAL (docs/syscalls.md). */
+#ifndef SCHED_BATCH
+#define SCHED_BATCH 3
+#endif
+#ifndef SCHED_IDLE
+#define SCHED_IDLE 5
+#endif
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000 /* a flag or-ed into the policy */
 #endif
 
 #include "param.h" /* SYSCALL_IO_MAX: the largest read or write */

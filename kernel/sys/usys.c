@@ -77,6 +77,53 @@ long sys_clock_nanosleep(int clock, int flags, const struct ktimespec *req,
                         0, 0);
 }
 
+long sys_getpriority(int which, int who)
+{
+    return arch_syscall(SYS_getpriority, which, who, 0, 0, 0, 0);
+}
+
+long sys_setpriority(int which, int who, int nice)
+{
+    return arch_syscall(SYS_setpriority, which, who, nice, 0, 0, 0);
+}
+
+long sys_sched_setparam(pid_t pid, const struct ksched_param *param)
+{
+    return arch_syscall(SYS_sched_setparam, pid, (long)param, 0, 0, 0, 0);
+}
+
+long sys_sched_getparam(pid_t pid, struct ksched_param *param)
+{
+    return arch_syscall(SYS_sched_getparam, pid, (long)param, 0, 0, 0, 0);
+}
+
+long sys_sched_setscheduler(pid_t pid, int policy,
+                            const struct ksched_param *param)
+{
+    return arch_syscall(SYS_sched_setscheduler, pid, policy, (long)param, 0, 0,
+                        0);
+}
+
+long sys_sched_getscheduler(pid_t pid)
+{
+    return arch_syscall(SYS_sched_getscheduler, pid, 0, 0, 0, 0, 0);
+}
+
+long sys_sched_get_priority_max(int policy)
+{
+    return arch_syscall(SYS_sched_get_priority_max, policy, 0, 0, 0, 0, 0);
+}
+
+long sys_sched_get_priority_min(int policy)
+{
+    return arch_syscall(SYS_sched_get_priority_min, policy, 0, 0, 0, 0, 0);
+}
+
+long sys_sched_rr_get_interval(pid_t pid, struct ktimespec *tp)
+{
+    return arch_syscall(SYS_sched_rr_get_interval, pid, (long)tp, 0, 0, 0, 0);
+}
+
 /* fdprintf collects output here and writes it in chunks. */
 struct fdprintf_buf {
     int fd;

@@ -54,6 +54,35 @@ long sys_clock_nanosleep(int clock, int flags, const struct ktimespec *req,
                          struct ktimespec *rem);
 
 /*
+ * The priority calls (docs/syscalls.md, "Priorities"), Linux's raw ABI:
+ * getpriority(2) returns 20 - nice (40 .. 1); setpriority(2) clamps the
+ * nice to -20..19.  which is PRIO_PROCESS (PRIO_PGRP, PRIO_USER: -ESRCH),
+ * who 0 the caller.  -EINVAL (bad which), -ESRCH (no such process).
+ */
+long sys_getpriority(int which, int who);
+long sys_setpriority(int which, int who, int nice);
+/* sched_setparam(2), sched_getparam(2): the base priority, keeping the
+ * policy.  -EINVAL (param NULL, pid < 0, priority outside the policy's
+ * range), -EFAULT (bad param), -ESRCH. */
+long sys_sched_setparam(pid_t pid, const struct ksched_param *param);
+long sys_sched_getparam(pid_t pid, struct ksched_param *param);
+/* sched_setscheduler(2): SCHED_OTHER (priority 0), SCHED_FIFO or SCHED_RR
+ * (1..99); anything else, SCHED_RESET_ON_FORK too, is -EINVAL.  A process
+ * made more urgent than the caller runs before it returns.  0 or -errno
+ * as sched_setparam. */
+long sys_sched_setscheduler(pid_t pid, int policy,
+                            const struct ksched_param *param);
+/* sched_getscheduler(2): the base policy, or -EINVAL (pid < 0), -ESRCH. */
+long sys_sched_getscheduler(pid_t pid);
+/* sched_get_priority_max(2) / _min(2): 99 / 1 for FIFO and RR, 0 for
+ * SCHED_OTHER; -EINVAL for any other policy. */
+long sys_sched_get_priority_max(int policy);
+long sys_sched_get_priority_min(int policy);
+/* sched_rr_get_interval(2): pid's quantum into *tp (0 for SCHED_FIFO);
+ * -EINVAL (pid < 0), -ESRCH, -EFAULT. */
+long sys_sched_rr_get_interval(pid_t pid, struct ktimespec *tp);
+
+/*
  * printf to descriptor fd through sys_write (kernel/lib/printf.h formats).
  * Returns the characters written, or the first error from sys_write.
  */

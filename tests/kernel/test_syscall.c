@@ -1,6 +1,7 @@
 /*
  * System calls through the real trap path (int $0x80): results, every
- * error for bad arguments, registers and interrupt state across the trap,
+ * error for bad arguments, the priority calls (140-148) and preemption by
+ * sched_setscheduler, registers and interrupt state across the trap,
  * and (suite "stdin", run only when the runner feeds input) reads that
  * block until the serial port or the PS/2 keyboard brings a line.
  */
@@ -215,6 +216,7 @@ static void unknown_numbers(void)
         335,      1000,
         0x80,     512,
         1L << 32, 1L << 32 | 39,
+        139,      149,
     };
 
     for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
@@ -638,6 +640,211 @@ static void kill_bad_arguments(void)
     KT_EQ(sys_kill(0x7ffffff0, 0), -ESRCH);
 }
 
+/* ---- Priorities: 140-148 --------------------------------------------------- */
+
+/* init back to SCHED_OTHER, nice 0, as the other cases expect. */
+static void reset_own_priority(void)
+{
+    static const struct ksched_param zero = {0};
+
+    KT_EQ(sys_sched_setscheduler(0, SCHED_OTHER, &zero), 0);
+    KT_EQ(sys_setpriority(PRIO_PROCESS, 0, 0), 0);
+}
+
+/* pid's quantum in nanoseconds, or -1 if the call failed. */
+static int64_t rr_interval_ns(pid_t pid)
+{
+    struct ktimespec ts = {-1, -1};
+
+    if (sys_sched_rr_get_interval(pid, &ts) != 0) {
+        return -1;
+    }
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int block_until_killed(void *arg)
+{
+    static int chan;
+
+    (void)arg;
+    return block_current((wait_channel_t)&chan);
+}
+
+/* getpriority is 20 - nice, setpriority clamps, on the caller and on a
+ * child; the policy calls agree with process_getscheduler; the quantum is
+ * slice= ticks for RR and SCHED_OTHER, 0 for FIFO. */
+static void priority_calls_results(void)
+{
+    struct ksched_param p = {-1};
+    int64_t slice = (int64_t)sched_slice() * (1000000000LL / timer_hz());
+    pid_t kid = spawn_kernel_process("kid", block_until_killed, NULL);
+    int policy = -1, prio = -1, nice = 99;
+
+    KT_ASSERT(kid > 0);
+    KT_EQ(sys_getpriority(PRIO_PROCESS, 0), 20);
+    KT_EQ(sys_setpriority(PRIO_PROCESS, 0, 5), 0);
+    KT_EQ(sys_getpriority(PRIO_PROCESS, 0), 15);
+    KT_EQ(sys_setpriority(PRIO_PROCESS, 0, -100), 0);
+    KT_EQ(sys_getpriority(PRIO_PROCESS, 1), 40);
+    KT_EQ(sys_setpriority(PRIO_PROCESS, 0, 100), 0);
+    KT_EQ(process_getnice(0, &nice), 0);
+    KT_EQ(nice, 19);
+    KT_EQ(sys_getpriority(PRIO_PROCESS, 0), 1);
+    KT_EQ(sys_setpriority(PRIO_PROCESS, kid, -3), 0);
+    KT_EQ(process_getnice(kid, &nice), 0);
+    KT_EQ(nice, -3);
+    KT_EQ(sys_getpriority(PRIO_PROCESS, kid), 23);
+
+    KT_EQ(sys_sched_getscheduler(0), SCHED_OTHER);
+    KT_EQ(rr_interval_ns(0), slice);
+    p.sched_priority = 10;
+    KT_EQ(sys_sched_setscheduler(kid, SCHED_RR, &p), 0);
+    KT_EQ(process_getscheduler(kid, &policy, &prio), 0);
+    KT_ASSERT(policy == SCHED_RR && prio == 10);
+    KT_EQ(sys_sched_getscheduler(kid), SCHED_RR);
+    KT_EQ(rr_interval_ns(kid), slice);
+    KT_ASSERT(slice > 0);
+    p.sched_priority = 42;
+    KT_EQ(sys_sched_setparam(kid, &p), 0); /* policy kept */
+    p.sched_priority = -1;
+    KT_EQ(sys_sched_getparam(kid, &p), 0);
+    KT_EQ(p.sched_priority, 42);
+    KT_EQ(sys_sched_getscheduler(kid), SCHED_RR);
+    KT_EQ(sys_sched_setscheduler(kid, SCHED_FIFO, &p), 0);
+    KT_EQ(rr_interval_ns(kid), 0);
+    KT_EQ(sys_sched_get_priority_min(SCHED_FIFO), 1);
+    KT_EQ(sys_sched_get_priority_max(SCHED_RR), 99);
+    KT_EQ(sys_sched_get_priority_max(SCHED_OTHER), 0);
+    KT_EQ(sys_sched_get_priority_min(SCHED_BATCH), -EINVAL);
+    KT_EQ(sys_kill(kid, SIGTERM), 0);
+    KT_EQ(wait_for_child(kid, NULL), kid);
+    reset_own_priority();
+}
+
+/* Every bad value, pid and pointer fails before anything changes:
+ * init's policy, priority and nice are as they were after all of them. */
+static void priority_calls_bad_arguments(void)
+{
+    static const uintptr_t bad[] = {
+        0x8000000000000000UL,       /* non-canonical */
+        0x00007ffffffffffeUL,       /* runs off the lower half */
+        0xdead0000UL,               /* canonical, not mapped */
+        PHYSMAP_BASE + (1UL << 36), /* past the end of RAM */
+        0xfffffffffffffffeUL,       /* wraps around */
+    };
+    static const struct ksched_param constant = {7}; /* rodata */
+    static const struct ktimespec const_ts;
+    struct ksched_param one = {1}, zero = {0}, hundred = {100};
+    struct ktimespec ts;
+    int policy = -1, prio = -1, nice = 99;
+
+    KT_EQ(sys_getpriority(3, 0), -EINVAL);
+    KT_EQ(sys_getpriority(-1, 0), -EINVAL);
+    KT_EQ(sys_getpriority(PRIO_PGRP, 0), -ESRCH);
+    KT_EQ(sys_getpriority(PRIO_USER, 0), -ESRCH);
+    KT_EQ(sys_getpriority(PRIO_PROCESS, 0x7ffffff0), -ESRCH);
+    KT_EQ(sys_getpriority(PRIO_PROCESS, -1), -ESRCH);
+    KT_EQ(sys_setpriority(3, 0, -5), -EINVAL);
+    KT_EQ(sys_setpriority(PRIO_PGRP, 0, -5), -ESRCH);
+    KT_EQ(sys_setpriority(PRIO_USER, 0, -5), -ESRCH);
+    KT_EQ(sys_setpriority(PRIO_PROCESS, 0x7ffffff0, -5), -ESRCH);
+    KT_EQ(sys_setpriority(PRIO_PROCESS, -1, -5), -ESRCH);
+    KT_EQ(sys_sched_setparam(0, NULL), -EINVAL);
+    KT_EQ(sys_sched_setparam(-1, &zero), -EINVAL);
+    KT_EQ(sys_sched_setparam(0x7ffffff0, &zero), -ESRCH);
+    KT_EQ(sys_sched_setparam(0, &one), -EINVAL);      /* SCHED_OTHER: 0 only */
+    KT_EQ(sys_sched_setparam(0, &constant), -EINVAL); /* readable, 7 */
+    KT_EQ(sys_sched_getparam(0, NULL), -EINVAL);
+    KT_EQ(sys_sched_getparam(-1, &one), -EINVAL);
+    KT_EQ(sys_sched_getparam(0x7ffffff0, &one), -ESRCH);
+    KT_EQ(sys_sched_setscheduler(0, -1, &zero), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_BATCH, &zero), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_IDLE, &zero), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_DEADLINE, &zero), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &one),
+          -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_FIFO, &zero), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_RR, &hundred), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_OTHER, &one), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(-1, SCHED_FIFO, &one), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0, SCHED_FIFO, NULL), -EINVAL);
+    KT_EQ(sys_sched_setscheduler(0x7ffffff0, SCHED_FIFO, &one), -ESRCH);
+    KT_EQ(sys_sched_getscheduler(-1), -EINVAL);
+    KT_EQ(sys_sched_getscheduler(0x7ffffff0), -ESRCH);
+    KT_EQ(sys_sched_rr_get_interval(-1, &ts), -EINVAL);
+    KT_EQ(sys_sched_rr_get_interval(0x7ffffff0, &ts), -ESRCH);
+    KT_EQ(sys_sched_rr_get_interval(0, NULL), -EFAULT);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        void *b = (void *)bad[i];
+
+        KT_EQ(sys_sched_setparam(0, b), -EFAULT);
+        KT_EQ(sys_sched_getparam(0, b), -EFAULT);
+        KT_EQ(sys_sched_setscheduler(0, SCHED_FIFO, b), -EFAULT);
+        KT_EQ(sys_sched_rr_get_interval(0, b), -EFAULT);
+    }
+    /* Read-only memory is never written, through either alias. */
+    KT_EQ(sys_sched_getparam(0, (struct ksched_param *)(uintptr_t)&constant),
+          -EFAULT);
+    KT_EQ(sys_sched_getparam(0, physmap_alias(&constant)), -EFAULT);
+    KT_EQ(
+        sys_sched_rr_get_interval(0, (struct ktimespec *)(uintptr_t)&const_ts),
+        -EFAULT);
+    KT_EQ(sys_sched_rr_get_interval(0, physmap_alias(&const_ts)), -EFAULT);
+    KT_EQ(constant.sched_priority, 7);
+    KT_EQ(process_getscheduler(0, &policy, &prio), 0);
+    KT_ASSERT(policy == SCHED_OTHER && prio == 0);
+    KT_EQ(process_getnice(0, &nice), 0);
+    KT_EQ(nice, 0);
+}
+
+static volatile int prio_phase;      /* init's: 1 inside the call, 2 after */
+static volatile int prio_phase_seen; /* what the child saw when it ran */
+
+static int record_phase(void *arg)
+{
+    (void)arg;
+    prio_phase_seen = prio_phase;
+    return 0;
+}
+
+/*
+ * init at FIFO 5 spawns a child, FIFO 5 too (inherited): an equal, which
+ * timer ticks never let run.  sched_setscheduler raising it to 6 runs it
+ * before the call returns; sched_setparam lowering init to 4 below a ready
+ * FIFO 5 child yields inside the call.
+ */
+static void setscheduler_preempts_at_once(void)
+{
+    struct ksched_param p = {5};
+    struct process_info info;
+    uint64_t t;
+    pid_t kid;
+
+    KT_EQ(sys_sched_setscheduler(0, SCHED_FIFO, &p), 0);
+    for (int lower = 0; lower < 2; lower++) {
+        prio_phase = prio_phase_seen = 0;
+        kid = spawn_kernel_process("kid", record_phase, NULL);
+        KT_ASSERT(kid > 0);
+        for (t = timer_ticks(); timer_ticks() < t + 2;) {
+        } /* ticks do not run an equal */
+        KT_EQ(get_process(kid, &info), 0);
+        KT_EQ(info.state, PROCESS_READY);
+        KT_EQ(info.policy, SCHED_FIFO);
+        prio_phase = 1;
+        p.sched_priority = lower ? 4 : 6;
+        KT_EQ(lower ? sys_sched_setparam(0, &p)
+                    : sys_sched_setscheduler(kid, SCHED_FIFO, &p),
+              0);
+        prio_phase = 2;
+        KT_EQ(prio_phase_seen, 1);
+        KT_EQ(wait_for_child(kid, NULL), kid);
+        p.sched_priority = 5;
+        KT_EQ(sys_sched_setparam(0, &p), 0);
+    }
+    reset_own_priority();
+    KT_EQ(sched_check(), 0);
+}
+
 static const struct ktest_case syscall_cases[] = {
     {"getpid_and_getppid", getpid_and_getppid},
     {"write_reaches_console", write_reaches_console},
@@ -661,6 +868,9 @@ static const struct ktest_case syscall_cases[] = {
     {"long_write_lets_ticks_through", long_write_lets_ticks_through},
     {"kill_through_the_syscall", kill_through_the_syscall},
     {"kill_bad_arguments", kill_bad_arguments},
+    {"priority_calls_results", priority_calls_results},
+    {"priority_calls_bad_arguments", priority_calls_bad_arguments},
+    {"setscheduler_preempts_at_once", setscheduler_preempts_at_once},
 };
 KTEST_SUITE(suite_syscall, "syscall", syscall_cases);
 
