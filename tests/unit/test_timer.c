@@ -224,7 +224,7 @@ static void test_alarm_negative(void **state)
 }
 
 /* Wake order: by expiry whatever the order of arming; equal expiries in
- * the order armed (by priority once the policies land). */
+ * the order armed (among equal priorities: test_alarm_wakes_by_priority). */
 static void test_wake_order_by_expiry_then_fifo(void **state)
 {
     static struct sleeper s[] = {{0, 30, 1}, {1, 20, 1}, {2, 30, 1},
@@ -241,6 +241,38 @@ static void test_wake_order_by_expiry_then_fifo(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
         assert_int_equal(wakes.who[i], want[i]);
         assert_int_equal(wakes.at[i], s[want[i]].dur);
+    }
+}
+
+/* A FIFO sleeper at priority id (set before it sleeps). */
+static int prio_sleeper(void *arg)
+{
+    const struct sleeper *s = arg;
+
+    EXPECT_EQ(process_setscheduler(0, SCHED_FIFO, s->id), 0);
+    EXPECT_EQ(sleep_ticks(s->dur), 0);
+    wake_record(s->id, timer_ticks());
+    return 0;
+}
+
+/* alarm-priority (Pintos): sleepers of different priorities, armed in no
+ * order of priority, all expiring on the same tick, run highest first. */
+static void test_alarm_wakes_by_priority(void **state)
+{
+    static struct sleeper s[] = {{20, 10, 1}, {50, 10, 1}, {5, 10, 1},
+                                 {90, 10, 1}, {30, 10, 1}, {70, 10, 1}};
+    static const int want[] = {90, 70, 50, 30, 20, 5};
+
+    (void)state;
+    wakes_reset();
+    for (size_t i = 0; i < ARRAY_SIZE(s); i++) {
+        EXPECT(spawn_kernel_process("sleeper", prio_sleeper, &s[i]) > 0);
+    }
+    run_to_end();
+    assert_int_equal(wakes.n, ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        assert_int_equal(wakes.who[i], want[i]);
+        assert_int_equal(wakes.at[i], 10);
     }
 }
 
@@ -544,6 +576,7 @@ int main(void)
         T(test_alarm_single),
         T(test_alarm_multiple),
         T(test_alarm_simultaneous),
+        T(test_alarm_wakes_by_priority),
         T(test_alarm_zero),
         T(test_alarm_negative),
         T(test_wake_order_by_expiry_then_fifo),
