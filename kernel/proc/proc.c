@@ -396,6 +396,10 @@ static _Noreturn void exit_with(int code, int sig)
     if (p == NULL || p->idle) {
         panic("exit_current: the idle task cannot exit (code %d)", code);
     }
+    if (p->held != NULL) { /* its waiters would wait forever */
+        panic("exit_current: pid %d (%s) exits owning a kmutex", p->pid,
+              p->name);
+    }
     /* What only p uses goes now; its stack must wait for the reaper. */
     memset(p->fds, 0, sizeof(p->fds));
     proc_release_regions(p);

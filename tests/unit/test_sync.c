@@ -624,6 +624,20 @@ static void spinlock_held(void)
     start_scheduler();
 }
 
+static int exit_owning(void *arg)
+{
+    (void)arg;
+    kmutex_lock(&m[0]);
+    return 0; /* the mutex is never released: its waiters would wait forever */
+}
+
+static void exits_owning_a_mutex(void)
+{
+    kmutex_init(&m[0]);
+    spawn_kernel_process("owner", exit_owning, NULL);
+    start_scheduler();
+}
+
 static void outside_process(void)
 {
     ksem_init(&sem, 0);
@@ -637,6 +651,7 @@ static void test_misuse_panics(void **state)
     expect_death(spinlock_held, "kmutex_lock from an interrupt or under a",
                  NULL);
     expect_death(outside_process, "ksem_down outside a process", NULL);
+    expect_death(exits_owning_a_mutex, "exits owning a kmutex", NULL);
 }
 
 /* ---- Mars Pathfinder ------------------------------------------------------- */
