@@ -155,6 +155,53 @@ uintptr_t arch_virt_to_phys(const void *va);
  */
 int arch_mm_init(void);
 
+/* ---- User address spaces (docs/arch.md) -----------------------------------
+ *
+ * The lower half, [0, ARCH_USER_END), of an address space belongs to one
+ * process; the upper half is the kernel's and the same in every address
+ * space.  The core decides what to map (its regions); the port keeps the
+ * page tables, a cache of that decision.  struct arch_aspace (arch_types.h)
+ * is embedded by the caller.  Every call requires that nothing else uses
+ * the address space at the same time (the owner's lock, or its only user).
+ * A port without user mode (the host) refuses arch_aspace_init with
+ * -ENOSYS; the rest are then never called.
+ */
+#define ARCH_PROT_READ  1U /* every mapping is readable */
+#define ARCH_PROT_WRITE 2U
+#define ARCH_PROT_EXEC  4U /* without it the page is no-execute (NX) */
+
+/* An empty user half and the shared kernel half.  0, -ENOMEM, -ENOSYS. */
+int arch_aspace_init(struct arch_aspace *as);
+/*
+ * Tear as down: release(pa, ctx) is called for the frame of every page
+ * still mapped (the caller owns those frames), then the page-table frames
+ * are freed.  as must not be active; it may be initialised again after.
+ */
+void arch_aspace_fini(struct arch_aspace *as,
+                      void (*release)(uintptr_t pa, void *ctx), void *ctx);
+/*
+ * Map the frame pa at the page va with prot (ARCH_PROT_READ at least).
+ * 0; -EINVAL (va or pa not page-aligned, va outside the user half, prot
+ * without READ or with unknown bits); -EEXIST (va already mapped);
+ * -ENOMEM (no frame for a page table: nothing changed).
+ */
+int arch_aspace_map(struct arch_aspace *as, uintptr_t va, uintptr_t pa,
+                    unsigned prot);
+/* Unmap the page va; the frame it mapped, or 0 if none (or va bad).  The
+ * TLB forgets it when as is active.  Page tables stay until fini. */
+uintptr_t arch_aspace_unmap(struct arch_aspace *as, uintptr_t va);
+/* Change the mapped page va's prot.  0, -EINVAL, -ENOENT (not mapped). */
+int arch_aspace_protect(struct arch_aspace *as, uintptr_t va, unsigned prot);
+/* The frame mapped at the page holding va and its prot in *prot (if not
+ * NULL), or 0 if none. */
+uintptr_t arch_aspace_lookup(const struct arch_aspace *as, uintptr_t va,
+                             unsigned *prot);
+/* Frames used by as's page tables (its top level included). */
+size_t arch_aspace_table_frames(const struct arch_aspace *as);
+/* Run on as's tables from now on (NULL: the kernel's own); the tables are
+ * reloaded only if they are not the ones loaded. */
+void arch_aspace_activate(struct arch_aspace *as);
+
 /* ---- Devices and diagnostics -------------------------------------------- */
 
 /* Register this machine's character devices with the driver registry. */

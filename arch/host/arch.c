@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "arch.h"
+#include "kerrno.h"
 #include "klog.h"
 #include "param.h"
 #include "context.h"
@@ -373,4 +374,65 @@ const char *arch_symbolize(uintptr_t pc, uintptr_t *offset)
     }
     *offset = pc - (uintptr_t)info.dli_saddr;
     return info.dli_sname;
+}
+
+/* ---- User address spaces: none on the host (arch.h) ---------------------- */
+
+int arch_aspace_init(struct arch_aspace *as)
+{
+    as->root = 0;
+    as->tables = 0;
+    return -ENOSYS;
+}
+
+void arch_aspace_fini(struct arch_aspace *as,
+                      void (*release)(uintptr_t pa, void *ctx), void *ctx)
+{
+    (void)as;
+    (void)release;
+    (void)ctx;
+}
+
+int arch_aspace_map(struct arch_aspace *as, uintptr_t va, uintptr_t pa,
+                    unsigned prot)
+{
+    (void)as;
+    (void)va;
+    (void)pa;
+    (void)prot;
+    return -ENOSYS;
+}
+
+uintptr_t arch_aspace_unmap(struct arch_aspace *as, uintptr_t va)
+{
+    (void)as;
+    (void)va;
+    return 0;
+}
+
+int arch_aspace_protect(struct arch_aspace *as, uintptr_t va, unsigned prot)
+{
+    (void)as;
+    (void)va;
+    (void)prot;
+    return -ENOSYS;
+}
+
+uintptr_t arch_aspace_lookup(const struct arch_aspace *as, uintptr_t va,
+                             unsigned *prot)
+{
+    (void)as;
+    (void)va;
+    (void)prot;
+    return 0;
+}
+
+size_t arch_aspace_table_frames(const struct arch_aspace *as)
+{
+    return as->tables;
+}
+
+void arch_aspace_activate(struct arch_aspace *as)
+{
+    (void)as;
 }

@@ -22,6 +22,14 @@ struct arch_context {
 };
 
 /* The simulated interrupt flag ("interrupts off" is a flag on the host). */
+/* The host has no user mode: arch_aspace_init refuses (-ENOSYS). */
+struct arch_aspace {
+    uintptr_t root;
+    size_t tables;
+};
+
+#define ARCH_USER_END 0x0000800000000000UL
+
 typedef bool arch_irqstate_t;
 
 #define ARCH_NAME "host"

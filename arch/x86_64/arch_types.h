@@ -5,6 +5,7 @@
 #define KAIROS_ARCH_TYPES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -15,6 +16,15 @@
 struct arch_context {
     uintptr_t rsp;
 };
+
+/* A user address space (arch.h): its top-level table and the frames of
+ * all its tables. */
+struct arch_aspace {
+    uintptr_t root; /* physical address of the PML4, 0 when not set up */
+    size_t tables;  /* page-table frames, the PML4 included */
+};
+
+#define ARCH_USER_END 0x0000800000000000UL /* the lower canonical half */
 
 /* RFLAGS as saved by arch_irq_save; only IF (bit 9) matters. */
 typedef uint64_t arch_irqstate_t;

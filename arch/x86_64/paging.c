@@ -26,18 +26,12 @@
 #include "param.h"
 #include "x86.h"
 
-#define PTE_P    (1UL << 0)
-#define PTE_W    (1UL << 1)
-#define PTE_PS   (1UL << 7)
-#define PTE_G    (1UL << 8)
-#define PTE_NX   (1UL << 63)
-#define PTE_ADDR 0x000FFFFFFFFFF000UL
-
 #define PAGE_2M (2UL << 20)
 
 static uint64_t nx_bit;       /* PTE_NX when the CPU supports it, else 0 */
 static uintptr_t physmap_end; /* bytes of physical memory mapped */
 static bool own_tables;       /* arch_mm_init has loaded our tables */
+static uintptr_t kernel_root; /* their PML4 */
 
 void *arch_phys_to_virt(uintptr_t pa)
 {
@@ -220,6 +214,7 @@ int arch_mm_init(void)
     }
     write_cr0(read_cr0() | CR0_WP);
     write_cr3(root);
+    kernel_root = root;
     physmap_end = end;
     own_tables = true;
     return 0;
@@ -276,4 +271,9 @@ bool paging_range_allows(uintptr_t va, size_t len, bool write)
 bool arch_has_nx(void)
 {
     return nx_bit != 0;
+}
+
+uintptr_t paging_kernel_root(void)
+{
+    return kernel_root;
 }

@@ -99,6 +99,14 @@ void vga_register(void);
 void ps2kbd_register(void);
 
 /* paging.c */
+/* Page-table entry bits. */
+#define PTE_P    (1UL << 0)
+#define PTE_W    (1UL << 1)
+#define PTE_U    (1UL << 2)
+#define PTE_PS   (1UL << 7)
+#define PTE_G    (1UL << 8)
+#define PTE_NX   (1UL << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000UL
 /* Set the end of physical RAM to map (from the memory map, before mm init). */
 void paging_set_mem_top(uintptr_t top);
 /* True when [va, va + len) is mapped kernel memory (image or physmap). */
@@ -111,6 +119,9 @@ bool arch_kernel_mapped(uintptr_t va, size_t len);
 bool paging_range_allows(uintptr_t va, size_t len, bool write);
 /* True when pages can be marked no-execute. */
 bool arch_has_nx(void);
+/* The kernel's own PML4 (physical), 0 before arch_mm_init: its upper half
+ * is every user address space's upper half. */
+uintptr_t paging_kernel_root(void);
 
 /* qemu.c: leave QEMU through the isa-debug-exit device (exit status 2c+1). */
 void qemu_debug_exit(uint8_t code);
