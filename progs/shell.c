@@ -15,6 +15,9 @@
  * Before and after every command the shell reaps finished children without
  * blocking and prints "[pid N] name exited with code C", so no child of the
  * shell stays a zombie past the next command.  `wait` blocks for one.
+ * `nice` and `chrt` spawn with a policy, which the shell takes on itself
+ * while it spawns (children inherit it); `top` runs in a child, like
+ * `sleep`, so that ctrl-C ends it.
  */
 #include "shell.h"
 
