@@ -1024,7 +1024,7 @@ static const struct command commands[] = {
     {"nice", "N <demo> [n]", "spawn a demo at nice N (-20..19)", 2, 3,
      cmd_nice},
     {"chrt", "-f|-r|-o PRIO <demo> [n] | PID",
-     "spawn a demo as FIFO, RR or OTHER, or change a process", 3, 4, cmd_chrt},
+     "a policy: spawn a demo, or change PID", 3, 4, cmd_chrt},
     {"renice", "N PID", "set a process's nice (-20..19)", 2, 2, cmd_renice},
     {"wait", "", "wait for a child to exit (ctrl-C kills the newest)", 0, 0,
      cmd_wait},

@@ -879,8 +879,10 @@ def _():
     try:
         m.expect(re.escape(PROMPT))
         qmp = Qmp(sock)
-        qmp.keys("h", "e", "l", "p", "ret")
-        m.expect(r"help\n\s+help\s")
+        # uptime, not help: help's lines no longer fit the screen with
+        # the banner
+        qmp.keys("u", "p", "t", "i", "m", "e", "ret")
+        m.expect(r"uptime\nup \d+\.\d+ s")
         m.expect(re.escape(PROMPT))
         qmp.keys("shift-h", "a", "l", "t", "ret")  # shift: "Halt" is unknown
         m.expect(r"unknown command 'Halt'")
@@ -888,7 +890,9 @@ def _():
         screen = qmp.vga_text(os.path.join(tmp, "vga.bin"))
         text = "\n".join(screen)
         assert "Kairos 0.1.0 (x86_64)" in text, text
-        assert "kairos> help" in screen, text  # a row of its own
+        assert "kairos> uptime" in screen, text  # a row of its own
+        assert any(re.match(r"up \d+\.\d+ s \(\d+ ticks", r) for r in screen), \
+            text
         assert "unknown command 'Halt'" in text, text
     finally:
         m.kill()
