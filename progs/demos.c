@@ -1,5 +1,6 @@
 /*
- * The shell's demos: spin, pingpong, tree, yield, burst and inversion.
+ * The shell's demos: spin, pingpong, tree, yield, burst, inversion and
+ * fair.
  *
  * Each is a process body (and sometimes the bodies of its children) that
  * prints what it did through fdprintf(1, ...) and returns its exit code.
@@ -393,6 +394,130 @@ static int inversion_main(void *arg)
     return started == 3 ? 0 : 1;
 }
 
+/* ---- fair: spinners at different nice values share by weight ---------- */
+
+#define FAIR_TICKS     500 /* the measured run, in ticks */
+#define FAIR_NICE_STEP 5   /* spinner i runs at nice i * FAIR_NICE_STEP */
+#define FAIR_MAX       4   /* spinners: nice 0, 5, 10, 15 */
+#define FAIR_TOL_PM    20 /* claimed: shares within 2.0 points of the weights' */
+
+/* Linux's sched_prio_to_weight, nice 0..19 (kernel/proc/sched_fair.c). */
+static const uint32_t fair_weight[NICE_MAX + 1] = {
+    1024, 820, 655, 526, 423, 335, 272, 215, 172, 137,
+    110,  87,  70,  56,  45,  36,  29,  23,  18,  15,
+};
+
+/* The run the spinners belong to: a new run (or the end of one) changes it,
+ * so spinners of an earlier run, even one whose parent was killed, stop. */
+static volatile unsigned long fair_run;
+
+/* Spin until the run ends; bounded in case nobody ends it. */
+static int fair_spinner(void *arg)
+{
+    unsigned long run = (unsigned long)(uintptr_t)arg;
+    uint64_t until = timer_ticks() + 4 * FAIR_TICKS;
+
+    while (fair_run == run && timer_ticks() < until) {
+    }
+    return 0;
+}
+
+/* Start n spinners of run, spinner i at nice i * FAIR_NICE_STEP; the
+ * caller is FIFO 99, so none runs before all are set.  How many started. */
+static int fair_start(unsigned long run, int n, pid_t pids[FAIR_MAX])
+{
+    int started = 0;
+
+    for (int i = 0; i < n; i++) {
+        pid_t pid = spawn_kernel_process("fair-spin", fair_spinner,
+                                         (void *)(uintptr_t)run);
+
+        if (pid < 0) {
+            fdprintf(STDOUT, "fair: cannot spawn: %s\n", errno_name(pid));
+            break;
+        }
+        pids[started++] = pid;
+        if (process_setscheduler(pid, SCHED_OTHER, 0) != 0 ||
+            process_setnice(pid, i * FAIR_NICE_STEP) != 0) {
+            fdprintf(STDOUT, "fair: cannot set pid %d's nice\n", pid);
+            break;
+        }
+    }
+    return started;
+}
+
+/* Print spinner i's share (part per thousand of the spinners' ticks) and
+ * its weight's; returns |error| in parts per thousand. */
+static long fair_report(int i, pid_t pid, uint64_t got, uint64_t total,
+                        uint32_t wtotal)
+{
+    int nice = i * FAIR_NICE_STEP;
+    long share = total != 0 ? (long)(got * 1000 / total) : 0;
+    long want = (long)(fair_weight[nice] * 1000ULL / wtotal);
+    long err = share - want, abs = err < 0 ? -err : err;
+
+    fdprintf(STDOUT,
+             "fair: pid %d nice %d weight %u: %lu ticks, share %ld.%ld%%, "
+             "weight share %ld.%ld%%, error %s%ld.%ld points\n",
+             pid, nice, fair_weight[nice], (unsigned long)got, share / 10,
+             share % 10, want / 10, want % 10, err < 0 ? "-" : "+", abs / 10,
+             abs % 10);
+    return abs;
+}
+
+/*
+ * n spinners at nice 0, 5, ...: over FAIR_TICKS ticks each should get the
+ * CPU the spinners had between them in proportion to its weight.  This
+ * process runs at FIFO 99, so it reads every counter at the start and end
+ * with no tick charged in between.  Exit code 0 when every share is within
+ * the tolerance it prints.
+ */
+static int fair_main(void *arg)
+{
+    int n = (int)(uintptr_t)arg, started;
+    unsigned long run = __atomic_add_fetch(&fair_run, 1, __ATOMIC_SEQ_CST);
+    uint64_t before[FAIR_MAX], total = 0;
+    uint32_t wtotal = 0;
+    long worst = 0;
+    pid_t pids[FAIR_MAX];
+    bool taken;
+
+    if (process_setscheduler(0, SCHED_FIFO, SCHED_PRIO_MAX) != 0) {
+        return 1;
+    }
+    started = fair_start(run, n, pids);
+    for (int i = 0; i < started; i++) {
+        before[i] = slices_of(pids[i]);
+        wtotal += fair_weight[i * FAIR_NICE_STEP];
+    }
+    fdprintf(STDOUT, "fair: %d spinners, nice 0 to %d, for %d ticks\n", started,
+             (started - 1) * FAIR_NICE_STEP, FAIR_TICKS);
+    sleep_ticks(FAIR_TICKS);
+    for (int i = 0; i < started; i++) {
+        before[i] = slices_of(pids[i]) - before[i];
+        total += before[i];
+    }
+    /* Another run began meanwhile (and stopped these): no result. */
+    taken = __atomic_add_fetch(&fair_run, 1, __ATOMIC_SEQ_CST) != run + 1;
+    for (int i = 0; i < started; i++) {
+        wait_for_child(pids[i], NULL);
+    }
+    if (started != n || taken) {
+        fdprintf(STDOUT, "fair: the run was disturbed; no result\n");
+        return 1;
+    }
+    for (int i = 0; i < started; i++) {
+        long e = fair_report(i, pids[i], before[i], total, wtotal);
+
+        worst = e > worst ? e : worst;
+    }
+    fdprintf(STDOUT,
+             "fair: largest error %ld.%ld points, tolerance %d.%d: %s\n",
+             worst / 10, worst % 10, FAIR_TOL_PM / 10, FAIR_TOL_PM % 10,
+             worst <= FAIR_TOL_PM ? "within" : "OUTSIDE");
+    return worst <= FAIR_TOL_PM ? 0 : 1;
+}
+
 /* ---- The table --------------------------------------------------------- */
 
 static const struct demo demos[] = {
@@ -409,6 +534,8 @@ static const struct demo demos[] = {
     {"inversion", "1 inheritance on, 0 off",
      "low holds a mutex, high waits, medium spins: high's wait in ticks", 1, 1,
      false, inversion_main, true},
+    {"fair", "spinners", "spinners at nice 0, 5, ...: CPU share against weight",
+     3, FAIR_MAX, false, fair_main, false},
 };
 
 #define NDEMOS (sizeof(demos) / sizeof(demos[0]))

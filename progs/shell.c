@@ -15,6 +15,9 @@
  * Before and after every command the shell reaps finished children without
  * blocking and prints "[pid N] name exited with code C", so no child of the
  * shell stays a zombie past the next command.  `wait` blocks for one.
+ * `nice` and `chrt` spawn with a policy, which the shell takes on itself
+ * while it spawns (children inherit it); `top` runs in a child, like
+ * `sleep`, so that ctrl-C ends it.
  */
 #include "shell.h"
 
@@ -183,13 +186,65 @@ static int parse_number(const char *cmd, const char *s, unsigned long min,
     return 0;
 }
 
+/* Parse s as a decimal, '-' allowed, in [min, max] for cmd (as parse_number). */
+static int parse_int(const char *cmd, const char *s, long min, long max,
+                     long *out)
+{
+    bool neg = s[0] == '-';
+    unsigned long v;
+    int err = kstrtoul(s + neg, 10, &v);
+
+    if (err == -EINVAL) {
+        fdprintf(STDOUT, "%s: '%s' is not a number\n", cmd, s);
+        return -EINVAL;
+    }
+    if (err == 0 && v <= (unsigned long)INT32_MAX) {
+        long x = neg ? -(long)v : (long)v;
+
+        if (x >= min && x <= max) {
+            *out = x;
+            return 0;
+        }
+    }
+    fdprintf(STDOUT, "%s: %s is out of range (%ld to %ld)\n", cmd, s, min, max);
+    return -EINVAL;
+}
+
 /* ---- Commands ------------------------------------------------------------ */
 
 static int cmd_help(int argc, char **argv);
 
+static const char *const policy_names[] = {
+    [SCHED_OTHER] = "OTHER",
+    [SCHED_FIFO] = "FIFO",
+    [SCHED_RR] = "RR",
+};
+
+static const char *policy_name(int policy)
+{
+    return policy >= 0 && policy <= SCHED_RR ? policy_names[policy] : "?";
+}
+
+/*
+ * "12.5": part per thousand of whole as a percentage with one decimal, in
+ * buf; "-" when whole is 0 (no time has passed to share).
+ */
+static const char *percent(uint64_t part, uint64_t whole, char *buf,
+                           size_t size)
+{
+    uint64_t pm = whole != 0 ? part * 1000 / whole : 0;
+
+    if (whole == 0) {
+        return "-";
+    }
+    ksnprintf(buf, size, "%lu.%lu", (unsigned long)(pm / 10),
+              (unsigned long)(pm % 10));
+    return buf;
+}
+
 static void ps_row(const struct process_info *pi)
 {
-    char chan[24] = "-";
+    char chan[24] = "-", share[8];
 
     if (pi->state == PROCESS_BLOCKED && pi->wait_channel == WAIT_EVENT_INPUT) {
         kstrlcpy(chan, "input", sizeof(chan));
@@ -200,9 +255,13 @@ static void ps_row(const struct process_info *pi)
     } else if (pi->state == PROCESS_BLOCKED) {
         ksnprintf(chan, sizeof(chan), "0x%lx", (unsigned long)pi->wait_channel);
     }
-    fdprintf(STDOUT, "%5d %5d %-8s %-15s %7lu %s\n", pi->pid, pi->ppid,
-             proc_state_name(pi->state), pi->name, (unsigned long)pi->slices,
-             chan);
+    fdprintf(STDOUT, "%5d %5d %-8s %-15s %-6s %3d %4d %4d %5s %7lu %s\n",
+             pi->pid, pi->ppid, proc_state_name(pi->state), pi->name,
+             policy_name(pi->policy), pi->priority, pi->effective_priority,
+             pi->nice,
+             percent(pi->slices, timer_ticks() - pi->start_tick, share,
+                     sizeof(share)),
+             (unsigned long)pi->slices, chan);
 }
 
 /* Every live process, in spawn order: costs the live ones, not the pids. */
@@ -212,7 +271,8 @@ static int cmd_ps(int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    fdprintf(STDOUT, "  PID  PPID STATE    NAME             SLICES WAIT\n");
+    fdprintf(STDOUT, "  PID  PPID STATE    NAME            POLICY PRI EPRI "
+                     "NICE  CPU%%  SLICES WAIT\n");
     for (int err = process_next(NULL, &pi); err == 0;
          err = process_next(&pi, &pi)) {
         ps_row(&pi);
@@ -328,6 +388,26 @@ static int spawn_demo(const struct demo *d, unsigned long n)
     return 0;
 }
 
+/* argv[0] a demo, argv[1] (argc 2) its n, for cmd: 0, or -EINVAL after a
+ * message. */
+static int demo_args(const char *cmd, int argc, char **argv,
+                     const struct demo **d, unsigned long *n)
+{
+    *d = demo_find(argv[0]);
+    if (*d == NULL) {
+        fdprintf(STDOUT, "%s: unknown demo '%s'; the demos are:\n", cmd,
+                 argv[0]);
+        list_demos();
+        return -EINVAL;
+    }
+    *n = (*d)->n_def;
+    if (argc == 2 && parse_number(cmd, argv[1], (*d)->zero_ok ? 0 : 1,
+                                  (*d)->n_max, n) != 0) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int cmd_spawn(int argc, char **argv)
 {
     const struct demo *d;
@@ -338,18 +418,173 @@ static int cmd_spawn(int argc, char **argv)
         list_demos();
         return 0;
     }
-    d = demo_find(argv[1]);
-    if (d == NULL) {
-        fdprintf(STDOUT, "spawn: unknown demo '%s'; the demos are:\n", argv[1]);
-        list_demos();
-        return -EINVAL;
-    }
-    n = d->n_def;
-    if (argc == 3 &&
-        parse_number("spawn", argv[2], d->zero_ok ? 0 : 1, d->n_max, &n) != 0) {
+    if (demo_args("spawn", argc - 1, argv + 1, &d, &n) != 0) {
         return -EINVAL;
     }
     return spawn_demo(d, n);
+}
+
+/*
+ * Spawn d as spawn_demo does, every child starting life with policy, prio
+ * and nice: the shell takes them on itself, spawns (a child inherits them,
+ * and one of the shell's own priority does not preempt it), then goes back
+ * to its own, which lets a real-time child run at once.
+ */
+static int spawn_as(const struct demo *d, unsigned long n, int policy, int prio,
+                    int nice)
+{
+    int old_policy, old_prio, old_nice, err;
+
+    if (process_getscheduler(0, &old_policy, &old_prio) != 0 ||
+        process_getnice(0, &old_nice) != 0) {
+        return -ESRCH; /* not a process: cannot happen in the shell */
+    }
+    err = process_setnice(0, nice);
+    if (err == 0) {
+        err = process_setscheduler(0, policy, prio);
+    }
+    if (err == 0) {
+        err = spawn_demo(d, n);
+    } else {
+        fdprintf(STDOUT, "spawn: cannot take on the policy: %s\n",
+                 errno_name(err));
+    }
+    process_setnice(0, old_nice);
+    process_setscheduler(0, old_policy, old_prio);
+    return err;
+}
+
+/* PID for cmd: 1..INT32_MAX (0 would mean the shell itself). */
+static int parse_pid(const char *cmd, const char *s, pid_t *pid)
+{
+    unsigned long v;
+
+    if (parse_number(cmd, s, 1, INT32_MAX, &v) != 0) {
+        return -EINVAL;
+    }
+    *pid = (pid_t)v;
+    return 0;
+}
+
+/* Report err from changing pid: "no process", or its name. */
+static int pid_error(const char *cmd, pid_t pid, int err)
+{
+    if (err == -ESRCH) {
+        fdprintf(STDOUT, "%s: no process %d\n", cmd, pid);
+    } else {
+        fdprintf(STDOUT, "%s: %d: %s\n", cmd, pid, errno_name(err));
+    }
+    return err;
+}
+
+/* nice N <demo> [n]: spawn at nice N (absolute, -20..19), the shell's
+ * policy. */
+static int cmd_nice(int argc, char **argv)
+{
+    const struct demo *d;
+    unsigned long n;
+    long nice;
+    int policy, prio;
+
+    if (parse_int("nice", argv[1], NICE_MIN, NICE_MAX, &nice) != 0 ||
+        demo_args("nice", argc - 2, argv + 2, &d, &n) != 0) {
+        return -EINVAL;
+    }
+    if (process_getscheduler(0, &policy, &prio) != 0) {
+        return -ESRCH;
+    }
+    return spawn_as(d, n, policy, prio, (int)nice);
+}
+
+/* renice N PID: set one process's nice. */
+static int cmd_renice(int argc, char **argv)
+{
+    long nice;
+    pid_t pid;
+    int old, err;
+
+    (void)argc;
+    if (parse_int("renice", argv[1], NICE_MIN, NICE_MAX, &nice) != 0 ||
+        parse_pid("renice", argv[2], &pid) != 0) {
+        return -EINVAL;
+    }
+    err = process_getnice(pid, &old);
+    if (err == 0) {
+        err = process_setnice(pid, (int)nice);
+    }
+    if (err != 0) {
+        return pid_error("renice", pid, err);
+    }
+    fdprintf(STDOUT, "renice: pid %d nice %d -> %ld\n", pid, old, nice);
+    return 0;
+}
+
+/* -f FIFO, -r RR, -o OTHER; -1 for anything else. */
+static int chrt_policy(const char *flag)
+{
+    static const char *const flags[] = {
+        [SCHED_OTHER] = "-o",
+        [SCHED_FIFO] = "-f",
+        [SCHED_RR] = "-r",
+    };
+
+    for (int p = SCHED_OTHER; p <= SCHED_RR; p++) {
+        if (strcmp(flag, flags[p]) == 0) {
+            return p;
+        }
+    }
+    return -1;
+}
+
+/* chrt -f|-r|-o PRIO PID: set one process's policy and priority. */
+static int chrt_pid(const char *arg, int policy, int prio)
+{
+    int old_policy, old_prio, err;
+    pid_t pid;
+
+    if (parse_pid("chrt", arg, &pid) != 0) {
+        return -EINVAL;
+    }
+    err = process_getscheduler(pid, &old_policy, &old_prio);
+    if (err == 0) {
+        err = process_setscheduler(pid, policy, prio);
+    }
+    if (err != 0) {
+        return pid_error("chrt", pid, err);
+    }
+    fdprintf(STDOUT, "chrt: pid %d %s %d -> %s %d\n", pid,
+             policy_name(old_policy), old_prio, policy_name(policy), prio);
+    return 0;
+}
+
+/* chrt -f|-r|-o PRIO <demo> [n] spawns; chrt -f|-r|-o PRIO PID changes. */
+static int cmd_chrt(int argc, char **argv)
+{
+    int policy = chrt_policy(argv[1]);
+    bool pid = argv[3][0] >= '0' && argv[3][0] <= '9';
+    const struct demo *d;
+    unsigned long n;
+    long prio;
+    int nice;
+
+    if (policy < 0 || (pid && argc != 4)) {
+        fdprintf(STDOUT, "usage: chrt -f|-r|-o PRIO <demo> [n] | PID\n");
+        return -EINVAL;
+    }
+    if (parse_int("chrt", argv[2], policy == SCHED_OTHER ? 0 : SCHED_PRIO_MIN,
+                  policy == SCHED_OTHER ? 0 : SCHED_PRIO_MAX, &prio) != 0) {
+        return -EINVAL;
+    }
+    if (pid) {
+        return chrt_pid(argv[3], policy, (int)prio);
+    }
+    if (demo_args("chrt", argc - 3, argv + 3, &d, &n) != 0) {
+        return -EINVAL;
+    }
+    if (process_getnice(0, &nice) != 0) {
+        return -ESRCH;
+    }
+    return spawn_as(d, n, policy, (int)prio, nice);
 }
 
 /* wait4 for target with ctrl-C sending SIGINT to fg meanwhile. */
@@ -505,6 +740,172 @@ static int cmd_sleep(int argc, char **argv)
     return KWEXITSTATUS(status) != 0 ? -EINVAL : 0;
 }
 
+/* ---- top ---------------------------------------------------------------- */
+
+#define TOP_ROWS 10   /* the busiest processes shown */
+#define TOP_MAX  1024 /* processes sampled per frame; the rest are counted */
+
+/* One process's slices at a frame; the arrays are in spawn order. */
+struct top_sample {
+    uint64_t serial;
+    uint64_t slices;
+};
+
+/* The previous frame's samples and this one's (one top runs at a time:
+ * the shell waits for it). */
+static struct {
+    struct top_sample s[2][TOP_MAX];
+    size_t n[2];
+    uint64_t at[2]; /* timer_ticks() of each */
+} top;
+
+/* Keep pi among the best TOP_ROWS by delta, most first (ties: older). */
+static void top_rank(struct process_info best[TOP_ROWS],
+                     uint64_t delta[TOP_ROWS], size_t *nbest,
+                     const struct process_info *pi, uint64_t d)
+{
+    size_t i = *nbest < TOP_ROWS ? (*nbest)++ : TOP_ROWS;
+
+    while (i > 0 && delta[i - 1] < d) {
+        if (i < TOP_ROWS) {
+            best[i] = best[i - 1];
+            delta[i] = delta[i - 1];
+        }
+        i--;
+    }
+    if (i < TOP_ROWS) {
+        best[i] = *pi;
+        delta[i] = d;
+    }
+}
+
+/*
+ * Sample every process into frame cur and rank them by the slices they
+ * were charged since frame !cur: one merge of two spawn-ordered lists, so
+ * a frame costs the live processes (times TOP_ROWS), never a search.
+ */
+static size_t top_sample(int cur, struct process_info best[TOP_ROWS],
+                         uint64_t delta[TOP_ROWS], size_t *nbest)
+{
+    const struct top_sample *prev = top.s[!cur];
+    size_t j = 0, live = 0;
+    struct process_info pi;
+
+    top.n[cur] = 0;
+    top.at[cur] = timer_ticks();
+    for (int err = process_next(NULL, &pi); err == 0;
+         err = process_next(&pi, &pi), live++) {
+        uint64_t before = 0;
+
+        while (j < top.n[!cur] && prev[j].serial < pi.serial) {
+            j++;
+        }
+        if (j < top.n[!cur] && prev[j].serial == pi.serial) {
+            before = prev[j].slices; /* else spawned since: all of it */
+        }
+        if (top.n[cur] < TOP_MAX) {
+            top.s[cur][top.n[cur]++] =
+                (struct top_sample){pi.serial, pi.slices};
+            top_rank(best, delta, nbest, &pi, pi.slices - before);
+        }
+    }
+    return live;
+}
+
+/* Clear the screen and draw frame number frame (its samples in cur). */
+static void top_draw(unsigned long frame, int cur)
+{
+    struct process_info best[TOP_ROWS];
+    uint64_t delta[TOP_ROWS];
+    size_t nbest = 0, live = top_sample(cur, best, delta, &nbest);
+    uint64_t ticks = top.at[cur] - top.at[!cur];
+    uint64_t ms = uptime_ns() / 1000000;
+    char share[8];
+
+    fdprintf(STDOUT,
+             "\x1b[H\x1b[2Jtop: frame %lu, up %lu.%03lu s, %lu processes; "
+             "CPU share over the last %lu ticks; any key quits\n",
+             frame, (unsigned long)(ms / 1000), (unsigned long)(ms % 1000),
+             (unsigned long)live, (unsigned long)ticks);
+    fdprintf(STDOUT, "  PID NAME            STATE    POLICY PRI NICE  CPU%%\n");
+    for (size_t i = 0; i < nbest; i++) {
+        fdprintf(STDOUT, "%5d %-15s %-8s %-6s %3d %4d %5s\n", best[i].pid,
+                 best[i].name, proc_state_name(best[i].state),
+                 policy_name(best[i].policy), best[i].effective_priority,
+                 best[i].nice, percent(delta[i], ticks, share, sizeof(share)));
+    }
+    if (live > TOP_MAX) {
+        fdprintf(STDOUT, "(%lu processes past the first %d not sampled)\n",
+                 (unsigned long)(live - TOP_MAX), TOP_MAX);
+    }
+}
+
+/* Take a byte from dev if one is queued (never blocks): true if so. */
+static bool top_key(struct chardev *dev)
+{
+    char c;
+    long n;
+
+    spin_lock(&input_lock);
+    n = dev_read(dev, &c, 1);
+    spin_unlock(&input_lock);
+    return n > 0;
+}
+
+/*
+ * top's own process: a frame every timer_hz() ticks, and between them a
+ * look at stdin every tick, so a key ends it within a tick.  Bytes already
+ * queued when it starts (the rest of the command's line) are dropped.
+ */
+static int top_main(void *arg)
+{
+    struct file_descriptor in;
+    unsigned long frame = 0;
+    int cur = 0;
+
+    (void)arg;
+    if (process_descriptor(current_pid(), STDIN, &in) != 0 ||
+        in.kind != FD_CHAR) {
+        fdprintf(STDOUT, "top: no input to end it with\n");
+        return 1;
+    }
+    while (top_key(in.dev)) {
+    }
+    top.n[0] = top.n[1] = 0;
+    top.at[0] = top.at[1] = 0; /* the first frame: shares since boot */
+    top_draw(++frame, cur);
+    while (sleep_ticks(1) == 0 && !top_key(in.dev)) {
+        if (timer_ticks() - top.at[cur] >= timer_hz()) {
+            cur = !cur;
+            top_draw(++frame, cur);
+        }
+    }
+    fdprintf(STDOUT, "top: %lu frames\n", frame);
+    return 0;
+}
+
+/* Run top in a child, so that ctrl-C (SIGINT to it) ends it too. */
+static int cmd_top(int argc, char **argv)
+{
+    int status = 0;
+    pid_t pid;
+
+    (void)argc;
+    (void)argv;
+    pid = spawn_kernel_process("top", top_main, NULL);
+    if (pid > 0) {
+        pid = wait_foreground(pid, pid, &status);
+    }
+    if (pid < 0) {
+        fdprintf(STDOUT, "top: %s\n", errno_name(pid));
+        return pid;
+    }
+    if (KWIFSIGNALED(status)) {
+        fdprintf(STDOUT, "\ntop: interrupted\n");
+    }
+    return 0;
+}
+
 static int cmd_halt(int argc, char **argv)
 {
     (void)argc;
@@ -612,12 +1013,19 @@ static int cmd_exit(int argc, char **argv)
 static const struct command commands[] = {
     {"help", "", "list the commands", 0, 0, cmd_help},
     {"ps", "", "one line per process", 0, 0, cmd_ps},
+    {"top", "", "the busiest processes, every second, until a key", 0, 0,
+     cmd_top},
     {"dump", "[pid]", "log everything about one or all processes", 0, 1,
      cmd_dump},
     {"stats", "", "scheduler counters", 0, 0, cmd_stats},
     {"mem", "", "frame and heap counters", 0, 0, cmd_mem},
     {"spawn", "<demo> [n]", "start a demo (alone: list the demos)", 0, 2,
      cmd_spawn},
+    {"nice", "N <demo> [n]", "spawn a demo at nice N (-20..19)", 2, 3,
+     cmd_nice},
+    {"chrt", "-f|-r|-o PRIO <demo> [n] | PID",
+     "a policy: spawn a demo, or change PID", 3, 4, cmd_chrt},
+    {"renice", "N PID", "set a process's nice (-20..19)", 2, 2, cmd_renice},
     {"wait", "", "wait for a child to exit (ctrl-C kills the newest)", 0, 0,
      cmd_wait},
     {"kill", "[-SIG] PID", "send a signal (default TERM; INT, KILL, number)", 1,

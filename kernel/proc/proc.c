@@ -330,6 +330,7 @@ pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
     }
     p->entry = entry;
     p->arg = arg;
+    p->start_tick = (uint32_t)timer_ticks();
     default_descriptors(p);
     spin_lock(&sched_lock);
     pid = alloc_pid_locked();
@@ -529,6 +530,8 @@ pid_t wait_for_child(pid_t target, int *exit_code)
 
 static void info_fill_locked(const struct process *p, struct process_info *out)
 {
+    uint64_t now = timer_ticks();
+
     KASSERT(holding(&sched_lock));
     out->pid = p->pid;
     out->ppid = p->parent != NULL ? p->parent->pid : 0;
@@ -544,6 +547,7 @@ static void info_fill_locked(const struct process *p, struct process_info *out)
     out->priority = p->rt_priority;
     out->effective_priority = p->prio;
     out->nice = p->nice;
+    out->start_tick = now - (uint32_t)((uint32_t)now - p->start_tick);
 }
 
 int get_process(pid_t pid, struct process_info *out)

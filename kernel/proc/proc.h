@@ -106,6 +106,7 @@ struct process {
      */
     pid_t pid;
     char name[PROCESS_NAME_MAX];
+    uint32_t start_tick;   /* timer_ticks() at spawn, low 32 bits (a hole) */
     process_entry_t entry; /* what the process runs, and its argument */
     void *arg;
     uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */

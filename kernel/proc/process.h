@@ -86,6 +86,8 @@ struct process_info {
     int priority;    /* base: 0 for SCHED_OTHER, else 1..99 */
     int effective_priority; /* max(priority, lent by inheritance) */
     int nice;               /* -20..19 */
+    uint64_t start_tick;    /* timer_ticks() at spawn (idle: 0); exact for
+                               a process younger than 2^32 ticks */
 };
 
 /* Scheduler counters.  The per-state counts add up to processes. */

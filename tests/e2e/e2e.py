@@ -249,15 +249,20 @@ def _():
 # ---- Processes: the shell is pid 2 under init; demos are its children ----
 
 PS_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(ready|running|blocked|zombie)\s+"
-                    r"(\S+)\s+(\d+)\s+(\S+)$", re.M)
+                    r"(\S+)\s+(OTHER|FIFO|RR)\s+(\d+)\s+(\d+)\s+(-?\d+)\s+"
+                    r"(\d+\.\d|-)\s+(\d+)\s+(\S+)$", re.M)
 STATS = re.compile(r"processes: (\d+) \(ready (\d+), running (\d+), "
                    r"blocked (\d+), zombie (\d+): sum (\d+), (adds up|MISMATCH)")
 
 
 def ps():
-    """The ps table: {pid: (ppid, state, name, slices, wait)}."""
+    """The ps table: {pid: (ppid, state, name, slices, wait, policy,
+    priority, effective priority, nice, CPU share in % or None)}."""
     return {int(m.group(1)): (int(m.group(2)), m.group(3), m.group(4),
-                              int(m.group(5)), m.group(6))
+                              int(m.group(10)), m.group(11), m.group(5),
+                              int(m.group(6)), int(m.group(7)),
+                              int(m.group(8)),
+                              None if m.group(9) == "-" else float(m.group(9)))
             for m in PS_ROW.finditer(shell.command("ps"))}
 
 
@@ -285,7 +290,9 @@ def _():
     t = ps()
     assert sorted(t) == [0, 1, 2], t
     assert t[0][2] == "idle" and t[0][1] == "ready", t
-    assert t[1] == (0, "blocked", "init", t[1][3], "child"), t
+    assert t[1][:5] == (0, "blocked", "init", t[1][3], "child"), t
+    for row in t.values():  # the defaults, inherited from idle
+        assert row[5:9] == ("OTHER", 0, 0, 0), t
     assert t[2][:3] == (1, "running", "sh") and t[2][4] == "-", t
 
 
@@ -470,6 +477,165 @@ def _():
     out = shell.out[start:shell.seen]
     assert "sleep: interrupted" in out, out
     assert uptime_ticks() - a < 1000, "the sleep ran its course"
+
+
+def implied_age(slices, share):
+    """The ticks since spawn that ps's share (rounded down to 0.1%) of
+    slices allows: (least, most)."""
+    return slices * 100 / (share + 0.1), slices * 100 / max(share, 1e-9)
+
+
+@case("nice, renice, chrt: ps shows the nice, policy and priorities they "
+      "set; CPU share counts from the spawn")
+def _():
+    a = uptime_ticks()
+    out = shell.command("nice 10 spin 2")
+    pids = [int(p) for p in re.findall(r"\[pid (\d+)\] spin started", out)]
+    assert len(pids) == 2, out
+    t = ps()
+    b = uptime_ticks()
+    for pid in pids:
+        assert t[pid][5:9] == ("OTHER", 0, 0, 10), t
+        share = t[pid][9]
+        assert share is not None and 0 <= share <= 100, t
+        if t[pid][3] > 0 and share > 0:  # spawned between a and b
+            assert implied_age(t[pid][3], share)[0] <= b - a + 1, (a, b, t)
+    assert t[2][5:9] == ("OTHER", 0, 0, 0), t  # the shell went back
+    out = shell.command("renice -5 %d" % pids[0])
+    assert "renice: pid %d nice 10 -> -5" % pids[0] in out, out
+    t = ps()
+    assert t[pids[0]][8] == -5 and t[pids[1]][8] == 10, t
+    # init sleeps in wait, so a real-time init hogs nothing
+    out = shell.command("chrt -f 20 1")
+    assert "chrt: pid 1 OTHER 0 -> FIFO 20" in out, out
+    assert ps()[1][5:8] == ("FIFO", 20, 20)
+    out = shell.command("chrt -o 0 1")
+    assert "chrt: pid 1 FIFO 20 -> OTHER 0" in out, out
+    assert ps()[1][5:8] == ("OTHER", 0, 0)
+    for pid in pids:
+        shell.command("kill -9 %d" % pid)
+    until("the nice spinners gone", lambda: not set(pids) & set(ps()))
+    # Three RR spinners rotate (6 s of CPU between them): ps sees them all.
+    out = shell.command("chrt -r 10 spin 3")
+    pids = [int(p) for p in re.findall(r"\[pid (\d+)\] spin started", out)]
+    assert len(pids) == 3, out
+    t = ps()
+    for pid in pids:
+        assert t[pid][5:9] == ("RR", 10, 10, 0), t
+    assert t[2][5:9] == ("OTHER", 0, 0, 0), t
+    for pid in pids:
+        shell.command("kill -9 %d" % pid)
+    until("the RR spinners gone", lambda: not set(pids) & set(ps()))
+
+
+@case("nice, renice, chrt: bad lines get their messages and change nothing")
+def _():
+    bad = {
+        "nice": "usage: nice N <demo> [n]",
+        "nice 5": "usage: nice N <demo> [n]",
+        "nice 20 spin": "nice: 20 is out of range (-20 to 19)",
+        "nice -21 spin": "nice: -21 is out of range (-20 to 19)",
+        "nice x spin": "nice: 'x' is not a number",
+        "nice 5 frob": "nice: unknown demo 'frob'",
+        "nice 5 spin 65": "nice: 65 is out of range (1 to 64)",
+        "renice 5": "usage: renice N PID",
+        "renice 5 99999": "renice: no process 99999",
+        "renice 5 0": "renice: 0 is out of range (1 to 2147483647)",
+        "renice - 1": "renice: '-' is not a number",
+        "renice 99 1": "renice: 99 is out of range (-20 to 19)",
+        "chrt -f 5": "usage: chrt -f|-r|-o PRIO <demo> [n] | PID",
+        "chrt -x 5 spin": "usage: chrt -f|-r|-o PRIO <demo> [n] | PID",
+        "chrt -f 5 1 2": "usage: chrt -f|-r|-o PRIO <demo> [n] | PID",
+        "chrt -f 0 spin": "chrt: 0 is out of range (1 to 99)",
+        "chrt -r 100 1": "chrt: 100 is out of range (1 to 99)",
+        "chrt -o 5 1": "chrt: 5 is out of range (0 to 0)",
+        "chrt -f five 1": "chrt: 'five' is not a number",
+        "chrt -f 5 99999": "chrt: no process 99999",
+        "chrt -f 5 frob": "chrt: unknown demo 'frob'",
+        "chrt -f 5 0": "chrt: 0 is out of range (1 to 2147483647)",
+    }
+    for line, msg in bad.items():
+        out = shell.command(line)
+        assert msg in out, (line, out)
+        assert "started" not in out and " -> " not in out, (line, out)
+    t = ps()
+    assert sorted(t) == [0, 1, 2], t  # nothing was spawned
+    for row in t.values():
+        assert row[5:9] == ("OTHER", 0, 0, 0), t  # nor changed
+
+
+TOP_FRAME = r"top: frame (\d+), up \d+\.\d+ s, (\d+) processes; CPU share " \
+            r"over the last (\d+) ticks; any key quits\n"
+TOP_ROW = re.compile(r"^\s*(\d+) (\S+)\s+(ready|running|blocked|zombie)\s+"
+                     r"(OTHER|FIFO|RR)\s+(\d+)\s+(-?\d+)\s+(\d+\.\d|-)$", re.M)
+
+
+@case("top: redraws every second, busiest first, until a key; ctrl-C ends "
+      "it too")
+def _():
+    out = shell.command("spawn spin 1")
+    spin = int(re.search(r"\[pid (\d+)\] spin started", out).group(1))
+    shell.type("top\r")
+    shell.expect(TOP_FRAME)
+    m = shell.expect(TOP_FRAME)  # a redraw
+    assert int(m.group(1)) == 2 and int(m.group(2)) >= 5, m.group(0)
+    start = shell.seen
+    m3 = shell.expect(TOP_FRAME)  # and another: frame 2 is complete
+    rows = TOP_ROW.findall(shell.out[start:m3.start()])
+    assert rows and int(rows[0][0]) == spin, rows  # the spinner leads
+    shares = [float(r[6]) for r in rows]
+    assert shares == sorted(shares, reverse=True), rows
+    assert shares[0] > 50 and sum(shares) <= 100.5, rows
+    shell.type("q")
+    m = shell.expect(r"top: (\d+) frames\n")
+    assert int(m.group(1)) >= 3, m.group(0)
+    shell.expect(re.escape(PROMPT))
+    out = shell.command("uptime")  # the key went to top, not the shell
+    assert "unknown command" not in out and out.count("up ") == 1, out
+    shell.type("top\r")
+    shell.expect(TOP_FRAME)
+    shell.type("\x03")
+    shell.expect(r"top: interrupted\n")
+    shell.expect(re.escape(PROMPT))
+    shell.command("kill -9 %d" % spin)
+    until("the spinner gone", lambda: spin not in ps())
+
+
+# Linux's sched_prio_to_weight for nice 0..19.
+WEIGHTS = [1024, 820, 655, 526, 423, 335, 272, 215, 172, 137,
+           110, 87, 70, 56, 45, 36, 29, 23, 18, 15]
+
+
+@case("fair: spinners at nice 0, 5, 10, 15 get their weights' shares, "
+      "within the tolerance the demo prints")
+def _():
+    shell.command("spawn fair 4")
+    m = shell.expect(r"fair: 4 spinners, nice 0 to 15, for (\d+) ticks\n")
+    rows = []
+    for _ in range(4):
+        r = shell.expect(r"fair: pid (\d+) nice (\d+) weight (\d+): (\d+) "
+                         r"ticks, share (\d+\.\d)%, weight share (\d+\.\d)%, "
+                         r"error ([-+]\d+\.\d) points\n")
+        rows.append([int(r.group(i)) for i in range(1, 5)] +
+                    [float(r.group(i)) for i in range(5, 8)])
+    v = shell.expect(r"fair: largest error (\d+\.\d) points, tolerance "
+                     r"(\d+\.\d): (within|OUTSIDE)\n")
+    tol = float(v.group(2))
+    assert tol <= 5.0, v.group(0)
+    total_w = sum(WEIGHTS[r[1]] for r in rows)
+    total_t = sum(r[3] for r in rows)
+    assert [r[1] for r in rows] == [0, 5, 10, 15], rows
+    assert total_t > 0, rows
+    for pid, nice, w, ticks, share, want, err in rows:
+        assert w == WEIGHTS[nice], rows
+        assert abs(want - 100.0 * w / total_w) <= 0.1, rows
+        assert abs(share - 100.0 * ticks / total_t) <= 0.1, rows
+        assert abs(share - want) <= tol + 0.1, rows  # what it claims
+    assert v.group(3) == "within", v.group(0)
+    until("fair reaped", lambda: re.search(r"fair exited with code 0",
+                                          shell.command("uptime")))
+    assert sorted(ps()) == [0, 1, 2]  # the spinners were reaped too
+    assert "spawn: 5 is out of range (1 to 4)" in shell.command("spawn fair 5")
 
 
 @case("trace: on, pingpong, dump; trace2json's JSON shows ping and pong "
@@ -713,8 +879,10 @@ def _():
     try:
         m.expect(re.escape(PROMPT))
         qmp = Qmp(sock)
-        qmp.keys("h", "e", "l", "p", "ret")
-        m.expect(r"help\n\s+help\s")
+        # uptime, not help: help's lines no longer fit the screen with
+        # the banner
+        qmp.keys("u", "p", "t", "i", "m", "e", "ret")
+        m.expect(r"uptime\nup \d+\.\d+ s")
         m.expect(re.escape(PROMPT))
         qmp.keys("shift-h", "a", "l", "t", "ret")  # shift: "Halt" is unknown
         m.expect(r"unknown command 'Halt'")
@@ -722,7 +890,9 @@ def _():
         screen = qmp.vga_text(os.path.join(tmp, "vga.bin"))
         text = "\n".join(screen)
         assert "Kairos 0.1.0 (x86_64)" in text, text
-        assert "kairos> help" in screen, text  # a row of its own
+        assert "kairos> uptime" in screen, text  # a row of its own
+        assert any(re.match(r"up \d+\.\d+ s \(\d+ ticks", r) for r in screen), \
+            text
         assert "unknown command 'Halt'" in text, text
     finally:
         m.kill()
