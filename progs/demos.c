@@ -11,6 +11,7 @@
  */
 #include "demos.h"
 
+#include "heap.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "param.h"
@@ -72,6 +73,7 @@ struct pp_player {
 
 struct pingpong {
     struct spinlock lock;    /* guards every field below */
+    int refs;                /* the parent and each started player */
     int turn;                /* the side that moves next */
     bool stop;               /* a player could not start: both give up */
     unsigned long n;         /* rounds to play */
@@ -80,10 +82,22 @@ struct pingpong {
     struct pp_player players[2];
 };
 
-/* Wait for my turn, take it, hand the turn over: n times. */
-static int pp_player_main(void *arg)
+/* Drop one reference to the game; the last one frees it. */
+static void pp_put(struct pingpong *g)
 {
-    struct pp_player *p = arg;
+    bool last;
+
+    spin_lock(&g->lock);
+    last = --g->refs == 0;
+    spin_unlock(&g->lock);
+    if (last) {
+        kfree(g);
+    }
+}
+
+/* Wait for my turn, take it, hand the turn over: n times. */
+static int pp_play(struct pp_player *p)
+{
     struct pingpong *g = p->game;
     wait_channel_t chan = (wait_channel_t)&g->turn;
 
@@ -107,6 +121,25 @@ static int pp_player_main(void *arg)
     return 0;
 }
 
+static int pp_player_main(void *arg)
+{
+    struct pp_player *p = arg;
+    struct pingpong *g = p->game;
+    int code = pp_play(p);
+
+    pp_put(g);
+    return code;
+}
+
+/* Stop both players (they return at their next turn). */
+static void pp_stop(struct pingpong *g)
+{
+    spin_lock(&g->lock);
+    g->stop = true;
+    spin_unlock(&g->lock);
+    wake_channel((wait_channel_t)&g->turn);
+}
+
 /* Start both players; on failure stop the one already started.  0 or -errno. */
 static int pp_start(struct pingpong *g, pid_t pids[2])
 {
@@ -114,13 +147,16 @@ static int pp_start(struct pingpong *g, pid_t pids[2])
 
     for (int side = 0; side < 2; side++) {
         g->players[side] = (struct pp_player){.game = g, .side = side};
+        spin_lock(&g->lock);
+        g->refs++; /* before it can run and drop it */
+        spin_unlock(&g->lock);
         pids[side] = spawn_kernel_process(names[side], pp_player_main,
                                           &g->players[side]);
         if (pids[side] < 0) {
             spin_lock(&g->lock);
-            g->stop = true;
+            g->refs--;
             spin_unlock(&g->lock);
-            wake_channel((wait_channel_t)&g->turn);
+            pp_stop(g);
             return pids[side];
         }
     }
@@ -128,32 +164,43 @@ static int pp_start(struct pingpong *g, pid_t pids[2])
 }
 
 /*
- * The game lives on this process's stack: it waits for both players before
- * returning, so the stack outlives them.
+ * The game is shared by reference (the parent and each player hold one;
+ * the last to let go frees it): a parent killed while the players run
+ * stops them and leaves, and they never touch freed memory.
  */
 static int pingpong_main(void *arg)
 {
-    struct pingpong g = {.lock = SPINLOCK_INIT("pingpong"),
-                         .n = (unsigned long)(uintptr_t)arg};
+    struct pingpong *g = kmalloc(sizeof(*g));
     pid_t pids[2] = {-1, -1};
-    int err = pp_start(&g, pids);
-    int code;
+    int err, code;
+    bool interrupted = false;
 
-    for (int side = 0; side < 2; side++) {
-        if (pids[side] > 0) {
-            wait_for_child(pids[side], &code);
+    if (g == NULL) {
+        fdprintf(STDOUT, "pingpong: out of memory\n");
+        return 1;
+    }
+    *g = (struct pingpong){.lock = SPINLOCK_INIT("pingpong"),
+                           .refs = 1,
+                           .n = (unsigned long)(uintptr_t)arg};
+    err = pp_start(g, pids);
+    for (int side = 0; side < 2 && !interrupted; side++) {
+        if (pids[side] > 0 && wait_for_child(pids[side], &code) == -EINTR) {
+            pp_stop(g); /* killed: init reaps the players */
+            interrupted = true;
         }
     }
     if (err != 0) {
         fdprintf(STDOUT, "pingpong: cannot start a player: %s\n",
                  errno_name(err));
-        return 1;
+    } else if (!interrupted) {
+        fdprintf(STDOUT,
+                 "pingpong: %lu rounds of %lu (ping %d blocked %lu times, "
+                 "pong %d blocked %lu times)\n",
+                 g->rounds, g->n, pids[0], g->blocks[0], pids[1], g->blocks[1]);
     }
-    fdprintf(STDOUT,
-             "pingpong: %lu rounds of %lu (ping %d blocked %lu times, pong "
-             "%d blocked %lu times)\n",
-             g.rounds, g.n, pids[0], g.blocks[0], pids[1], g.blocks[1]);
-    return g.rounds == g.n ? 0 : 1;
+    code = err == 0 && !interrupted && g->rounds == g->n ? 0 : 1;
+    pp_put(g);
+    return code;
 }
 
 /* ---- tree: nested children, orphans adopted and reaped by init ---------- */
@@ -524,7 +571,7 @@ static const struct demo demos[] = {
     {"spin", "processes", "CPU-bound, never yield: preemption shares the CPU",
      1, 64, true, spin_main, false},
     {"pingpong", "rounds", "two processes block and wake each other n times",
-     1000, 100000, false, pingpong_main, false},
+     1000, 100000000, false, pingpong_main, false},
     {"tree", "levels", "nested children exit; init adopts and reaps orphans", 3,
      6, false, tree_main, false},
     {"yield", "yields", "yield the CPU n times and count the switches", 1000,

@@ -208,8 +208,7 @@ uintptr_t arch_aspace_lookup(const struct arch_aspace *as, uintptr_t va,
         return 0;
     }
     /* leaf() creates nothing without create; the cast is for its type. */
-    e = leaf((struct arch_aspace *)as, va & ~(uintptr_t)(PAGE_SIZE - 1),
-             false);
+    e = leaf((struct arch_aspace *)as, va & ~(uintptr_t)(PAGE_SIZE - 1), false);
     if (e == NULL || !(*e & PTE_P)) {
         return 0;
     }

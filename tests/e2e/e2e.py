@@ -462,6 +462,23 @@ def _():
         assert "usage: kill" in shell.command(bad), bad
 
 
+@case("kill: pingpong killed mid-game stops its players (init reaps them); "
+      "memory is back to its baseline")
+def _():
+    before = mem_counters()
+    out = shell.command("spawn pingpong 100000000")
+    pid = int(re.search(r"\[pid (\d+)\] pingpong started", out).group(1))
+    names = lambda: {row[2] for row in ps().values()}
+    until("ping and pong play", lambda: {"ping", "pong"} <= names())
+    mark = len(shell.out)
+    shell.command("kill -9 %d" % pid)
+    until("ping and pong gone", lambda: not ({"ping", "pong"} & names()),
+          timeout=10)
+    assert re.search(r"\[pid %d\] pingpong killed by SIGKILL" % pid,
+                     shell.out[mark:]), shell.out[mark:]
+    until("mem back to its baseline", lambda: mem_counters() == before)
+
+
 @case("ctrl-C stops a sleep 100: the prompt returns at once")
 def _():
     a = uptime_ticks()

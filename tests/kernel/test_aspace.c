@@ -95,9 +95,9 @@ static void aspace_permissions(void)
     KT_EQ(prot, ARCH_PROT_READ | ARCH_PROT_EXEC);
     KT_EQ(arch_aspace_protect(&as, UVA, ARCH_PROT_READ | ARCH_PROT_WRITE), 0);
     KT_EQ(arch_aspace_lookup(&as, UVA, &prot), pa);
-    KT_EQ(prot, arch_has_nx() ? ARCH_PROT_READ | ARCH_PROT_WRITE
-                              : ARCH_PROT_READ | ARCH_PROT_WRITE |
-                                    ARCH_PROT_EXEC);
+    KT_EQ(prot, arch_has_nx()
+                    ? ARCH_PROT_READ | ARCH_PROT_WRITE
+                    : ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC);
     KT_EQ(arch_aspace_lookup(&as, UVA + PAGE_SIZE, &prot), 0);
     KT_EQ(arch_aspace_lookup(&as, ARCH_USER_END, &prot), 0);
     released = 0;
