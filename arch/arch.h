@@ -202,6 +202,45 @@ size_t arch_aspace_table_frames(const struct arch_aspace *as);
  * reloaded only if they are not the ones loaded. */
 void arch_aspace_activate(struct arch_aspace *as);
 
+/* ---- Ring 3 (docs/user.md) -------------------------------------------------
+ *
+ * A user process is a process with an address space and a struct
+ * arch_uctx (arch_types.h: the registers the kernel itself never uses, the
+ * FPU/SSE state and the TLS base).  It enters ring 3 once through
+ * arch_enter_user and comes back only through system calls (Linux's
+ * convention: the `syscall` instruction, dispatched like arch_syscall),
+ * interrupts and faults; a fault in ring 3 ends only that process, with the
+ * signal Linux would send.  The host port has no ring 3.
+ */
+/* A fresh user context: FPU in its reset state, TLS base 0. */
+void arch_uctx_init(struct arch_uctx *u);
+/*
+ * A switch involves a user process: save prev's user state (NULL: prev is
+ * a kernel process), load next's (NULL: a kernel process, which runs on
+ * whatever address space is loaded), with as its address space and
+ * kstack_top the stack ring 3 enters on.  Called by the core's switch.
+ */
+void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,
+                      struct arch_aspace *as, uintptr_t kstack_top);
+/* Leave for ring 3 at rip with stack rsp (interrupts on, every other
+ * register zero); the running process's state must be loaded. */
+_Noreturn void arch_enter_user(uintptr_t rip, uintptr_t rsp);
+/* Set the running user process's TLS base (arch_prctl ARCH_SET_FS);
+ * -EINVAL if not a canonical user address. */
+int arch_set_tls(struct arch_uctx *u, uintptr_t base);
+uintptr_t arch_get_tls(const struct arch_uctx *u);
+/*
+ * Copy between the kernel and the loaded user half, never faulting the
+ * kernel: 0, or -EFAULT if any byte of the user range is outside the user
+ * half, not mapped, or (to user) not writable.  A partial copy may have
+ * happened when -EFAULT is returned.
+ */
+int arch_copy_from_user(void *dst, const void *usrc, size_t n);
+int arch_copy_to_user(void *udst, const void *src, size_t n);
+/* The length of the user string at us if a NUL is within max bytes, max
+ * if not; -EFAULT as above. */
+long arch_user_strnlen(const void *us, size_t max);
+
 /* ---- Devices and diagnostics -------------------------------------------- */
 
 /* Register this machine's character devices with the driver registry. */

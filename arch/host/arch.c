@@ -436,3 +436,62 @@ void arch_aspace_activate(struct arch_aspace *as)
 {
     (void)as;
 }
+
+/* ---- Ring 3: none on the host (arch.h) ----------------------------------- */
+
+void arch_uctx_init(struct arch_uctx *u)
+{
+    u->fs_base = 0;
+}
+
+void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,
+                      struct arch_aspace *as, uintptr_t kstack_top)
+{
+    (void)prev;
+    (void)next;
+    (void)as;
+    (void)kstack_top;
+}
+
+_Noreturn void arch_enter_user(uintptr_t rip, uintptr_t rsp)
+{
+    (void)rip;
+    (void)rsp;
+    fprintf(stderr, "host: no user mode (arch_enter_user)\n");
+    abort();
+}
+
+int arch_set_tls(struct arch_uctx *u, uintptr_t base)
+{
+    (void)u;
+    (void)base;
+    return -ENOSYS;
+}
+
+uintptr_t arch_get_tls(const struct arch_uctx *u)
+{
+    return u->fs_base;
+}
+
+int arch_copy_from_user(void *dst, const void *usrc, size_t n)
+{
+    (void)dst;
+    (void)usrc;
+    (void)n;
+    return -EFAULT;
+}
+
+int arch_copy_to_user(void *udst, const void *src, size_t n)
+{
+    (void)udst;
+    (void)src;
+    (void)n;
+    return -EFAULT;
+}
+
+long arch_user_strnlen(const void *us, size_t max)
+{
+    (void)us;
+    (void)max;
+    return -EFAULT;
+}

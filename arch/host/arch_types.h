@@ -30,6 +30,10 @@ struct arch_aspace {
 
 #define ARCH_USER_END 0x0000800000000000UL
 
+struct arch_uctx {
+    uint64_t fs_base;
+};
+
 typedef bool arch_irqstate_t;
 
 #define ARCH_NAME "host"

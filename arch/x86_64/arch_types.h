@@ -26,6 +26,13 @@ struct arch_aspace {
 
 #define ARCH_USER_END 0x0000800000000000UL /* the lower canonical half */
 
+/* A user process's registers the kernel never uses (arch.h): the
+ * x87/SSE state as fxsave writes it, and the FS base (TLS). */
+struct arch_uctx {
+    _Alignas(16) uint8_t fpu[512];
+    uint64_t fs_base;
+};
+
 /* RFLAGS as saved by arch_irq_save; only IF (bit 9) matters. */
 typedef uint64_t arch_irqstate_t;
 

@@ -9,8 +9,15 @@
 
 #define RFLAGS_IF (1UL << 9)
 
-#define MSR_EFER 0xC0000080
-#define EFER_NXE (1UL << 11)
+#define MSR_EFER           0xC0000080
+#define EFER_SCE           (1UL << 0) /* syscall/sysret */
+#define EFER_NXE           (1UL << 11)
+#define MSR_STAR           0xC0000081
+#define MSR_LSTAR          0xC0000082
+#define MSR_FMASK          0xC0000084
+#define MSR_FS_BASE        0xC0000100
+#define MSR_GS_BASE        0xC0000101
+#define MSR_KERNEL_GS_BASE 0xC0000102
 
 #define CR0_WP (1UL << 16)
 
@@ -72,6 +79,19 @@ static inline uint64_t read_cr0(void)
 static inline void write_cr0(uint64_t v)
 {
     __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr4(void)
+{
+    uint64_t v;
+
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 static inline uint64_t read_cr2(void)

@@ -13,7 +13,7 @@
 
 struct tss {
     uint32_t reserved0;
-    uint64_t rsp[3]; /* stacks for privilege changes (ring 0 used later) */
+    uint64_t rsp[3]; /* stacks for privilege changes: rsp[0] from ring 3 */
     uint64_t reserved1;
     uint64_t ist[7]; /* interrupt stack table; IDT entries select one */
     uint64_t reserved2;
@@ -24,14 +24,19 @@ struct tss {
 static struct tss tss;
 static uint8_t ist_df_stack[8192] __attribute__((aligned(16)));
 
-/* null, kernel code, kernel data, user data, user code, TSS (two slots) */
-static uint64_t gdt[7] = {
+/*
+ * null, kernel code, kernel data, then the user segments in the order
+ * sysret needs (STAR's user base + 8 is the stack segment, + 16 the
+ * 64-bit code segment), then the TSS (two slots).
+ */
+static uint64_t gdt[8] = {
     0,
     0x00AF9A000000FFFF, /* 0x08 kernel code: 64-bit, present, ring 0 */
     0x00CF92000000FFFF, /* 0x10 kernel data */
-    0x00CFF2000000FFFF, /* 0x18 user data (ring 3, for later) */
-    0x00AFFA000000FFFF, /* 0x20 user code (ring 3, for later) */
-    0,                  /* 0x28 TSS, low half */
+    0x00CFFA000000FFFF, /* 0x18 user code, 32-bit (unused: STAR's base) */
+    0x00CFF2000000FFFF, /* 0x20 user data, ring 3 */
+    0x00AFFA000000FFFF, /* 0x28 user code, 64-bit, ring 3 */
+    0,                  /* 0x30 TSS, low half */
     0,                  /* TSS, high half */
 };
 
@@ -40,10 +45,10 @@ static void set_tss_descriptor(void)
     uint64_t base = (uint64_t)&tss;
     uint64_t limit = sizeof(tss) - 1;
 
-    gdt[5] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) |
+    gdt[6] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) |
              (0x89UL << 40) | /* present, 64-bit available TSS */
              (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
-    gdt[6] = base >> 32;
+    gdt[7] = base >> 32;
 }
 
 void gdt_init(void)
@@ -72,4 +77,9 @@ void gdt_init(void)
                      :
                      : "m"(ptr), "i"(SEL_KCODE), "r"(SEL_KDATA), "r"(SEL_TSS)
                      : "rax", "memory");
+}
+
+void gdt_set_kernel_stack(uintptr_t top)
+{
+    tss.rsp[0] = top;
 }

@@ -1,10 +1,12 @@
 /*
  * The IDT: every vector points at its stub in vectors.S.
  *
- * All gates are interrupt gates (interrupts off on entry).  Only the
- * system call gate (0x80) may be used from ring 3 (DPL 3); the others are
- * ring 0 only, so a user-mode "int $n" for them will raise #GP.  The double
- * fault runs on its own stack (IST1, see gdt.c).
+ * All gates are interrupt gates (interrupts off on entry).  Only #BP and
+ * #OF (int3, into) may be raised from ring 3 (DPL 3), as on Linux, so a
+ * user's int3 is a breakpoint (SIGTRAP); every other gate is ring 0 only,
+ * so a user-mode "int $n" raises #GP (SIGSEGV) — int $0x80 included: user
+ * processes enter through `syscall`, kernel processes through int $0x80.
+ * The double fault runs on its own stack (IST1, see gdt.c).
  */
 #include <stdint.h>
 
@@ -48,7 +50,7 @@ void idt_init(void)
 
     for (unsigned v = 0; v < 256; v++) {
         set_gate(v, trap_vectors[v], v == 8 ? IST_DOUBLE_FAULT : 0,
-                 v == SYSCALL_VECTOR ? GATE_USER : GATE_KERNEL);
+                 v == 3 || v == 4 ? GATE_USER : GATE_KERNEL);
     }
     __asm__ volatile("lidt %0" : : "m"(ptr));
 }

@@ -14,8 +14,16 @@
 #define BOOT_STACK_SIZE 16384
 
 /* Segment selectors (gdt.c builds the table). */
-#define SEL_KCODE 0x08
-#define SEL_KDATA 0x10
-#define SEL_TSS   0x28
+#define SEL_KCODE  0x08
+#define SEL_KDATA  0x10
+#define SEL_USER32 0x18 /* STAR's user base: sysret takes +8 and +16 */
+#define SEL_UDATA  0x20 /* used with RPL 3 */
+#define SEL_UCODE  0x28 /* 64-bit, used with RPL 3 */
+#define SEL_TSS    0x30
+
+/* The per-CPU area (user.c's struct x86_cpu) as the entry code sees it
+ * through GS. */
+#define CPU_KSTACK  0 /* top of the running process's kernel stack */
+#define CPU_SCRATCH 8 /* the user rsp while the entry switches stacks */
 
 #endif

@@ -17,6 +17,7 @@ void arch_start(uint32_t magic, uint32_t mbi)
     vga_early_init();
     gdt_init();
     idt_init();
+    user_init();
     pic_init();
     multiboot_parse(magic, mbi, &bi);
     kernel_main(&bi);

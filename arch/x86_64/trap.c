@@ -141,6 +141,14 @@ static void handle_exception(struct trap_frame *tf)
 {
     uint64_t cr2 = read_cr2();
 
+    if (tf->cs & 3) { /* ring 3: only that process ends */
+        user_fault(tf, cr2);
+        return;
+    }
+    if (tf->vector == 14 && user_copy_fixup(tf)) {
+        return; /* a user copy touched a bad page: it returns -EFAULT */
+    }
+
     if (expect.armed && expect.vector == tf->vector) {
         expect.armed = false;
         *expect.rec =

@@ -42,7 +42,13 @@ vector\n:
     .set i, i + 1
     .endr
 
+/* From ring 3 (the saved CS's RPL), GS becomes the kernel's first and
+ * the user's again last (user.S). */
 trap_common:
+    testb $3, 24(%rsp)               /* cs, above vector and error code */
+    jz 1f
+    swapgs
+1:
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -77,6 +83,10 @@ trap_common:
     popq %rbx
     popq %rax
     addq $16, %rsp                   /* vector and error code */
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:
     iretq
 
 /*
@@ -114,12 +124,20 @@ trap_common:
 /* IRQ: the CPU aligned rsp to 16 and pushed 5 words, the stub the vector;
  * a pad word and the 9 registers make 16 words, so the call is aligned. */
 irq_entry:
+    testb $3, 16(%rsp)               /* cs, above the vector */
+    jz 1f
+    swapgs
+1:
     subq $8, %rsp
     save_scratch
     movq 80(%rsp), %rdi              /* the vector */
     call irq_trap
     restore_scratch
     addq $16, %rsp                   /* pad and vector */
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:
     iretq
 
 /* System call: the saved registers are struct syscall_frame (x86.h), the

@@ -39,6 +39,16 @@ struct syscall_frame {
 
 /* gdt.c */
 void gdt_init(void);
+/* The stack an interrupt or exception from ring 3 starts on. */
+void gdt_set_kernel_stack(uintptr_t top);
+/* user.c: the per-CPU area, syscall/sysret, the user half's faults. */
+void user_init(void);
+/* An exception in ring 3: log it, signal the process (it ends on the way
+ * out). */
+void user_fault(const struct trap_frame *tf, uint64_t cr2);
+/* A fault in the kernel at a user-copy instruction: resume at its fixup
+ * (the copy returns -EFAULT).  True if tf->rip was one. */
+bool user_copy_fixup(struct trap_frame *tf);
 
 /* idt.c */
 void idt_init(void);

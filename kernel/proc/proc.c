@@ -32,6 +32,7 @@
 #include "param.h"
 #include "proc_mem.h"
 #include "sched.h"
+#include "uvm.h"
 #include "ksignal.h"
 #include "trace.h"
 
@@ -402,6 +403,7 @@ static _Noreturn void exit_with(int code, int sig)
               p->name);
     }
     /* What only p uses goes now; its stack must wait for the reaper. */
+    uvm_exit_current();
     memset(p->fds, 0, sizeof(p->fds));
     proc_release_regions(p);
     spin_lock(&sched_lock);

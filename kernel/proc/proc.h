@@ -118,6 +118,13 @@ struct process {
     struct file_descriptor fds[MAX_FDS];
     struct list regions; /* struct region, newest first */
     size_t region_bytes; /* sum of their sizes */
+
+    /*
+     * A user process's address space and user context (uvm.h), NULL for a
+     * kernel process.  Set and cleared by the process itself under
+     * sched_lock; the switch reads it (under sched_lock).
+     */
+    struct uvm *vm;
 };
 
 extern struct spinlock sched_lock;

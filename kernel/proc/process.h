@@ -44,7 +44,12 @@ enum process_state {
  * code 128 + signal.  Only these three have names here.
  */
 #define SIGINT  2
+#define SIGILL  4 /* a user process's invalid instruction (#UD) */
+#define SIGTRAP 5 /* a user process's breakpoint (#BP, #DB) */
+#define SIGBUS  7 /* a user process's alignment or segment fault */
+#define SIGFPE  8 /* a user process's arithmetic fault (#DE, x87, SIMD) */
 #define SIGKILL 9
+#define SIGSEGV 11 /* a user process's page or protection fault */
 #define SIGTERM 15
 #define KNSIG   32 /* valid signals are 1 .. KNSIG - 1; 0 probes */
 

@@ -20,6 +20,7 @@
  *    outermost spinlock is released (spinlock.h calls preempt_hook).
  */
 #include "sched.h"
+#include "uvm.h"
 
 #include "klog.h"
 #include "heap.h"
@@ -310,6 +311,9 @@ static void switch_locked(struct process *prev, struct process *next)
 {
     bool intena;
 
+    if (__builtin_expect(prev->vm != NULL || next->vm != NULL, 0)) {
+        uvm_switch(prev, next); /* user state and address space */
+    }
     sched.current = next;
     sched.switches++;
     intena = cpu_intena(); /* belongs to prev's code, not to the CPU */

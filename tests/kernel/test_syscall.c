@@ -365,10 +365,15 @@ static uint8_t gate_type(unsigned vector)
     return ((const uint8_t *)idtr.base)[vector * 16 + 5];
 }
 
-static void gate_allows_ring3(void)
+/* Ring 3 may raise only #BP and #OF (int3, into); int $0x80 is for
+ * kernel processes (user ones use `syscall`). */
+static void gates_ring3_only_int3_into(void)
 {
-    KT_EQ(gate_type(SYSCALL_VECTOR), 0xEE); /* DPL 3 */
+    KT_EQ(gate_type(3), 0xEE); /* DPL 3 */
+    KT_EQ(gate_type(4), 0xEE);
+    KT_EQ(gate_type(SYSCALL_VECTOR), 0x8E); /* DPL 0 */
     KT_EQ(gate_type(SYSCALL_VECTOR + 1), 0x8E);
+    KT_EQ(gate_type(14), 0x8E);
     KT_EQ(gate_type(IRQ_BASE + IRQ_TIMER), 0x8E);
 }
 
@@ -861,7 +866,7 @@ static const struct ktest_case syscall_cases[] = {
     {"wait4_bad_arguments", wait4_bad_arguments},
     {"registers_preserved", registers_preserved},
     {"interrupt_state_preserved", interrupt_state_preserved},
-    {"gate_allows_ring3", gate_allows_ring3},
+    {"gates_ring3_only_int3_into", gates_ring3_only_int3_into},
     {"interrupts_on_during_call", interrupts_on_during_call},
     {"read_sleeps_until_data", read_sleeps_until_data},
     {"read_error_returned", read_error_returned},

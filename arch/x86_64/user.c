@@ -1,0 +1,230 @@
+/*
+ * Ring 3 on x86_64 (arch.h, docs/user.md): the per-CPU area reached
+ * through GS, syscall/sysret set-up, the switch of user state, faults in
+ * ring 3, and the checked user copies.
+ *
+ * Entry: `syscall` lands in user.S's syscall64_entry, which swaps GS to
+ * this CPU's area, takes the kernel stack from it and builds the same
+ * frame int $0x80 does; interrupts and exceptions from ring 3 arrive on
+ * the TSS's rsp0 (the same stack top) and swap GS in vectors.S.  Every way
+ * back to ring 3 passes sched_irq_exit, where a pending reschedule and a
+ * pending signal are taken.
+ */
+#include "arch.h"
+#include "cpu.h"
+#include "kerrno.h"
+#include "klog.h"
+#include "layout.h"
+#include "param.h"
+#include "proc.h"
+#include "syscall.h"
+#include "x86.h"
+
+/* The per-CPU area (layout.h's CPU_* offsets). */
+struct x86_cpu {
+    uint64_t kstack;  /* CPU_KSTACK: the running process's stack top */
+    uint64_t scratch; /* CPU_SCRATCH: the user rsp during entry */
+};
+
+static struct x86_cpu cpus[MAX_CPUS];
+
+_Static_assert(__builtin_offsetof(struct x86_cpu, kstack) == CPU_KSTACK,
+               "CPU_KSTACK");
+_Static_assert(__builtin_offsetof(struct x86_cpu, scratch) == CPU_SCRATCH,
+               "CPU_SCRATCH");
+
+void syscall64_entry(void);
+long x86_user_copy(void *dst, const void *src, size_t n);
+long x86_user_strnlen(const char *s, size_t max);
+extern const uint64_t _ex_table_start[], _ex_table_end[];
+
+static _Alignas(16) uint8_t fpu_reset[512]; /* the state after fninit */
+
+#define CR0_MP     (1UL << 1)
+#define CR0_EM     (1UL << 2)
+#define CR4_OSFXSR (1UL << 9)
+#define CR4_OSXMM  (1UL << 10)
+#define RFLAGS_DF  (1UL << 10)
+#define RFLAGS_TF  (1UL << 8)
+#define RFLAGS_AC  (1UL << 18)
+
+void user_init(void)
+{
+    /* SSE on (musl's memcpy and printf use it), x87 native. */
+    write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMM);
+    __asm__ volatile("fninit; fxsave %0" : "=m"(fpu_reset));
+    /* syscall: kernel CS from STAR[47:32]; sysret: the user base. */
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_STAR, ((uint64_t)SEL_USER32 << 48) | ((uint64_t)SEL_KCODE << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall64_entry);
+    wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+    /* In the kernel GS is the per-CPU area; the user's comes from swapgs. */
+    wrmsr(MSR_GS_BASE, (uint64_t)&cpus[0]);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+void arch_uctx_init(struct arch_uctx *u)
+{
+    for (size_t i = 0; i < sizeof(u->fpu); i++) {
+        u->fpu[i] = fpu_reset[i];
+    }
+    u->fs_base = 0;
+}
+
+void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,
+                      struct arch_aspace *as, uintptr_t kstack_top)
+{
+    if (prev != NULL) {
+        __asm__ volatile("fxsave %0" : "=m"(prev->fpu));
+    }
+    if (next == NULL) {
+        return;
+    }
+    __asm__ volatile("fxrstor %0" : : "m"(next->fpu));
+    if (prev == NULL || prev->fs_base != next->fs_base) {
+        wrmsr(MSR_FS_BASE, next->fs_base);
+    }
+    arch_aspace_activate(as);
+    cpus[arch_cpu_id()].kstack = kstack_top;
+    gdt_set_kernel_stack(kstack_top);
+}
+
+int arch_set_tls(struct arch_uctx *u, uintptr_t base)
+{
+    if (base >= ARCH_USER_END) {
+        return -EINVAL;
+    }
+    u->fs_base = base;
+    wrmsr(MSR_FS_BASE, base); /* u is the running process's */
+    return 0;
+}
+
+uintptr_t arch_get_tls(const struct arch_uctx *u)
+{
+    return u->fs_base;
+}
+
+/* ---- System calls from ring 3 ------------------------------------------ */
+
+void user_syscall_trap(struct syscall_frame *f);
+
+/* Interrupts on for the call; the way out takes a pending reschedule or
+ * signal.  Returns with interrupts off, for sysret. */
+void user_syscall_trap(struct syscall_frame *f)
+{
+    sti();
+    f->rax =
+        (uint64_t)syscall_dispatch_args((long)f->rax, (const long *)f->arg);
+    cli();
+    sched_irq_exit();
+}
+
+/* ---- Faults in ring 3 --------------------------------------------------- */
+
+/* The signal Linux sends for an exception in user mode. */
+static int fault_signal(uint64_t vector)
+{
+    switch (vector) {
+    case 0:  /* #DE */
+    case 16: /* #MF */
+    case 19: /* #XM */
+        return SIGFPE;
+    case 1: /* #DB */
+    case 3: /* #BP */
+        return SIGTRAP;
+    case 6: /* #UD */
+        return SIGILL;
+    case 11: /* #NP */
+    case 12: /* #SS */
+    case 17: /* #AC */
+        return SIGBUS;
+    default: /* #GP (privileged instructions), #PF, the rest */
+        return SIGSEGV;
+    }
+}
+
+static const char *fault_name(uint64_t vector)
+{
+    static const char *const names[32] = {
+        [0] = "divide error",       [1] = "debug",
+        [3] = "breakpoint",         [4] = "overflow",
+        [5] = "bound range",        [6] = "invalid opcode",
+        [7] = "device not available", [11] = "segment not present",
+        [12] = "stack fault",       [13] = "general protection",
+        [14] = "page fault",        [16] = "x87 floating point",
+        [17] = "alignment check",   [19] = "SIMD floating point",
+    };
+
+    return vector < 32 && names[vector] != NULL ? names[vector] : "exception";
+}
+
+void user_fault(const struct trap_frame *tf, uint64_t cr2)
+{
+    struct process *p = proc_current();
+    int sig = fault_signal(tf->vector);
+
+    if (tf->vector == 14) {
+        kprintf("pid %d (%s): %s at rip 0x%lx: %s of 0x%lx\n", p->pid, p->name,
+             fault_name(14), (unsigned long)tf->rip,
+             tf->error & 0x10  ? "fetch"
+             : tf->error & 0x2 ? "write"
+                               : "read",
+             (unsigned long)cr2);
+    } else {
+        kprintf("pid %d (%s): %s at rip 0x%lx\n", p->pid, p->name,
+             fault_name(tf->vector), (unsigned long)tf->rip);
+    }
+    process_kill(p->pid, sig);
+    sched_irq_exit(); /* ends it: ring 3 held no lock */
+}
+
+/* ---- User copies ------------------------------------------------------- */
+
+bool user_copy_fixup(struct trap_frame *tf)
+{
+    for (const uint64_t *e = _ex_table_start; e < _ex_table_end; e += 2) {
+        if (tf->rip == e[0]) {
+            tf->rip = e[1];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* [va, va + n) lies in the user half (n may be 0). */
+static bool user_range(const void *p, size_t n)
+{
+    uintptr_t va = (uintptr_t)p;
+
+    return va < ARCH_USER_END && n <= ARCH_USER_END - va;
+}
+
+int arch_copy_from_user(void *dst, const void *usrc, size_t n)
+{
+    if (!user_range(usrc, n)) {
+        return -EFAULT;
+    }
+    return (int)x86_user_copy(dst, usrc, n);
+}
+
+int arch_copy_to_user(void *udst, const void *src, size_t n)
+{
+    if (!user_range(udst, n)) {
+        return -EFAULT;
+    }
+    return (int)x86_user_copy(udst, src, n);
+}
+
+long arch_user_strnlen(const void *us, size_t max)
+{
+    uintptr_t va = (uintptr_t)us;
+
+    if (va >= ARCH_USER_END) {
+        return -EFAULT;
+    }
+    if (max > ARCH_USER_END - va) {
+        max = ARCH_USER_END - va; /* stop at the end of the user half */
+    }
+    return x86_user_strnlen(us, max);
+}
