@@ -11,12 +11,12 @@
 #include "kstring.h"
 #include "param.h"
 
-#define MAGIC_LEN    6
-#define FIELD_LEN    8
-#define FIELD_COUNT  13
-#define MAGIC_NEWC   "070701"
-#define MAGIC_CRC    "070702"
-#define ALIGN4(x)    (((x) + 3) & ~(size_t)3)
+#define MAGIC_LEN   6
+#define FIELD_LEN   8
+#define FIELD_COUNT 13
+#define MAGIC_NEWC  "070701"
+#define MAGIC_CRC   "070702"
+#define ALIGN4(x)   (((x) + 3) & ~(size_t)3)
 
 /* Header fields in order, after the magic. */
 enum {
@@ -37,8 +37,8 @@ enum {
 
 void cpio_reader_init(struct cpio_reader *r, const void *archive, size_t len)
 {
-    *r = (struct cpio_reader){archive, archive != NULL ? len : 0, 0, false,
-                              NULL, 0};
+    *r = (struct cpio_reader){
+        archive, archive != NULL ? len : 0, 0, false, NULL, 0};
 }
 
 static int fail(struct cpio_reader *r, const char *why)
@@ -159,6 +159,6 @@ int cpio_next(struct cpio_reader *r, struct cpio_entry *e)
     }
     /* The padding may be missing only where a header cannot follow. */
     r->off = ALIGN4(data_off + e->size) < r->len ? ALIGN4(data_off + e->size)
-                                                  : r->len;
+                                                 : r->len;
     return 1;
 }

@@ -33,10 +33,10 @@ struct cpio_entry {
 struct cpio_reader {
     const uint8_t *base;
     size_t len;
-    size_t off;       /* next header */
-    bool done;        /* trailer seen or an error returned */
-    const char *why;  /* after -EINVAL: what was wrong, for a log line */
-    size_t why_off;   /* and the offset of the entry it was in */
+    size_t off;      /* next header */
+    bool done;       /* trailer seen or an error returned */
+    const char *why; /* after -EINVAL: what was wrong, for a log line */
+    size_t why_off;  /* and the offset of the entry it was in */
 };
 
 /* Start reading len bytes at archive (NULL with len 0 is an empty input). */

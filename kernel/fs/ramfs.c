@@ -280,6 +280,10 @@ static const char *add_last(struct ramfs *fs, struct ramfs_node *dir,
 {
     struct ramfs_node *n = find_child(fs, dir, c, clen);
 
+    if (skipped_type(e->mode)) { /* its parents are made; it is not */
+        fs->stats.skipped++;
+        return NULL;
+    }
     if (n != NULL) {
         if (!FS_ISDIR(n->mode) || n->explicit || !FS_ISDIR(e->mode)) {
             return "a name given twice";
@@ -305,11 +309,7 @@ static const char *add_entry(struct ramfs *fs, const struct cpio_entry *e)
     const char *c, *why;
     size_t clen;
 
-    if (skipped_type(e->mode)) {
-        fs->stats.skipped++;
-        return NULL;
-    }
-    why = check_type(e);
+    why = skipped_type(e->mode) ? NULL : check_type(e);
     if (why != NULL) {
         return why;
     }
@@ -469,12 +469,11 @@ int ramfs_lookup(const struct ramfs *fs, const struct ramfs_node *dir,
 
 void ramfs_stat(const struct ramfs_node *n, struct ramfs_stat *st)
 {
-    *st = (struct ramfs_stat){n->mode, n->ino,  n->nlink, n->uid,
+    *st = (struct ramfs_stat){n->mode, n->ino,   n->nlink, n->uid,
                               n->gid,  n->mtime, n->size};
 }
 
-long ramfs_read(const struct ramfs_node *n, uint64_t off, void *buf,
-                size_t len)
+long ramfs_read(const struct ramfs_node *n, uint64_t off, void *buf, size_t len)
 {
     if (!FS_ISREG(n->mode)) {
         return FS_ISDIR(n->mode) ? -EISDIR : -EINVAL;

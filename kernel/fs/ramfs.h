@@ -23,29 +23,30 @@
 #include <stdint.h>
 
 /* File types in a mode, with Linux's values (st_mode's S_IF*). */
-#define FS_IFMT   0170000
-#define FS_IFSOCK 0140000
-#define FS_IFLNK  0120000
-#define FS_IFREG  0100000
-#define FS_IFBLK  0060000
-#define FS_IFDIR  0040000
-#define FS_IFCHR  0020000
-#define FS_IFIFO  0010000
-#define FS_ISDIR(m) (((m) & FS_IFMT) == FS_IFDIR)
-#define FS_ISREG(m) (((m) & FS_IFMT) == FS_IFREG)
-#define FS_ISLNK(m) (((m) & FS_IFMT) == FS_IFLNK)
+#define FS_IFMT     0170000
+#define FS_IFSOCK   0140000
+#define FS_IFLNK    0120000
+#define FS_IFREG    0100000
+#define FS_IFBLK    0060000
+#define FS_IFDIR    0040000
+#define FS_IFCHR    0020000
+#define FS_IFIFO    0010000
+#define FS_ISDIR(m) (((m)&FS_IFMT) == FS_IFDIR)
+#define FS_ISREG(m) (((m)&FS_IFMT) == FS_IFREG)
+#define FS_ISLNK(m) (((m)&FS_IFMT) == FS_IFLNK)
 
 #define RAMFS_NOFOLLOW 1 /* lookup flag: a final symlink is the result */
 
-#define RAMFS_ROOT_INO 1 /* the root's inode; others count up in archive order */
+#define RAMFS_ROOT_INO \
+    1 /* the root's inode; others count up in archive order */
 
 struct ramfs_node; /* opaque: ramfs_stat and the functions below read it */
 
 struct ramfs_stats {
     size_t files, dirs, symlinks; /* nodes of each type, the root included */
-    size_t skipped;     /* device, FIFO and socket entries, not created */
-    size_t file_bytes;  /* sum of regular file sizes (in the archive) */
-    size_t heap_bytes;  /* heap the tree holds: ksize of every block */
+    size_t skipped;    /* device, FIFO and socket entries, not created */
+    size_t file_bytes; /* sum of regular file sizes (in the archive) */
+    size_t heap_bytes; /* heap the tree holds: ksize of every block */
 };
 
 /* One filesystem.  Zero-initialised it is empty (lookups give -ENOENT). */
