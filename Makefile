@@ -304,6 +304,7 @@ test-unit: $(UNIT_BINS) host-lib ## Host unit tests (cmocka, ASan + UBSan)
 	done
 	@tools/run-layer.sh $(RESULTS)/unit-hostlib.tap tests/unit/hostlib.sh
 	@tools/run-layer.sh $(RESULTS)/unit-trace2json.tap $(PYTHON) tests/unit/test_trace2json.py
+	@tools/run-layer.sh $(RESULTS)/unit-mkinitramfs.tap $(PYTHON) tests/unit/test_mkinitramfs.py
 
 test-kernel-run: $(KTEST) $(KERNEL) $(KTEST_INITRD) ## In-kernel suites in QEMU (TAP over serial)
 	@mkdir -p $(RESULTS)

@@ -45,9 +45,9 @@ static inline void newc_raw(struct newc *a, const struct newc_hdr *h,
 
     snprintf(hdr, sizeof(hdr),
              "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-             h->magic ? h->magic : "070701", ++a->ino, h->mode, h->uid,
-             h->gid, h->nlink ? h->nlink : 1, h->mtime, filesize, 0, 0, 0, 0,
-             namesize, h->check);
+             h->magic ? h->magic : "070701", ++a->ino, h->mode, h->uid, h->gid,
+             h->nlink ? h->nlink : 1, h->mtime, filesize, 0, 0, 0, 0, namesize,
+             h->check);
     memcpy(a->buf + a->len, hdr, 110);
     a->len += 110;
     memcpy(a->buf + a->len, name, namelen);
@@ -70,8 +70,7 @@ static inline void newc_add(struct newc *a, const char *name, uint32_t mode,
     newc_raw(a, &h, name, strlen(name), 1, data, size);
 }
 
-static inline void newc_file(struct newc *a, const char *name,
-                             const char *text)
+static inline void newc_file(struct newc *a, const char *name, const char *text)
 {
     newc_add(a, name, 0100644, text, strlen(text));
 }

@@ -70,8 +70,8 @@ static size_t small_archive(struct newc *a)
 
 static void test_good_archive_fields(void **state)
 {
-    struct newc_hdr h = {.mode = 0100600, .uid = 7, .gid = 8, .mtime = 99,
-                         .nlink = 1};
+    struct newc_hdr h = {
+        .mode = 0100600, .uid = 7, .gid = 8, .mtime = 99, .nlink = 1};
     struct cpio_reader r;
     struct cpio_entry e;
     size_t off;
@@ -150,8 +150,8 @@ static void test_empty_input(void **state)
 
 static void test_crc_format(void **state)
 {
-    struct newc_hdr good = {.magic = "070702", .mode = 0100644,
-                            .check = 'a' + 'b' + 0xff};
+    struct newc_hdr good = {
+        .magic = "070702", .mode = 0100644, .check = 'a' + 'b' + 0xff};
     struct newc_hdr bad = good;
     int n;
 
@@ -257,8 +257,8 @@ static void name_with_inner_nul(struct newc *a)
 
 static void filesize_huge(struct newc *a)
 {
-    struct newc_hdr h = {.mode = 0100644, .filesize = 0xFFFFFFFF,
-                         .raw_filesize = 1};
+    struct newc_hdr h = {
+        .mode = 0100644, .filesize = 0xFFFFFFFF, .raw_filesize = 1};
 
     newc_raw(a, &h, "f", 1, 1, "x", 1);
     newc_trailer(a);
@@ -299,7 +299,8 @@ static const struct bad_case bad_cases[] = {
     {"filesize 0xFFFFFFFF", filesize_huge, 0, "truncated data"},
     {"filesize past the end", filesize_past_end, 0, "truncated data"},
     {"no trailer", no_trailer, 2, "no trailer"},
-    {"trailer without its padding", trailer_cut_short, 1, "truncated name padding"},
+    {"trailer without its padding", trailer_cut_short, 1,
+     "truncated name padding"},
 };
 
 static void test_bad_archive(void **state)
@@ -329,8 +330,8 @@ int main(void)
         test_lower_case_hex_and_padding_after_trailer, reset);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(
         test_truncated_at_every_offset, reset);
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup(test_empty_input,
-                                                           reset);
+    tests[n++] =
+        (struct CMUnitTest)cmocka_unit_test_setup(test_empty_input, reset);
     tests[n++] =
         (struct CMUnitTest)cmocka_unit_test_setup(test_crc_format, reset);
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {

@@ -109,7 +109,9 @@ static void sample(void)
     newc_link(&arc, "etc/m", "motd");
     newc_link(&arc, "abs", "/etc");
     newc_link(&arc, "up", "../etc/dir");
-    newc_file(&arc, "bin/prog", "\x7f" "ELF");
+    newc_file(&arc, "bin/prog",
+              "\x7f"
+              "ELF");
     newc_trailer(&arc);
     assert_int_equal(ramfs_unpack(&fs, arc.buf, arc.len), 0);
 }
@@ -183,8 +185,8 @@ static void test_devices_skipped(void **state)
 
 static void test_crc_archive(void **state)
 {
-    struct newc_hdr h = {.magic = "070702", .mode = 0100644,
-                         .check = 'h' + 'i'};
+    struct newc_hdr h = {
+        .magic = "070702", .mode = 0100644, .check = 'h' + 'i'};
     char buf[4];
 
     (void)state;
@@ -362,8 +364,7 @@ static const struct tree_case tree_cases[] = {
     {"tree: a file under a symlink", file_under_symlink, "non-directory"},
     {"tree: a file named twice", duplicate_file, "twice"},
     {"tree: a directory named twice", duplicate_dir, "twice"},
-    {"tree: a file over an implied directory", file_over_implied_dir,
-     "twice"},
+    {"tree: a file over an implied directory", file_over_implied_dir, "twice"},
     {"tree: two root entries", second_root, "second root"},
     {"tree: the root as a file", root_as_file, "second root"},
     {"tree: a directory with data", dir_with_data, "directory with data"},
@@ -524,9 +525,9 @@ static void test_stat(void **state)
 {
     struct ramfs_stat st;
     uint32_t seen[16] = {0};
-    const char *all[] = {"/",          "/etc",         "/etc/motd",
-                         "/etc/dir",   "/etc/dir/a",   "/etc/dir/sub",
-                         "/etc/m",     "/bin",         "/bin/prog"};
+    const char *all[] = {"/",        "/etc",       "/etc/motd",
+                         "/etc/dir", "/etc/dir/a", "/etc/dir/sub",
+                         "/etc/m",   "/bin",       "/bin/prog"};
 
     (void)state;
     sample();
@@ -580,8 +581,8 @@ static void test_read(void **state)
     assert_int_equal(ramfs_read(motd, UINT64_MAX, buf, 8), 0);
     assert_int_equal(ramfs_read(motd, 0, buf, 0), 0);
     assert_int_equal(ramfs_read(look("/etc"), 0, buf, 8), -EISDIR);
-    assert_int_equal(
-        ramfs_lookup(&fs, NULL, "/etc/m", RAMFS_NOFOLLOW, &motd), 0);
+    assert_int_equal(ramfs_lookup(&fs, NULL, "/etc/m", RAMFS_NOFOLLOW, &motd),
+                     0);
     assert_int_equal(ramfs_read(motd, 0, buf, 8), -EINVAL);
     /* In place: the bytes are the archive's. */
     data = ramfs_data(look("/etc/motd"), &size);
@@ -671,9 +672,9 @@ static void test_many_entries(void **state)
     assert_heap_at_baseline();
 }
 
-#define ONE(fn)                                                      \
-    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown( \
-        fn, setup, teardown)
+#define ONE(fn)                                                                \
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(fn, setup, \
+                                                                    teardown)
 
 int main(void)
 {
@@ -689,9 +690,9 @@ int main(void)
     ONE(test_truncated_at_every_offset);
     ONE(test_out_of_memory);
     for (size_t i = 0; i < sizeof(tree_cases) / sizeof(tree_cases[0]); i++) {
-        tests[n++] = (struct CMUnitTest){tree_cases[i].name, test_bad_tree,
-                                         setup, teardown,
-                                         (void *)&tree_cases[i]};
+        tests[n++] =
+            (struct CMUnitTest){tree_cases[i].name, test_bad_tree, setup,
+                                teardown, (void *)&tree_cases[i]};
     }
     ONE(test_lookup_table);
     ONE(test_lookup_relative_and_nofollow);
