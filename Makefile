@@ -37,7 +37,7 @@ endif
 
 # The core's subsystems, bottom layer first (tools/include-check.py holds
 # the include graph to this order).
-CORE_DIRS := kernel/lib kernel/mm kernel/dev kernel/proc kernel/sys
+CORE_DIRS := kernel/lib kernel/mm kernel/dev kernel/fs kernel/proc kernel/sys
 CORE_INC := -Ikernel $(addprefix -I,$(CORE_DIRS)) -Iprogs
 
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
@@ -85,8 +85,43 @@ KTEST := $(BUILD)/kairos-test.bin
 ISO ?= $(BUILD)/kairos.iso
 ISO_DIR = $(basename $(ISO))-iso
 
-.PHONY: all kernel test-kernel
-all: $(KERNEL) ## Build the kernel image (the default)
+# ---- Initramfs ---------------------------------------------------------------
+#
+# $(INITRD), the cpio archive QEMU (-initrd) and GRUB (module) pass as the
+# first boot module, unpacked at boot as "/" (docs/fs.md): every file under
+# user/rootfs, the empty directories in INITRD_DIRS, and every file under
+# INITRD_EXTRA=DIR (paths relative to DIR; a file there replaces the tree's
+# at the same path).  The test kernel's archive adds tests/kernel/initrd.py's
+# files.  Rebuilt when a file or folder under a source changes, or the
+# source list does.
+
+INITRD := $(BUILD)/initramfs.cpio
+KTEST_INITRD := $(BUILD)/initramfs-test.cpio
+INITRD_DIRS := bin etc
+INITRD_SRCS := user/rootfs $(INITRD_EXTRA)
+INITRD_DEPS := tools/mkinitramfs.py $(BUILD)/initramfs.srcs \
+	$(shell find $(INITRD_SRCS) 2>/dev/null)
+mkinitramfs = $(PYTHON) tools/mkinitramfs.py -o $(1) \
+	$(addprefix --dir ,$(INITRD_DIRS)) $(2)
+
+$(BUILD)/initramfs.srcs: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(INITRD_SRCS)' | cmp -s - $@ || \
+		printf '%s\n' '$(INITRD_SRCS)' >$@
+
+$(INITRD): $(INITRD_DEPS)
+	$(say) CPIO $@
+	$(Q)$(call mkinitramfs,$@,$(INITRD_SRCS))
+
+$(KTEST_INITRD): $(INITRD_DEPS) tests/kernel/initrd.py
+	$(say) CPIO $@
+	$(Q)rm -rf $(BUILD)/initrd-test
+	$(Q)$(PYTHON) tests/kernel/initrd.py $(BUILD)/initrd-test
+	$(Q)$(call mkinitramfs,$@,$(INITRD_SRCS) $(BUILD)/initrd-test)
+
+.PHONY: all kernel test-kernel initramfs
+all: $(KERNEL) $(INITRD) ## Build the kernel image and the initramfs (the default)
+initramfs: $(INITRD) ## Build the initramfs archive (INITRD_EXTRA=DIR adds DIR)
 kernel: $(KERNEL)
 test-kernel: $(KTEST) ## Build the test kernel (suites compiled in)
 
@@ -269,14 +304,17 @@ test-unit: $(UNIT_BINS) host-lib ## Host unit tests (cmocka, ASan + UBSan)
 	done
 	@tools/run-layer.sh $(RESULTS)/unit-hostlib.tap tests/unit/hostlib.sh
 	@tools/run-layer.sh $(RESULTS)/unit-trace2json.tap $(PYTHON) tests/unit/test_trace2json.py
+	@tools/run-layer.sh $(RESULTS)/unit-mkinitramfs.tap $(PYTHON) tests/unit/test_mkinitramfs.py
 
-test-kernel-run: $(KTEST) $(KERNEL) ## In-kernel suites in QEMU (TAP over serial)
+test-kernel-run: $(KTEST) $(KERNEL) $(KTEST_INITRD) ## In-kernel suites in QEMU (TAP over serial)
 	@mkdir -p $(RESULTS)
-	@tools/run-layer.sh $(RESULTS)/kernel.tap tests/kernel/run.sh $(KTEST)
+	@tools/run-layer.sh $(RESULTS)/kernel.tap tests/kernel/run.sh $(KTEST) \
+		$(KTEST_INITRD)
 
-test-e2e: $(KERNEL) $(ISO) ## Boot the make-run image and drive its shell
+test-e2e: $(KERNEL) $(ISO) $(INITRD) ## Boot the make-run image and drive its shell
 	@mkdir -p $(RESULTS)
-	@tools/run-layer.sh $(RESULTS)/e2e.tap $(PYTHON) tests/e2e/e2e.py $(KERNEL) $(ISO)
+	@tools/run-layer.sh $(RESULTS)/e2e.tap env INITRD=$(INITRD) \
+		$(PYTHON) tests/e2e/e2e.py $(KERNEL) $(ISO)
 
 # ---- Running and debugging ---------------------------------------------------
 
@@ -293,19 +331,21 @@ trace-demo: $(KERNEL) ## Record a scheduler trace in QEMU: JSON and docs/trace-d
 	@$(PYTHON) tools/trace-demo.py $(KERNEL) build/trace docs/trace-demo.png
 
 .PHONY: run debug iso run-iso
-run: deps-run $(KERNEL) ## Boot Kairos in QEMU; the serial console is this terminal
+run: deps-run $(KERNEL) $(INITRD) ## Boot Kairos in QEMU (INITRD_EXTRA=DIR adds files)
 	@echo "Kairos in QEMU: serial on this terminal; Ctrl-A X quits QEMU."
-	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) -append "$(APPEND)"
+	$(QEMU) $(QEMU_FLAGS) -serial mon:stdio -kernel $(KERNEL) \
+		-initrd $(INITRD) -append "$(APPEND)"
 
 # gdb owns the terminal, so the serial console goes to a file.
-debug: $(KERNEL) ## Boot halted with the gdb stub and attach gdb
+debug: $(KERNEL) $(INITRD) ## Boot halted with the gdb stub and attach gdb
 	@tools/deps.sh debug
 	@echo "Serial output: $(BUILD)/serial.log (tail -f it in another terminal)"
 	$(QEMU) $(QEMU_FLAGS) -serial file:$(BUILD)/serial.log \
-		-monitor none -kernel $(KERNEL) -append "$(APPEND)" -S -s & \
+		-monitor none -kernel $(KERNEL) -initrd $(INITRD) \
+		-append "$(APPEND)" -S -s & \
 	gdb -q -x tools/gdbinit $(BUILD)/kairos.elf; kill $$! 2>/dev/null || true
 
-iso: $(ISO) ## GRUB-bootable ISO for real hardware (kernel options: APPEND=)
+iso: $(ISO) ## GRUB-bootable ISO for real hardware (kernel options: APPEND=; INITRD_EXTRA=)
 
 # GRUB passes the options on its multiboot line: tools/grub.cfg's @APPEND@
 # becomes APPEND's words (plain key=value words: no quotes, '|' or '&').
@@ -315,10 +355,11 @@ $(ISO).append: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(APPEND)' | cmp -s - $@ || printf '%s\n' '$(APPEND)' >$@
 
-$(ISO): $(KERNEL) tools/grub.cfg $(ISO).append
+$(ISO): $(KERNEL) $(INITRD) tools/grub.cfg $(ISO).append
 	@tools/deps.sh iso
 	@rm -rf $(ISO_DIR) && mkdir -p $(ISO_DIR)/boot/grub
 	@cp $(KERNEL) $(ISO_DIR)/boot/kairos.bin
+	@cp $(INITRD) $(ISO_DIR)/boot/initramfs.cpio
 	@sed 's|@APPEND@|$(APPEND)|' tools/grub.cfg >$(ISO_DIR)/boot/grub/grub.cfg
 	$(say) GRUB $@
 	$(Q)grub-mkrescue -o $@ $(ISO_DIR) 2>$(ISO_DIR).log || \

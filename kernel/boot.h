@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BOOT_MAX_RANGES 64 /* memory-map entries kept; extra ones are dropped */
+#define BOOT_MAX_RANGES  64 /* memory-map entries kept; extra ones are dropped */
+#define BOOT_MAX_MODULES 8  /* boot modules kept; extra ones are dropped */
 
 enum mem_type {
     MEM_USABLE,   /* RAM the frame allocator may hand out */
@@ -25,6 +26,16 @@ struct mem_range {
     enum mem_type type;
 };
 
+/*
+ * A boot module (Multiboot's, from QEMU -initrd or GRUB `module`): size
+ * bytes at data, mapped in the kernel's half.  Its frames are in reserved[],
+ * so the memory stays valid, unchanged, for as long as the kernel runs.
+ */
+struct boot_module {
+    const void *data;
+    size_t size;
+};
+
 struct boot_info {
     const char *cmdline;                      /* NUL-terminated, may be "" */
     struct mem_range ranges[BOOT_MAX_RANGES]; /* the firmware memory map */
@@ -33,6 +44,8 @@ struct boot_info {
         reserved[BOOT_MAX_RANGES]; /* kernel image, modules, boot data */
     size_t nreserved;
     const char *loader; /* boot loader name, or "unknown" */
+    struct boot_module modules[BOOT_MAX_MODULES]; /* in the loader's order */
+    size_t nmodules;
 };
 
 /* Portable kernel entry, called once by the arch port with interrupts off. */

@@ -5,8 +5,9 @@
  * The order matters: the command line first (everything below may read it),
  * frames before page tables (tables are made of frames), page tables before
  * the heap's first use, devices before the console facades that wrap them,
- * interrupts once every handler has its state, and last the process table,
- * init and the scheduler, which never returns.
+ * interrupts once every handler has its state, the root filesystem (the
+ * first boot module) before any process can look a path up, and last the
+ * process table, init and the scheduler, which never returns.
  */
 #include "arch.h"
 #include "boot.h"
@@ -15,6 +16,7 @@
 #include "console.h"
 #include "driver.h"
 #include "frame.h"
+#include "initramfs.h"
 #include "kstring.h"
 #include "panic.h"
 #include "proc.h"
@@ -81,6 +83,7 @@ _Noreturn void kernel_main(const struct boot_info *bi)
     }
     arch_irq_enable();
     banner(bi);
+    initramfs_init(bi->nmodules > 0 ? &bi->modules[0] : NULL);
     err = spawn_kernel_process("init", kernel_run, NULL);
     if (err != 1) {
         panic("cannot spawn init (%d)", err);

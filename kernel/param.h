@@ -50,6 +50,10 @@
 /* Scheduler trace events kept (a power of two); older ones are overwritten. */
 #define TRACE_RECORDS 4096
 
+#define FS_NAME_MAX    255 /* bytes in one path component, without the NUL */
+#define FS_PATH_MAX    4096 /* bytes in a path, with the NUL (Linux's PATH_MAX) */
+#define FS_SYMLINK_MAX 16 /* symbolic links one lookup may follow (Linux: 40) */
+
 #define SYSCALL_IO_MAX (1L << 20) /* largest read or write; more is -EINVAL */
 
 #define SHELL_MAX_CHILDREN 64  /* demo processes one shell tracks at once */

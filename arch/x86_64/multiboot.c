@@ -3,7 +3,7 @@
  *
  * Everything the kernel keeps is copied out here (command line, memory map,
  * loader name), so the loader's structures need not survive; only the
- * modules themselves are reserved.  The first MiB is reserved too: it holds
+ * modules themselves are reserved, and handed to the core in place.  The first MiB is reserved too: it holds
  * the real-mode IVT, BIOS data, the EBDA and the VGA window.
  */
 #include "arch.h"
@@ -61,7 +61,8 @@ static void add_range(struct mem_range *r, size_t *n, uint64_t base,
     }
 }
 
-static void parse_mmap(const struct mb_info *mbi, struct boot_info *bi)
+/* Record the memory map; returns the top of usable RAM (the physmap's end). */
+static uint64_t parse_mmap(const struct mb_info *mbi, struct boot_info *bi)
 {
     uintptr_t p = (uintptr_t)arch_phys_to_virt(mbi->mmap_addr);
     uintptr_t end = p + mbi->mmap_length;
@@ -78,21 +79,35 @@ static void parse_mmap(const struct mb_info *mbi, struct boot_info *bi)
         p += e->size + sizeof(e->size);
     }
     paging_set_mem_top(top);
+    return top;
 }
 
-static void parse_modules(const struct mb_info *mbi, struct boot_info *bi)
+/*
+ * Reserve every module; hand on those arch_mm_init's physmap will cover
+ * (below top), which is all of them on any sane loader.
+ */
+static void parse_modules(const struct mb_info *mbi, struct boot_info *bi,
+                          uint64_t top)
 {
     const struct mb_module *m = arch_phys_to_virt(mbi->mods_addr);
 
     for (uint32_t i = 0; i < mbi->mods_count; i++) {
+        if (m[i].end < m[i].start) {
+            continue; /* a broken entry: neither reserved nor handed on */
+        }
         add_range(bi->reserved, &bi->nreserved, m[i].start,
                   m[i].end - m[i].start, MEM_RESERVED);
+        if (bi->nmodules < BOOT_MAX_MODULES && m[i].end <= top) {
+            bi->modules[bi->nmodules++] = (struct boot_module){
+                arch_phys_to_virt(m[i].start), m[i].end - m[i].start};
+        }
     }
 }
 
 void multiboot_parse(uint32_t magic, uint32_t mbi_pa, struct boot_info *bi)
 {
     const struct mb_info *mbi = arch_phys_to_virt(mbi_pa);
+    uint64_t top;
 
     if (magic != MB_BOOT_MAGIC) {
         panic("not started by a Multiboot loader (magic 0x%x)", magic);
@@ -110,11 +125,11 @@ void multiboot_parse(uint32_t magic, uint32_t mbi_pa, struct boot_info *bi)
     if (!(mbi->flags & MBI_MMAP)) {
         panic("the boot loader gave no memory map");
     }
-    parse_mmap(mbi, bi);
+    top = parse_mmap(mbi, bi);
     add_range(bi->reserved, &bi->nreserved, 0, KERNEL_PHYS, MEM_RESERVED);
     add_range(bi->reserved, &bi->nreserved, KERNEL_PHYS,
               (uintptr_t)_image_end - KERNEL_VMA - KERNEL_PHYS, MEM_RESERVED);
     if (mbi->flags & MBI_MODS) {
-        parse_modules(mbi, bi);
+        parse_modules(mbi, bi, top);
     }
 }

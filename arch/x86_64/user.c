@@ -147,13 +147,13 @@ static int fault_signal(uint64_t vector)
 static const char *fault_name(uint64_t vector)
 {
     static const char *const names[32] = {
-        [0] = "divide error",       [1] = "debug",
-        [3] = "breakpoint",         [4] = "overflow",
-        [5] = "bound range",        [6] = "invalid opcode",
+        [0] = "divide error",         [1] = "debug",
+        [3] = "breakpoint",           [4] = "overflow",
+        [5] = "bound range",          [6] = "invalid opcode",
         [7] = "device not available", [11] = "segment not present",
-        [12] = "stack fault",       [13] = "general protection",
-        [14] = "page fault",        [16] = "x87 floating point",
-        [17] = "alignment check",   [19] = "SIMD floating point",
+        [12] = "stack fault",         [13] = "general protection",
+        [14] = "page fault",          [16] = "x87 floating point",
+        [17] = "alignment check",     [19] = "SIMD floating point",
     };
 
     return vector < 32 && names[vector] != NULL ? names[vector] : "exception";
@@ -166,14 +166,14 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
 
     if (tf->vector == 14) {
         kprintf("pid %d (%s): %s at rip 0x%lx: %s of 0x%lx\n", p->pid, p->name,
-             fault_name(14), (unsigned long)tf->rip,
-             tf->error & 0x10  ? "fetch"
-             : tf->error & 0x2 ? "write"
-                               : "read",
-             (unsigned long)cr2);
+                fault_name(14), (unsigned long)tf->rip,
+                tf->error & 0x10  ? "fetch"
+                : tf->error & 0x2 ? "write"
+                                  : "read",
+                (unsigned long)cr2);
     } else {
         kprintf("pid %d (%s): %s at rip 0x%lx\n", p->pid, p->name,
-             fault_name(tf->vector), (unsigned long)tf->rip);
+                fault_name(tf->vector), (unsigned long)tf->rip);
     }
     process_kill(p->pid, sig);
     sched_irq_exit(); /* ends it: ring 3 held no lock */

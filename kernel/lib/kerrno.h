@@ -6,24 +6,28 @@
 #ifndef KAIROS_KERRNO_H
 #define KAIROS_KERRNO_H
 
-#define EPERM    1   /* operation not permitted */
-#define ENOENT   2   /* no such device or entry */
-#define ESRCH    3   /* no such process */
-#define EINTR    4   /* interrupted */
-#define EIO      5   /* device error */
-#define EBADF    9   /* bad file descriptor */
-#define ECHILD   10  /* no such child */
-#define EAGAIN   11  /* try again: a table is full or no data yet */
-#define ENOMEM   12  /* out of memory */
-#define EFAULT   14  /* bad address */
-#define EBUSY    16  /* resource busy */
-#define EEXIST   17  /* already exists */
-#define ENODEV   19  /* no such device */
-#define EINVAL   22  /* invalid argument */
-#define ENOSPC   28  /* no space left */
-#define ERANGE   34  /* result out of range */
-#define ENOSYS   38  /* no such system call */
-#define EALREADY 114 /* already done: a double free */
+#define EPERM        1   /* operation not permitted */
+#define ENOENT       2   /* no such device or entry */
+#define ESRCH        3   /* no such process */
+#define EINTR        4   /* interrupted */
+#define EIO          5   /* device error */
+#define EBADF        9   /* bad file descriptor */
+#define ECHILD       10  /* no such child */
+#define EAGAIN       11  /* try again: a table is full or no data yet */
+#define ENOMEM       12  /* out of memory */
+#define EFAULT       14  /* bad address */
+#define EBUSY        16  /* resource busy */
+#define EEXIST       17  /* already exists */
+#define ENODEV       19  /* no such device */
+#define ENOTDIR      20  /* a path component is not a directory */
+#define EISDIR       21  /* is a directory */
+#define EINVAL       22  /* invalid argument */
+#define ENOSPC       28  /* no space left */
+#define ERANGE       34  /* result out of range */
+#define ENAMETOOLONG 36  /* a path or one of its names is too long */
+#define ENOSYS       38  /* no such system call */
+#define ELOOP        40  /* too many symbolic links in a path */
+#define EALREADY     114 /* already done: a double free */
 
 /* errno_name: short symbolic name ("ENOMEM") for a positive or negative errno. */
 const char *errno_name(int err);

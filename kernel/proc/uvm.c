@@ -116,8 +116,7 @@ void uvm_switch(struct process *prev, struct process *next)
 {
     arch_user_switch(prev->vm != NULL ? &prev->vm->uctx : NULL,
                      next->vm != NULL ? &next->vm->uctx : NULL,
-                     next->vm != NULL ? &next->vm->as : NULL,
-                     kstack_top(next));
+                     next->vm != NULL ? &next->vm->as : NULL, kstack_top(next));
 }
 
 _Noreturn void uvm_enter(struct uvm *vm, uintptr_t entry, uintptr_t sp)

@@ -28,6 +28,8 @@ class Machine:
     """A QEMU process whose serial console we can read and type into."""
 
     def __init__(self, args):
+        if "-kernel" in args and os.environ.get("INITRD"):  # the boot module
+            args = args + ["-initrd", os.environ["INITRD"]]
         self.proc = subprocess.Popen(QEMU + args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)

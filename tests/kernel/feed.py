@@ -11,6 +11,7 @@ ACTION runs, in order:
     serial:TEXT    send TEXT to the serial port (\\n in TEXT is a newline)
     keys:K1,K2,..  press keys on the PS/2 keyboard (QEMU qcodes: a, ret)
 
+INITRD=FILE in the environment passes FILE as the boot module (-initrd).
 The exit status is QEMU's (33 = tests passed, 35 = failed), or 124 on
 timeout.  Only the standard library is used.
 """
@@ -80,7 +81,9 @@ def main():
          "-display", "none", "-monitor", "none", "-serial", "stdio",
          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
          "-qmp", "unix:%s,server=on,wait=off" % qmp_path,
-         "-kernel", image, "-append", cmdline],
+         "-kernel", image, "-append", cmdline] +
+        (["-initrd", os.environ["INITRD"]] if os.environ.get("INITRD")
+         else []),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT)
     deadline = time.time() + limit

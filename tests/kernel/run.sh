@@ -2,8 +2,10 @@
 # The in-kernel test layer: boot the test image in QEMU and turn what it
 # prints into one TAP stream.
 #
-#   tests/kernel/run.sh build/kairos-test.bin
+#   tests/kernel/run.sh build/kairos-test.bin [build/initramfs-test.cpio]
 #
+# The archive, if given, is every boot's module (-initrd) but the one that
+# checks a boot without any (5).
 # 1. Every suite: the kernel's own TAP lines, renumbered, plus a check that
 #    the run ended through isa-debug-exit with the success code.
 # 2. test=PREFIX: only the matching suite runs.
@@ -12,9 +14,14 @@
 #    the run at once with the failure code and a full report.
 # 4. test=stdin/: readers block on stdin until tests/kernel/feed.py types
 #    a line on the serial port and then on the PS/2 keyboard.
+# 5. The initramfs: the boot log's line for the archive; a boot with no
+#    module, and one whose module is not an archive, come up with an empty
+#    root and say so.
 # Serial logs are kept in build/results/kernel-*.log.
 set -u
 image=$1
+INITRD=${2:-}
+export INITRD
 logs=${RESULTS:-build/results}
 mkdir -p "$logs"
 n=0
@@ -86,6 +93,22 @@ status=$?
 cases
 [ "$status" -eq 33 ] && [ "$ran" -eq 2 ]
 check $? "test=stdin/: both readers woken by typed input (status $status, $ran run)"
+
+# 5. The initramfs line, and a boot without a module.
+if [ -n "$INITRD" ]; then
+    tr -d '\r' <"$logs/kernel-all.log" |
+        grep -qE '^initramfs: [0-9]+ files, [0-9]+ KiB \('
+    check $? "the boot log reports the unpacked initramfs"
+fi
+INITRD= # the last boots: no module, then one that is no archive
+boot noinitrd "test=none/"
+grep -q "initramfs: no boot module, empty root" "$log" && [ "$status" -eq 33 ]
+check $? "a boot without a module has an empty root, no panic (status $status)"
+INITRD=$image
+boot badinitrd "test=none/"
+grep -q "initramfs: bad archive (EINVAL at offset 0: bad magic (not newc)), empty root" \
+    "$log" && [ "$status" -eq 33 ]
+check $? "a corrupt module is refused with its reason, empty root (status $status)"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -57,8 +57,8 @@ static const uint8_t int80[] = {0xcd, 0x80};
 static const uint8_t load_cr3[] = {0x0f, 0x22, 0xd8}; /* mov %rax, %cr3 */
 /* mov (%rax), %rax with rax = the kernel image's address */
 static const uint8_t read_kernel[] = {
-    0x48, 0xb8, 0x00, 0x00, 0x10, 0x80, 0xff, 0xff, 0xff, 0xff,
-    0x48, 0x8b, 0x00,
+    0x48, 0xb8, 0x00, 0x00, 0x10, 0x80, 0xff,
+    0xff, 0xff, 0xff, 0x48, 0x8b, 0x00,
 };
 /* movb $1, (TEXT): its own text is read-only */
 static const uint8_t write_text[] = {0xc6, 0x04, 0x25, 0x00,
@@ -82,8 +82,8 @@ static int user_main(void *arg)
     if (vm == NULL) {
         return 100;
     }
-    if (uvm_map_anon(vm, TEXT, PAGE_SIZE,
-                     ARCH_PROT_READ | ARCH_PROT_EXEC) != 0 ||
+    if (uvm_map_anon(vm, TEXT, PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_EXEC) !=
+            0 ||
         uvm_write(vm, TEXT, prog->code, prog->len) != 0 ||
         uvm_map_anon(vm, STACK - PAGE_SIZE, PAGE_SIZE,
                      ARCH_PROT_READ | ARCH_PROT_WRITE) != 0) {
@@ -95,8 +95,7 @@ static int user_main(void *arg)
 
 /* Run prog in its own user process: its pid (-1 if it could not be
  * started or reaped), exit code and ending signal. */
-static pid_t run_prog(const uint8_t *code, size_t len, int *code_out,
-                      int *sig)
+static pid_t run_prog(const uint8_t *code, size_t len, int *code_out, int *sig)
 {
     static struct program prog;
     pid_t pid;
