@@ -6,12 +6,13 @@
 #include "kerrno.h"
 
 static const char *const names[] = {
-    [EPERM] = "EPERM",   [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
-    [EINTR] = "EINTR",   [EIO] = "EIO",       [EBADF] = "EBADF",
-    [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
-    [EFAULT] = "EFAULT", [EBUSY] = "EBUSY",   [EEXIST] = "EEXIST",
-    [ENODEV] = "ENODEV", [EINVAL] = "EINVAL", [ENOSPC] = "ENOSPC",
-    [ERANGE] = "ERANGE", [ENOSYS] = "ENOSYS", [EALREADY] = "EALREADY",
+    [EPERM] = "EPERM",     [ENOENT] = "ENOENT",     [ESRCH] = "ESRCH",
+    [EINTR] = "EINTR",     [EIO] = "EIO",           [E2BIG] = "E2BIG",
+    [ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF",       [ECHILD] = "ECHILD",
+    [EAGAIN] = "EAGAIN",   [ENOMEM] = "ENOMEM",     [EFAULT] = "EFAULT",
+    [EBUSY] = "EBUSY",     [EEXIST] = "EEXIST",     [ENODEV] = "ENODEV",
+    [EINVAL] = "EINVAL",   [ENOSPC] = "ENOSPC",     [ERANGE] = "ERANGE",
+    [ENOSYS] = "ENOSYS",   [EALREADY] = "EALREADY",
 };
 
 /* Lock-free and bounds-checked, so a dump on a wedged machine can use it. */
