@@ -1,6 +1,6 @@
 # Kairos build.  `make help` lists the targets.
 #
-# Layers: kernel/ (the portable core: lib, mm, dev, proc, sys, and boot in
+# Layers: kernel/ (the portable core: lib, mm, dev, proc, exec, sys, and boot in
 # kernel/ itself), progs/ (the kernel programs: init, shell, demos),
 # arch/arch.h (the contract), arch/x86_64 (the port that boots), arch/host
 # (the core as a Linux process, for tests).
@@ -37,7 +37,8 @@ endif
 
 # The core's subsystems, bottom layer first (tools/include-check.py holds
 # the include graph to this order).
-CORE_DIRS := kernel/lib kernel/mm kernel/dev kernel/fs kernel/proc kernel/sys
+CORE_DIRS := kernel/lib kernel/mm kernel/dev kernel/fs kernel/proc kernel/exec \
+	kernel/sys
 CORE_INC := -Ikernel $(addprefix -I,$(CORE_DIRS)) -Iprogs
 
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdlib \
@@ -166,6 +167,33 @@ build/host/tests/%: tests/unit/%.c $(HOST_LIB) $(wildcard tests/unit/*.h)
 
 .PHONY: unit-build
 unit-build: $(UNIT_BINS)
+
+# Static programs test_elf loads (docs/exec.md), built here rather than
+# kept as binaries: tiny without libc (ET_EXEC and static-PIE), hello
+# with glibc.  Where the host cannot link statically, a fixture is left
+# out and test_elf skips it.
+ELF_FIXTURES := $(addprefix build/host/elf/,tiny tiny-pie hello hello-pie)
+ELF_TINY_FLAGS := -O1 -nostdlib -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-tree-loop-distribute-patterns -z noexecstack
+elf_fixture = $(HOST_CC) $(2) $< -o $@ 2>/dev/null || \
+	{ rm -f $@; echo "  (no static $(1): test_elf skips it)"; }
+
+build/host/elf/tiny: tests/unit/data/elf_tiny.c
+	@mkdir -p $(@D)
+	$(Q)$(call elf_fixture,tiny,$(ELF_TINY_FLAGS) -static -no-pie)
+build/host/elf/tiny-pie: tests/unit/data/elf_tiny.c
+	@mkdir -p $(@D)
+	$(Q)$(call elf_fixture,tiny-pie,$(ELF_TINY_FLAGS) -static-pie -fpie)
+build/host/elf/hello: tests/unit/data/elf_hello.c
+	@mkdir -p $(@D)
+	$(Q)$(call elf_fixture,hello,-O2 -static -no-pie)
+build/host/elf/hello-pie: tests/unit/data/elf_hello.c
+	@mkdir -p $(@D)
+	$(Q)$(call elf_fixture,hello-pie,-O2 -static-pie -fpie)
+
+build/host/tests/test_elf: $(ELF_FIXTURES)
+build/host/tests/test_elf: private HOST_CFLAGS += \
+	-DELF_FIXTURES='"$(CURDIR)/build/host/elf"'
 
 # ---- Host library: the core for programs outside the tree ------------------
 #

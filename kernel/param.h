@@ -62,4 +62,18 @@
 
 #define BACKTRACE_MAX 16 /* frames a backtrace walks */
 
+/* User mode (docs/exec.md): the lower half belongs to the process. */
+#define USER_TOP 0x0000800000000000ULL /* first address of the kernel half */
+#define USER_MIN_ADDR \
+    0x10000ULL /* nothing maps below (Linux's mmap_min_addr) */
+
+#define ELF_MAX_PHNUM 64 /* program headers an executable may have */
+#define ELF_MAX_LOADS 16 /* PT_LOAD segments; static binaries have 2-5 */
+#define ELF_MAX_ALIGN 0x200000ULL  /* largest PT_LOAD p_align (2 MiB) */
+#define ELF_MAX_MEM   (1ULL << 30) /* bytes all PT_LOAD pages may span */
+#define ELF_PIE_BASE  0x400000ULL  /* where a static-PIE's first page loads */
+
+#define USTACK_ARG_MAX    (256 * 1024) /* argv + envp strings and pointers */
+#define USTACK_STRLEN_MAX (32 * 4096)  /* one string, NUL included */
+
 #endif

@@ -17,10 +17,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Bottom first.  kernel/ itself is boot (main.c, cmdline, param.h, boot.h):
 # param.h and boot.h are plain definitions every layer may use.
 LAYERS = ["arch", "kernel/lib", "kernel/mm", "kernel/dev", "kernel/fs",
-          "kernel/proc", "kernel/sys", "progs", "kernel"]
+          "kernel/proc", "kernel/exec", "kernel/sys", "progs", "kernel"]
 ANYWHERE = {"kernel/param", "kernel/boot"}  # headers of constants only
 SEARCH = ["kernel", "kernel/lib", "kernel/mm", "kernel/dev", "kernel/fs",
-          "kernel/proc", "kernel/sys", "progs", "arch"]
+          "kernel/proc", "kernel/exec", "kernel/sys", "progs", "arch"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 

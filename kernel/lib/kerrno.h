@@ -11,6 +11,8 @@
 #define ESRCH        3   /* no such process */
 #define EINTR        4   /* interrupted */
 #define EIO          5   /* device error */
+#define E2BIG        7   /* argument list too long */
+#define ENOEXEC      8   /* not an executable this kernel runs */
 #define EBADF        9   /* bad file descriptor */
 #define ECHILD       10  /* no such child */
 #define EAGAIN       11  /* try again: a table is full or no data yet */
