@@ -3,12 +3,11 @@
  *
  * Handlers check every argument before acting on it: descriptors through
  * process_descriptor (-EBADF), lengths against SYSCALL_IO_MAX (-EINVAL),
- * buffers through arch_access_ok (-EFAULT).  Arguments Linux declares as
- * int (descriptors, pids, exit codes, options) use the low 32 bits of the
+ * the caller's memory only through uaccess.h (-EFAULT), which serves
+ * kernel processes (kernel buffers) and user processes (user addresses,
+ * copied with fault recovery) alike.  Arguments Linux declares as int
+ * (descriptors, pids, exit codes, options) use the low 32 bits of the
  * register, as on Linux.
- *
- * Kernel processes pass kernel buffers, so handlers use them in place.
- * User processes will need copies through the arch port instead.
  *
  * Locking: no lock is held on entry.  A read that finds no input takes
  * input_lock (console.h), tests again and blocks with
@@ -28,6 +27,7 @@
 #include "process.h"
 #include "spinlock.h"
 #include "timer.h"
+#include "uaccess.h"
 
 /* A handler gets the six argument registers, rdi first. */
 typedef long (*syscall_fn)(const long arg[6]);
@@ -159,14 +159,16 @@ static long do_wait4(const long arg[6])
     if (target == 0 || target < -1) {
         return -EINVAL;
     }
-    if (status != NULL && !arch_access_ok(status, sizeof(wstatus), true)) {
+    if (status != NULL && check_caller_writable(status, sizeof(wstatus))) {
         return -EFAULT;
     }
     pid = wait_child_sig(target, &code, &sig, true);
     if (pid > 0 && status != NULL) {
         /* Linux's encoding: killed, WTERMSIG = sig; else WEXITSTATUS. */
         wstatus = sig != 0 ? sig & 0x7f : (code & 0xff) << 8;
-        memcpy(status, &wstatus, sizeof(wstatus));
+        if (copy_to_caller(status, &wstatus, sizeof(wstatus)) != 0) {
+            return -EFAULT; /* unmapped since the check: reaped anyway */
+        }
     }
     return pid;
 }
@@ -205,10 +207,9 @@ static long get_timespec(const void *p, uint64_t *ns)
 {
     struct ktimespec ts;
 
-    if (!arch_access_ok(p, sizeof(ts), false)) {
+    if (copy_from_caller(&ts, p, sizeof(ts)) != 0) {
         return -EFAULT;
     }
-    memcpy(&ts, p, sizeof(ts));
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
         ts.tv_nsec >= (int64_t)NSEC_PER_SEC) {
         return -EINVAL;
@@ -221,12 +222,13 @@ static long get_timespec(const void *p, uint64_t *ns)
 }
 
 /* Store ns at p, already checked writable, bytewise. */
-static void put_timespec(void *p, uint64_t ns)
+/* The caller checked p with check_caller_writable: 0 or -EFAULT. */
+static long put_timespec(void *p, uint64_t ns)
 {
     struct ktimespec ts = {(int64_t)(ns / NSEC_PER_SEC),
                            (int64_t)(ns % NSEC_PER_SEC)};
 
-    memcpy(p, &ts, sizeof(ts));
+    return copy_to_caller(p, &ts, sizeof(ts));
 }
 
 /*
@@ -246,7 +248,8 @@ static long sleep_until_ns(uint64_t deadline, void *rem)
     err = sleep_until_tick(timer_ns_to_tick(deadline));
     if (err == -EINTR && rem != NULL) {
         now = uptime_ns();
-        put_timespec(rem, deadline > now ? deadline - now : 0);
+        (void)put_timespec(rem,
+                           deadline > now ? deadline - now : 0); /* checked */
     }
     return err;
 }
@@ -262,7 +265,7 @@ static long do_nanosleep(const long arg[6])
     if (err != 0) {
         return err;
     }
-    if (rem != NULL && !arch_access_ok(rem, sizeof(struct ktimespec), true)) {
+    if (rem != NULL && check_caller_writable(rem, sizeof(struct ktimespec))) {
         return -EFAULT;
     }
     return sleep_until_ns(add_saturating(uptime_ns(), dur), rem);
@@ -277,11 +280,8 @@ static long do_clock_gettime(const long arg[6])
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) {
         return -EINVAL;
     }
-    if (!arch_access_ok(tp, sizeof(struct ktimespec), true)) {
-        return -EFAULT;
-    }
-    put_timespec(tp, clock == CLOCK_REALTIME ? realtime_ns() : uptime_ns());
-    return 0;
+    return put_timespec(tp,
+                        clock == CLOCK_REALTIME ? realtime_ns() : uptime_ns());
 }
 
 /*
@@ -310,7 +310,7 @@ static long do_clock_nanosleep(const long arg[6])
         base = clock == CLOCK_REALTIME ? timer_boot_realtime_ns() : 0;
         return sleep_until_ns(t > base ? t - base : 0, NULL);
     }
-    if (rem != NULL && !arch_access_ok(rem, sizeof(struct ktimespec), true)) {
+    if (rem != NULL && check_caller_writable(rem, sizeof(struct ktimespec))) {
         return -EFAULT;
     }
     return sleep_until_ns(add_saturating(uptime_ns(), t), rem);
@@ -368,10 +368,9 @@ static long get_sched_param(pid_t pid, const void *p, int *prio)
     if (p == NULL || pid < 0) {
         return -EINVAL;
     }
-    if (!arch_access_ok(p, sizeof(sp), false)) {
+    if (copy_from_caller(&sp, p, sizeof(sp)) != 0) {
         return -EFAULT;
     }
-    memcpy(&sp, p, sizeof(sp));
     *prio = sp.sched_priority;
     return 0;
 }
@@ -419,11 +418,7 @@ static long do_sched_getparam(const long arg[6])
     if (err != 0) {
         return err;
     }
-    if (!arch_access_ok(p, sizeof(sp), true)) {
-        return -EFAULT;
-    }
-    memcpy(p, &sp, sizeof(sp));
-    return 0;
+    return copy_to_caller(p, &sp, sizeof(sp));
 }
 
 /* sched_setscheduler(pid, policy, param).  A process made more urgent
@@ -503,14 +498,10 @@ static long do_sched_rr_get_interval(const long arg[6])
     if (err != 0) {
         return err;
     }
-    if (!arch_access_ok(tp, sizeof(struct ktimespec), true)) {
-        return -EFAULT;
-    }
     ticks = policy == SCHED_FIFO || (pid == 0 && current_pid() == 0)
                 ? 0
                 : sched_slice();
-    put_timespec(tp, hz != 0 ? ticks * NSEC_PER_SEC / hz : 0);
-    return 0;
+    return put_timespec(tp, hz != 0 ? ticks * NSEC_PER_SEC / hz : 0);
 }
 
 static const syscall_fn syscalls[] = {
