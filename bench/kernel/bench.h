@@ -16,6 +16,7 @@
 #define BENCH_SAMPLES      101 /* samples kept per measurement */
 #define BENCH_WARMUP       8   /* first samples dropped (cold paths) */
 #define BENCH_TICK_SAMPLES 31  /* timer ticks measured */
+#define BENCH_WAKE_SAMPLES 31  /* wakeups measured per policy and N */
 
 /* The samples of one measurement, in instructions. */
 struct samples {
@@ -50,6 +51,16 @@ int bench_yield_switch_syscall(struct samples *s);
 int bench_tick(struct samples *s);
 int bench_spawn_exit_wait(struct samples *s);
 int bench_sleep_wake(struct samples *s);
+
+/*
+ * B7 wakeup latency: a sleeper under policy (SCHED_OTHER, or SCHED_FIFO
+ * 50) loops on a 3-tick sleep among n >= 1 CPU-bound SCHED_OTHER
+ * spinners.  Fills instr with instructions from the tick that expires its
+ * timer to it running, and ticks (the same samples) with how many ticks
+ * late it ran.  0, or a negative errno.
+ */
+int bench_wakeup(struct samples *instr, struct samples *ticks, int policy,
+                 int n);
 
 /*
  * Check that the TSC counts instructions: a loop of 2n instructions, timed

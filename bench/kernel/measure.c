@@ -285,3 +285,97 @@ int bench_spawn_exit_wait(struct samples *s)
     }
     return 0;
 }
+
+/* ---- Wakeup latency (B7) ------------------------------------------------------ */
+
+/*
+ * A sleeper loops on sleep_until_tick(now + WAKE_PERIOD) among n CPU-bound
+ * SCHED_OTHER spinners.  Each spinner reads the TSC, then the tick count,
+ * and while the count is below the sleeper's expiry stores the TSC in
+ * wk.before: the last store before the expiring tick is at most one
+ * spinner iteration before that tick's interrupt.  The sleeper, back from
+ * sleep, reads the TSC (less wk.before: instructions from the expiring
+ * tick to it running) and the tick count (less its expiry: ticks late).
+ */
+#define WAKE_PERIOD 3
+
+static struct {
+    struct samples *instr, *ticks;
+    volatile uint64_t expiry; /* the sleeper's; 0 while it is awake */
+    volatile uint64_t before; /* TSC a spinner read while ticks < expiry */
+    volatile bool stop;       /* the spinners return */
+    int err;
+} wk;
+
+static int wake_spinner(void *arg)
+{
+    (void)arg;
+    while (!wk.stop) {
+        uint64_t t = arch_cycles();
+
+        if (timer_ticks() < wk.expiry) {
+            wk.before = t;
+        }
+    }
+    return 0;
+}
+
+static int wake_sleeper(void *arg)
+{
+    bool more = true;
+
+    (void)arg;
+    while (more) {
+        uint64_t t, late, kept = wk.instr->n;
+
+        wk.before = 0;
+        wk.expiry = timer_ticks() + WAKE_PERIOD;
+        if (sleep_until_tick(wk.expiry) != 0 || wk.before == 0) {
+            wk.err = -EIO; /* woke early, or no spinner ran before it */
+            break;
+        }
+        t = arch_cycles();
+        late = timer_ticks() - wk.expiry;
+        wk.expiry = 0;
+        more = samples_add(wk.instr, t - wk.before);
+        if (wk.instr->n != kept) { /* the same samples as instr keeps */
+            wk.ticks->v[wk.ticks->n++] = late;
+        }
+    }
+    return 0;
+}
+
+int bench_wakeup(struct samples *instr, struct samples *ticks, int policy,
+                 int n)
+{
+    pid_t sleeper;
+    int code, err;
+
+    wk.instr = instr;
+    wk.ticks = ticks;
+    wk.expiry = 0;
+    wk.stop = false;
+    wk.err = 0;
+    for (int i = 0; i < n; i++) {
+        pid_t pid = spawn_kernel_process("spinner", wake_spinner, NULL);
+
+        if (pid < 0 || process_setscheduler(pid, SCHED_OTHER, 0) != 0) {
+            kprintf("# wakeup: cannot spawn spinner %d (%d)\n", i, pid);
+            wk.stop = true;
+            while (wait_for_child(-1, &code) > 0) {
+            }
+            return pid < 0 ? pid : -EINVAL;
+        }
+    }
+    sleeper = spawn_kernel_process("sleeper", wake_sleeper, NULL);
+    err = sleeper < 0 ? sleeper
+                      : process_setscheduler(sleeper, policy,
+                                             policy == SCHED_FIFO ? 50 : 0);
+    if (err == 0) {
+        wait_for_child(sleeper, &code);
+    }
+    wk.stop = true;
+    while (wait_for_child(-1, &code) > 0) {
+    }
+    return err != 0 ? err : wk.err;
+}

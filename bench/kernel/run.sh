@@ -10,7 +10,8 @@
 # (the shell prints the TSC before its first prompt).  It builds nothing:
 # `make bench-kernel` builds both images and runs it (`make CC=clang
 # bench-kernel` for clang's, in build/clang).  Prints
-# "name,value,instructions" lines and "# " comments; exits 0 when every
+# "name,value,unit" lines (unit: instructions, or ticks for B7's lateness
+# and the inversion demo's waits) and "# " comments; exits 0 when every
 # number was produced.  The full run boots each image twice and reports
 # whether the two runs agree; --smoke boots each once.
 set -u
@@ -34,7 +35,14 @@ logs=${KBENCH_LOGS:-$build/bench-kernel}
 bench_image=$build/kairos-bench.bin
 kernel_image=$build/kairos.bin
 names="kernel_null_syscall kernel_yield_switch kernel_yield_switch_syscall
-kernel_tick kernel_spawn_exit_wait kernel_boot_to_prompt"
+kernel_tick kernel_spawn_exit_wait kernel_sleep_wake kernel_boot_to_prompt
+kernel_inversion_inherit kernel_inversion_noinherit"
+for p in other fifo; do # B7: the sleeper's policy and the spinners
+    for n in 1 4 16 64; do
+        names="$names kernel_wakeup_${p}_n$n kernel_wakeup_${p}_n${n}_ticks"
+        names="$names kernel_wakeup_${p}_n${n}_ticks_max"
+    done
+done
 
 for f in "$bench_image" "$kernel_image"; do
     if [ ! -f "$f" ]; then
@@ -62,8 +70,13 @@ bench_boot() { # run number
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null \
         >"$log.qemu" 2>&1
     status=$?
-    tr -d '\r' <"$log" | grep -E '^[a-z_]+,[0-9]+,instructions$' \
+    tr -d '\r' <"$log" | grep -E '^[a-z0-9_]+,[0-9]+,(instructions|ticks)$' \
         >"$logs/bench-$1.csv"
+    # The inversion demo's own lines: high's wait, inheritance on and off.
+    tr -d '\r' <"$log" | sed -n \
+        -e 's/^inversion: inheritance on: high waited \([0-9]*\) ticks.*/kernel_inversion_inherit,\1,ticks/p' \
+        -e 's/^inversion: inheritance off: high waited \([0-9]*\) ticks.*/kernel_inversion_noinherit,\1,ticks/p' \
+        >>"$logs/bench-$1.csv"
     if [ "$status" -ne 33 ]; then
         echo "# bench image run $1 failed (QEMU status $status; log $log):"
         tr -d '\r' <"$log" | grep '^#' | tail -n 5
@@ -113,7 +126,7 @@ cat "$logs/bench-1.csv"
 
 missing=""
 for n in $names; do
-    grep -q "^$n,[0-9][0-9]*,instructions\$" "$logs/bench-1.csv" ||
+    grep -Eq "^$n,[0-9]+,(instructions|ticks)\$" "$logs/bench-1.csv" ||
         missing="$missing $n"
 done
 if [ -n "$missing" ]; then
