@@ -32,14 +32,15 @@
 #include "process.h"
 
 #define MAX_SIZES     5
-#define PERIOD        3    /* the sleeper's sleep_ticks(PERIOD) */
-#define SPIN_PER_TICK 200  /* spinner iterations per simulated tick */
+#define PERIOD        3   /* the sleeper's sleep_ticks(PERIOD) */
+#define SPIN_PER_TICK 200 /* spinner iterations per simulated tick */
 #define FIFO_PRIO     50
+#define STARVED       100000 /* ticks late: the sleeper is starved */
 
 static struct {
-    volatile bool quit;     /* spinners return */
-    volatile bool armed;    /* the sleeper sleeps until expiry */
-    volatile bool open;     /* the bracket is open (a tick is firing it) */
+    volatile bool quit;  /* spinners return */
+    volatile bool armed; /* the sleeper sleeps until expiry */
+    volatile bool open;  /* the bracket is open (a tick is firing it) */
     volatile uint64_t expiry;
     volatile unsigned long work;
 } b7;
@@ -68,6 +69,11 @@ static int spinner(void *arg)
             b7.work++;
         }
         open_if_due();
+        if (b7.open && timer_ticks() > b7.expiry + STARVED) {
+            fprintf(stderr, "b7: the sleeper has not run for %d ticks\n",
+                    STARVED);
+            exit(1); /* a failed run, not a hung one */
+        }
         host_tick();
     }
     return 0;

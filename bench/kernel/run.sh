@@ -122,6 +122,7 @@ while [ "$i" -le "$runs" ]; do
 done
 
 tr -d '\r' <"$logs/bench-1.log" | grep '^# ' | grep -v '^# kernel benchmarks: done'
+tr -d '\r' <"$logs/bench-1.log" | grep '^inversion: ' | sed 's/^/# /'
 cat "$logs/bench-1.csv"
 
 missing=""
