@@ -252,7 +252,7 @@ $(BUILD)/kairos-bench.elf: $(KBENCH_OBJS)
 
 # ---- Benchmarks ----------------------------------------------------------------
 #
-# bench/host/*.c: one program per host benchmark (B1-B6), each linked with
+# bench/host/*.c: one program per host benchmark (B1-B8), each linked with
 # the harness and the host library (build/host/libkairos.a, -O2, no
 # sanitizers).  Kernel headers come in through -iquote only, so the
 # kernel's sched.h never hides the C library's <sched.h>; B3, B4 and B6

@@ -451,11 +451,11 @@ def targets(res):
                     max(k_late) == 0))
     on, off = (kv.get(n) for n in INVERSION)
     if on is not None:
-        out.append(("inversion, inheritance on: high waits <= low's section",
+        out.append(("inversion on: high waits <= low's section",
                     "%.0f ticks" % on, "<= %d ticks" % INV_SECTION,
                     on <= INV_SECTION))
     if off is not None:
-        out.append(("inversion, inheritance off: medium's spin comes first",
+        out.append(("inversion off: medium's whole spin comes first",
                     "%.0f ticks" % off, ">= %d ticks" % INV_MEDIUM,
                     off >= INV_MEDIUM))
     for name, value, unit in res.kernel:
@@ -508,8 +508,8 @@ def print_table(res, rows, tg, mach, out=None):
     say()
     say("Ratios are medians of per-run ratios (Kairos and the other case "
         "measured in the same run);")
-    say("* marks a ratio of medians instead (B4 sizes are measured one "
-        "after another).  Units:")
+    say("* marks a ratio of medians instead (B4's and B7's sizes are "
+        "measured one after another).  Units:")
     for bench, (title, unit) in TITLES.items():
         say("  %s: %s" % (title, unit))
     b6 = sorted((k[2], v) for k, v in res.values.items()
