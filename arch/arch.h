@@ -166,7 +166,8 @@ int arch_mm_init(void);
  * A port without user mode (the host) refuses arch_aspace_init with
  * -ENOSYS; the rest are then never called.
  */
-#define ARCH_PROT_READ  1U /* every mapping is readable */
+#define ARCH_PROT_NONE  0U /* the frame stays mapped, any access faults */
+#define ARCH_PROT_READ  1U /* every accessible mapping is readable */
 #define ARCH_PROT_WRITE 2U
 #define ARCH_PROT_EXEC  4U /* without it the page is no-execute (NX) */
 
@@ -180,9 +181,10 @@ int arch_aspace_init(struct arch_aspace *as);
 void arch_aspace_fini(struct arch_aspace *as,
                       void (*release)(uintptr_t pa, void *ctx), void *ctx);
 /*
- * Map the frame pa at the page va with prot (ARCH_PROT_READ at least).
- * 0; -EINVAL (va or pa not page-aligned, va outside the user half, prot
- * without READ or with unknown bits); -EEXIST (va already mapped);
+ * Map the frame pa at the page va with prot (ARCH_PROT_NONE, or READ at
+ * least).  0; -EINVAL (va or pa not page-aligned, va outside the user
+ * half, prot with WRITE or EXEC but not READ, or unknown bits); -EEXIST
+ * (va already mapped);
  * -ENOMEM (no frame for a page table: nothing changed).
  */
 int arch_aspace_map(struct arch_aspace *as, uintptr_t va, uintptr_t pa,
@@ -201,6 +203,9 @@ size_t arch_aspace_table_frames(const struct arch_aspace *as);
 /* Run on as's tables from now on (NULL: the kernel's own); the tables are
  * reloaded only if they are not the ones loaded. */
 void arch_aspace_activate(struct arch_aspace *as);
+
+/* The CPU's feature word for AT_HWCAP (x86_64: CPUID.1:EDX; host: 0). */
+uint64_t arch_hwcap(void);
 
 /* ---- Ring 3 (docs/user.md) -------------------------------------------------
  *

@@ -439,6 +439,11 @@ void arch_aspace_activate(struct arch_aspace *as)
 
 /* ---- Ring 3: none on the host (arch.h) ----------------------------------- */
 
+uint64_t arch_hwcap(void)
+{
+    return 0;
+}
+
 void arch_uctx_init(struct arch_uctx *u)
 {
     u->fs_base = 0;

@@ -145,7 +145,7 @@ static void handle_exception(struct trap_frame *tf)
         user_fault(tf, cr2);
         return;
     }
-    if (tf->vector == 14 && user_copy_fixup(tf)) {
+    if (tf->vector == 14 && user_copy_fixup(tf, cr2)) {
         return; /* a user copy touched a bad page: it returns -EFAULT */
     }
 

@@ -18,6 +18,7 @@
 #include "param.h"
 #include "proc.h"
 #include "syscall.h"
+#include "uvm.h"
 #include "x86.h"
 
 /* The per-CPU area (layout.h's CPU_* offsets). */
@@ -90,6 +91,14 @@ void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,
     gdt_set_kernel_stack(kstack_top);
 }
 
+uint64_t arch_hwcap(void)
+{
+    uint32_t a, b, c, d;
+
+    cpuid(1, &a, &b, &c, &d);
+    return d;
+}
+
 int arch_set_tls(struct arch_uctx *u, uintptr_t base)
 {
     if (base >= ARCH_USER_END) {
@@ -159,10 +168,32 @@ static const char *fault_name(uint64_t vector)
     return vector < 32 && names[vector] != NULL ? names[vector] : "exception";
 }
 
+/*
+ * A page fault on a user page not present: the core maps it if an area of
+ * the process allows the access (demand-zero memory: the heap, the stack,
+ * mmap).  True if the faulting instruction can run again.
+ */
+static bool demand_page(const struct trap_frame *tf, uint64_t cr2)
+{
+    struct process *p = proc_current();
+    unsigned access = (tf->error & 0x2    ? ARCH_PROT_WRITE
+                       : tf->error & 0x10 ? ARCH_PROT_EXEC
+                                          : 0) |
+                      ARCH_PROT_READ;
+
+    return tf->vector == 14 && !(tf->error & 0x1) && cr2 < ARCH_USER_END &&
+           p != NULL && p->vm != NULL && uvm_fault(p->vm, cr2, access) == 0;
+}
+
 void user_fault(const struct trap_frame *tf, uint64_t cr2)
 {
     struct process *p = proc_current();
     int sig = fault_signal(tf->vector);
+
+    if (demand_page(tf, cr2)) {
+        sched_irq_exit(); /* the way back to ring 3 */
+        return;
+    }
 
     if (tf->vector == 14) {
         kprintf("pid %d (%s): %s at rip 0x%lx: %s of 0x%lx\n", p->pid, p->name,
@@ -181,11 +212,13 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
 
 /* ---- User copies ------------------------------------------------------- */
 
-bool user_copy_fixup(struct trap_frame *tf)
+bool user_copy_fixup(struct trap_frame *tf, uint64_t cr2)
 {
     for (const uint64_t *e = _ex_table_start; e < _ex_table_end; e += 2) {
         if (tf->rip == e[0]) {
-            tf->rip = e[1];
+            if (!demand_page(tf, cr2)) {
+                tf->rip = e[1]; /* else the copy goes on */
+            }
             return true;
         }
     }

@@ -20,6 +20,15 @@
 #include "x86.h"
 
 #define USER_ENTRIES 256 /* PML4 entries of the lower half */
+/* A software bit of a not-present leaf: a page mapped with no access
+ * (ARCH_PROT_NONE): the frame stays the space's, any touch faults. */
+#define PTE_NONE (1UL << 9)
+
+/* A leaf that holds a frame, accessible or not. */
+static bool mapped(uint64_t e)
+{
+    return (e & (PTE_P | PTE_NONE)) != 0;
+}
 
 static uintptr_t loaded_root[MAX_CPUS]; /* 0: the kernel's own */
 
@@ -54,11 +63,13 @@ static void free_level(struct arch_aspace *as, uint64_t *table, unsigned shift,
     for (unsigned i = 0; i < 512; i++) {
         uint64_t e = table[i];
 
-        if (!(e & PTE_P)) {
+        if (shift == 12) {
+            if (mapped(e)) {
+                release(e & PTE_ADDR, ctx);
+            }
             continue;
         }
-        if (shift == 12) {
-            release(e & PTE_ADDR, ctx);
+        if (!(e & PTE_P)) {
             continue;
         }
         free_level(as, table_at(e & PTE_ADDR), shift - 9, release, ctx);
@@ -98,14 +109,18 @@ static bool user_page(uintptr_t va)
 
 static bool prot_ok(unsigned prot)
 {
-    return (prot & ARCH_PROT_READ) &&
-           (prot & ~(ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC)) == 0;
+    return prot == ARCH_PROT_NONE ||
+           ((prot & ARCH_PROT_READ) &&
+            (prot & ~(ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC)) == 0);
 }
 
 static uint64_t leaf_bits(unsigned prot)
 {
     uint64_t bits = PTE_P | PTE_U;
 
+    if (prot == ARCH_PROT_NONE) {
+        return PTE_NONE | PTE_U;
+    }
     if (prot & ARCH_PROT_WRITE) {
         bits |= PTE_W;
     }
@@ -162,7 +177,7 @@ int arch_aspace_map(struct arch_aspace *as, uintptr_t va, uintptr_t pa,
     if (e == NULL) {
         return -ENOMEM;
     }
-    if (*e & PTE_P) {
+    if (mapped(*e)) {
         return -EEXIST;
     }
     *e = pa | leaf_bits(prot); /* was not present: nothing cached */
@@ -174,7 +189,7 @@ uintptr_t arch_aspace_unmap(struct arch_aspace *as, uintptr_t va)
     uint64_t *e = user_page(va) ? leaf(as, va, false) : NULL;
     uintptr_t pa;
 
-    if (e == NULL || !(*e & PTE_P)) {
+    if (e == NULL || !mapped(*e)) {
         return 0;
     }
     pa = *e & PTE_ADDR;
@@ -191,7 +206,7 @@ int arch_aspace_protect(struct arch_aspace *as, uintptr_t va, unsigned prot)
         return -EINVAL;
     }
     e = leaf(as, va, false);
-    if (e == NULL || !(*e & PTE_P)) {
+    if (e == NULL || !mapped(*e)) {
         return -ENOENT;
     }
     *e = (*e & PTE_ADDR) | leaf_bits(prot);
@@ -209,10 +224,12 @@ uintptr_t arch_aspace_lookup(const struct arch_aspace *as, uintptr_t va,
     }
     /* leaf() creates nothing without create; the cast is for its type. */
     e = leaf((struct arch_aspace *)as, va & ~(uintptr_t)(PAGE_SIZE - 1), false);
-    if (e == NULL || !(*e & PTE_P)) {
+    if (e == NULL || !mapped(*e)) {
         return 0;
     }
-    if (prot != NULL) {
+    if (prot != NULL && !(*e & PTE_P)) {
+        *prot = ARCH_PROT_NONE;
+    } else if (prot != NULL) {
         *prot = ARCH_PROT_READ | ((*e & PTE_W) ? ARCH_PROT_WRITE : 0) |
                 (arch_has_nx() && (*e & PTE_NX) ? 0 : ARCH_PROT_EXEC);
     }

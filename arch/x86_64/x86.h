@@ -46,9 +46,10 @@ void user_init(void);
 /* An exception in ring 3: log it, signal the process (it ends on the way
  * out). */
 void user_fault(const struct trap_frame *tf, uint64_t cr2);
-/* A fault in the kernel at a user-copy instruction: resume at its fixup
- * (the copy returns -EFAULT).  True if tf->rip was one. */
-bool user_copy_fixup(struct trap_frame *tf);
+/* A fault in the kernel at a user-copy instruction: a user page not yet
+ * present is mapped if its area allows (the copy goes on), else resume at
+ * the fixup (the copy returns -EFAULT).  True if tf->rip was one. */
+bool user_copy_fixup(struct trap_frame *tf, uint64_t cr2);
 
 /* idt.c */
 void idt_init(void);

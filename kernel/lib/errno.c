@@ -6,14 +6,19 @@
 #include "kerrno.h"
 
 static const char *const names[] = {
-    [EPERM] = "EPERM",     [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
-    [EINTR] = "EINTR",     [EIO] = "EIO",       [E2BIG] = "E2BIG",
-    [ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF",   [ECHILD] = "ECHILD",
-    [EAGAIN] = "EAGAIN",   [ENOMEM] = "ENOMEM", [EFAULT] = "EFAULT",
-    [EBUSY] = "EBUSY",     [EEXIST] = "EEXIST", [ENODEV] = "ENODEV",
-    [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR", [EINVAL] = "EINVAL",
-    [ENOSPC] = "ENOSPC",   [ERANGE] = "ERANGE", [ENAMETOOLONG] = "ENAMETOOLONG",
-    [ENOSYS] = "ENOSYS",   [ELOOP] = "ELOOP",   [EALREADY] = "EALREADY",
+    [EPERM] = "EPERM",       [ENOENT] = "ENOENT",
+    [ESRCH] = "ESRCH",       [EINTR] = "EINTR",
+    [EIO] = "EIO",           [E2BIG] = "E2BIG",
+    [ENOEXEC] = "ENOEXEC",   [EBADF] = "EBADF",
+    [ECHILD] = "ECHILD",     [EAGAIN] = "EAGAIN",
+    [ENOMEM] = "ENOMEM",     [EACCES] = "EACCES",
+    [EFAULT] = "EFAULT",     [EBUSY] = "EBUSY",
+    [EEXIST] = "EEXIST",     [ENODEV] = "ENODEV",
+    [ENOTDIR] = "ENOTDIR",   [EISDIR] = "EISDIR",
+    [EINVAL] = "EINVAL",     [ENOSPC] = "ENOSPC",
+    [ERANGE] = "ERANGE",     [ENAMETOOLONG] = "ENAMETOOLONG",
+    [ENOSYS] = "ENOSYS",     [ELOOP] = "ELOOP",
+    [EALREADY] = "EALREADY",
 };
 
 /* Lock-free and bounds-checked, so a dump on a wedged machine can use it. */

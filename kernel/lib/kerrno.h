@@ -17,6 +17,7 @@
 #define ECHILD       10  /* no such child */
 #define EAGAIN       11  /* try again: a table is full or no data yet */
 #define ENOMEM       12  /* out of memory */
+#define EACCES       13  /* permission denied: not a file one can run */
 #define EFAULT       14  /* bad address */
 #define EBUSY        16  /* resource busy */
 #define EEXIST       17  /* already exists */

@@ -319,6 +319,12 @@ static bool name_ok(const char *name)
 
 pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
 {
+    return proc_spawn(name, entry, arg, NULL);
+}
+
+pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
+                 struct uvm *vm)
+{
     struct process *p, *parent;
     pid_t pid;
 
@@ -350,6 +356,7 @@ pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
     if (init_proc == NULL && pid == 1) {
         init_proc = p; /* the first process spawned */
     }
+    p->vm = vm; /* its first switch in loads it */
     table_insert_locked(p);
     sched_admit_locked(p);
     spin_unlock(&sched_lock);

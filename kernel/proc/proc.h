@@ -44,6 +44,7 @@ struct region {
 };
 
 struct sched_class;
+struct uvm;
 
 struct process {
     /*
@@ -135,6 +136,15 @@ extern struct spinlock sched_lock;
  * devices exist; spawns after it use them.
  */
 void proc_set_std_devices(struct chardev *input, struct chardev *output);
+
+/*
+ * spawn_kernel_process, and for a user process vm: the new process owns
+ * it from the start (a kill before it first runs frees it with the rest),
+ * and runs entry(arg) on it in kernel mode first (entry then leaves for
+ * ring 3).  On failure vm is still the caller's.
+ */
+pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
+                 struct uvm *vm);
 
 /* The running process (idle between processes; NULL before process_init). */
 struct process *proc_current(void);

@@ -1,5 +1,9 @@
 /*
  * User memory and the way into ring 3 (uvm.h, docs/user.md).
+ *
+ * Areas are a sorted list: a process has a handful (image segments, heap,
+ * stack, a few mappings), so every operation walks it, O(areas).  The
+ * page tables hold only what was touched or loaded.
  */
 #include "uvm.h"
 
@@ -11,6 +15,18 @@
 #include "proc.h"
 #include "spinlock.h"
 
+#define PAGE_MASK (~(uintptr_t)(PAGE_SIZE - 1))
+
+static uintptr_t page_up(uintptr_t a)
+{
+    return (a + PAGE_SIZE - 1) & PAGE_MASK;
+}
+
+static struct uvm_area *area_of(struct list *l)
+{
+    return list_entry(l, struct uvm_area, link);
+}
+
 struct uvm *uvm_create(int *err)
 {
     struct uvm *vm = kmalloc_aligned(sizeof(*vm), 16);
@@ -19,13 +35,15 @@ struct uvm *uvm_create(int *err)
         *err = -ENOMEM;
         return NULL;
     }
+    memset(vm, 0, sizeof(*vm));
     *err = arch_aspace_init(&vm->as);
     if (*err != 0) {
         kfree(vm);
         return NULL;
     }
     arch_uctx_init(&vm->uctx);
-    vm->pages = 0;
+    list_init(&vm->areas);
+    vm->mmap_top = UVM_MMAP_TOP;
     return vm;
 }
 
@@ -39,43 +57,120 @@ static void release_frame(uintptr_t pa, void *ctx)
 
 void uvm_destroy(struct uvm *vm)
 {
+    struct list *l;
+
     arch_aspace_fini(&vm->as, release_frame, vm);
+    while ((l = list_pop_front(&vm->areas)) != NULL) {
+        kfree(area_of(l));
+    }
     kfree(vm);
 }
 
-static void unmap_range(struct uvm *vm, uintptr_t va, uintptr_t end)
+/* The area holding addr, or NULL. */
+static struct uvm_area *find_area(struct uvm *vm, uintptr_t addr)
 {
-    for (; va < end; va += PAGE_SIZE) {
-        uintptr_t pa = arch_aspace_unmap(&vm->as, va);
+    struct list *l;
 
-        if (pa != 0) {
-            free_frame(pa);
-            vm->pages--;
+    list_for_each(l, &vm->areas)
+    {
+        struct uvm_area *a = area_of(l);
+
+        if (addr < a->start) {
+            return NULL;
+        }
+        if (addr < a->end) {
+            return a;
         }
     }
+    return NULL;
 }
 
-int uvm_map_anon(struct uvm *vm, uintptr_t va, size_t len, unsigned prot)
+/* PROT_NONE, or readable with any of write and execute. */
+static bool prot_ok(unsigned prot)
 {
-    uintptr_t end = va + ((len + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1));
+    return prot == ARCH_PROT_NONE ||
+           ((prot & ARCH_PROT_READ) &&
+            (prot & ~(ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC)) == 0);
+}
 
-    if (va % PAGE_SIZE != 0 || len == 0 || len > ARCH_USER_END ||
-        end > ARCH_USER_END || end <= va) {
+static bool range_ok(uintptr_t start, uintptr_t end)
+{
+    return start % PAGE_SIZE == 0 && end % PAGE_SIZE == 0 && start < end &&
+           start >= USER_MIN_ADDR && end <= ARCH_USER_END;
+}
+
+/* The first area ending after start (where an area at start would go). */
+static struct list *insert_point(struct uvm *vm, uintptr_t start)
+{
+    struct list *l;
+
+    list_for_each(l, &vm->areas)
+    {
+        if (area_of(l)->end > start) {
+            return l;
+        }
+    }
+    return &vm->areas;
+}
+
+int uvm_add_area(struct uvm *vm, uintptr_t start, uintptr_t end, unsigned prot,
+                 enum uvm_kind kind)
+{
+    struct list *at;
+    struct uvm_area *a;
+
+    if (!range_ok(start, end) || !prot_ok(prot)) {
         return -EINVAL;
     }
-    for (uintptr_t p = va; p < end; p += PAGE_SIZE) {
-        uintptr_t pa = alloc_frame();
-        int err = pa != 0 ? arch_aspace_map(&vm->as, p, pa, prot) : -ENOMEM;
+    at = insert_point(vm, start);
+    if (at != &vm->areas && area_of(at)->start < end) {
+        return -EEXIST;
+    }
+    a = kmalloc(sizeof(*a));
+    if (a == NULL) {
+        return -ENOMEM;
+    }
+    *a = (struct uvm_area){
+        .start = start, .end = end, .prot = prot, .kind = kind};
+    list_insert_between(&a->link, at->prev, at);
+    return 0;
+}
 
-        if (err != 0) {
-            if (pa != 0) {
-                free_frame(pa);
-            }
-            unmap_range(vm, va, p);
-            return err;
+/* A zeroed frame at the page va with prot.  0 or -ENOMEM. */
+static int map_zero_page(struct uvm *vm, uintptr_t va, unsigned prot)
+{
+    uintptr_t pa = alloc_frame();
+    int err;
+
+    if (pa == 0) {
+        return -ENOMEM;
+    }
+    memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
+    err = arch_aspace_map(&vm->as, va, pa, prot);
+    if (err != 0) {
+        free_frame(pa);
+        return err;
+    }
+    vm->pages++;
+    return 0;
+}
+
+int uvm_populate(struct uvm *vm, uintptr_t start, uintptr_t end)
+{
+    for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+        struct uvm_area *a = find_area(vm, va);
+
+        if (a == NULL) {
+            return -EFAULT;
         }
-        memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
-        vm->pages++;
+        if (a->prot != ARCH_PROT_NONE &&
+            arch_aspace_lookup(&vm->as, va, NULL) == 0) {
+            int err = map_zero_page(vm, va, a->prot);
+
+            if (err != 0) {
+                return err;
+            }
+        }
     }
     return 0;
 }
@@ -100,10 +195,213 @@ int uvm_write(struct uvm *vm, uintptr_t va, const void *src, size_t len)
     return 0;
 }
 
+int uvm_fault(struct uvm *vm, uintptr_t addr, unsigned access)
+{
+    struct uvm_area *a = find_area(vm, addr);
+    uintptr_t va = addr & PAGE_MASK;
+
+    if (a == NULL || a->prot == ARCH_PROT_NONE || (access & ~a->prot) != 0 ||
+        arch_aspace_lookup(&vm->as, va, NULL) != 0) {
+        return -EFAULT; /* no area, not allowed, or present (protection) */
+    }
+    return map_zero_page(vm, va, a->prot);
+}
+
+/* ---- Unmapping, splitting, protecting ----------------------------------- */
+
+static void unmap_pages(struct uvm *vm, uintptr_t start, uintptr_t end)
+{
+    for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+        uintptr_t pa = arch_aspace_unmap(&vm->as, va);
+
+        if (pa != 0) {
+            free_frame(pa);
+            vm->pages--;
+        }
+    }
+}
+
+/* Split a at addr (inside it): a keeps [start, addr), a new area after it
+ * takes [addr, end).  0 or -ENOMEM. */
+static int split_at(struct uvm_area *a, uintptr_t addr)
+{
+    struct uvm_area *b = kmalloc(sizeof(*b));
+
+    if (b == NULL) {
+        return -ENOMEM;
+    }
+    *b = *a;
+    b->start = addr;
+    a->end = addr;
+    list_insert_between(&b->link, &a->link, a->link.next);
+    return 0;
+}
+
+/* Make area boundaries at start and end (areas are split there).  0 or
+ * -ENOMEM (then nothing is split that matters: splits are harmless). */
+static int split_range(struct uvm *vm, uintptr_t start, uintptr_t end)
+{
+    struct uvm_area *a = find_area(vm, start);
+
+    if (a != NULL && a->start < start && split_at(a, start) != 0) {
+        return -ENOMEM;
+    }
+    a = find_area(vm, end);
+    if (a != NULL && a->start < end && split_at(a, end) != 0) {
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int uvm_munmap(struct uvm *vm, uintptr_t addr, size_t len)
+{
+    uintptr_t end;
+    struct list *l, *next;
+
+    if (addr % PAGE_SIZE != 0 || len == 0 || addr >= ARCH_USER_END ||
+        len > ARCH_USER_END - addr) {
+        return -EINVAL;
+    }
+    end = page_up(addr + len);
+    if (split_range(vm, addr, end) != 0) {
+        return -ENOMEM;
+    }
+    for (l = vm->areas.next; l != &vm->areas; l = next) {
+        struct uvm_area *a = area_of(l);
+
+        next = l->next;
+        if (a->start >= addr && a->end <= end) {
+            unmap_pages(vm, a->start, a->end);
+            list_remove(&a->link);
+            kfree(a);
+        }
+    }
+    return 0;
+}
+
+int uvm_mprotect(struct uvm *vm, uintptr_t addr, size_t len, unsigned prot)
+{
+    uintptr_t end;
+    struct list *l;
+
+    if (addr % PAGE_SIZE != 0 || !prot_ok(prot) || addr >= ARCH_USER_END ||
+        len > ARCH_USER_END - addr) {
+        return -EINVAL;
+    }
+    end = page_up(addr + len);
+    for (uintptr_t va = addr; va < end; va = page_up(va + 1)) {
+        struct uvm_area *a = find_area(vm, va);
+
+        if (a == NULL) {
+            return -ENOMEM; /* a hole in the range: Linux's answer */
+        }
+        va = a->end - 1;
+    }
+    if (split_range(vm, addr, end) != 0) {
+        return -ENOMEM;
+    }
+    list_for_each(l, &vm->areas)
+    {
+        struct uvm_area *a = area_of(l);
+
+        if (a->start >= addr && a->end <= end) {
+            a->prot = prot;
+            for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE) {
+                arch_aspace_protect(&vm->as, va, prot); /* -ENOENT: absent */
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- brk and mmap ------------------------------------------------------- */
+
+uintptr_t uvm_brk(struct uvm *vm, uintptr_t addr)
+{
+    uintptr_t old_end = page_up(vm->brk), new_end = page_up(addr);
+
+    if (addr < vm->brk_start || addr > vm->brk_start + UVM_BRK_MAX) {
+        return vm->brk;
+    }
+    if (new_end > old_end) {
+        struct list *next = insert_point(vm, old_end);
+        struct uvm_area *a =
+            old_end > vm->brk_start ? find_area(vm, old_end - 1) : NULL;
+
+        if (next != &vm->areas && area_of(next)->start < new_end) {
+            return vm->brk; /* a mapping is in the way */
+        }
+        if (a != NULL && a->kind == UVM_BRK) {
+            a->end = new_end;
+        } else if (uvm_add_area(vm, old_end, new_end,
+                                ARCH_PROT_READ | ARCH_PROT_WRITE,
+                                UVM_BRK) != 0) {
+            return vm->brk;
+        }
+    } else if (new_end < old_end) {
+        uvm_munmap(vm, new_end, old_end - new_end);
+    }
+    vm->brk = addr;
+    return addr;
+}
+
+/* The highest gap of len bytes below mmap_top, or 0. */
+static uintptr_t find_gap(struct uvm *vm, size_t len)
+{
+    uintptr_t top = vm->mmap_top;
+    struct list *l;
+
+    for (l = vm->areas.prev; l != &vm->areas; l = l->prev) {
+        struct uvm_area *a = area_of(l);
+
+        if (a->start >= top) {
+            continue; /* above the mmap area (the stack) */
+        }
+        if (a->end <= top && top - a->end >= len) {
+            return top - len;
+        }
+        top = a->start < top ? a->start : top;
+    }
+    return top - USER_MIN_ADDR >= len ? top - len : 0;
+}
+
+long uvm_mmap_anon(struct uvm *vm, uintptr_t addr, size_t len, unsigned prot,
+                   enum uvm_map_how how)
+{
+    uintptr_t start;
+    int err;
+
+    if (len == 0 || len > ARCH_USER_END || !prot_ok(prot)) {
+        return -EINVAL;
+    }
+    len = page_up(len);
+    if (len / PAGE_SIZE > frame_stats().total) {
+        return -ENOMEM; /* could never be backed */
+    }
+    if (how != UVM_MAP_ANYWHERE) {
+        if (addr > ARCH_USER_END - len || !range_ok(addr, addr + len)) {
+            return -EINVAL;
+        }
+        if (how == UVM_MAP_FIXED) {
+            uvm_munmap(vm, addr, len); /* replaces */
+        }
+        start = addr;
+    } else {
+        start = find_gap(vm, len);
+        if (start == 0) {
+            return -ENOMEM;
+        }
+    }
+    err = uvm_add_area(vm, start, start + len, prot, UVM_ANON);
+    return err != 0 ? err : (long)start;
+}
+
 size_t uvm_resident(const struct uvm *vm)
 {
     return vm->pages * PAGE_SIZE;
 }
+
+/* ---- Running it --------------------------------------------------------- */
 
 /* Ring 3 enters on the top of the kernel stack: by then nothing of the
  * process's kernel frames is live. */
@@ -128,6 +426,13 @@ _Noreturn void uvm_enter(struct uvm *vm, uintptr_t entry, uintptr_t sp)
     arch_user_switch(NULL, &vm->uctx, &vm->as, kstack_top(p));
     spin_unlock(&sched_lock);
     arch_enter_user(entry, sp);
+}
+
+_Noreturn void uvm_start(void)
+{
+    struct uvm *vm = proc_current()->vm; /* loaded by the switch into us */
+
+    arch_enter_user(vm->entry, vm->sp);
 }
 
 void uvm_exit_current(void)

@@ -26,11 +26,9 @@
 #include "proc.h"
 #include "process.h"
 #include "spinlock.h"
+#include "handlers.h"
 #include "timer.h"
 #include "uaccess.h"
-
-/* A handler gets the six argument registers, rdi first. */
-typedef long (*syscall_fn)(const long arg[6]);
 
 /*
  * Check what read and write share: 1 with *f filled when there are bytes
@@ -526,6 +524,19 @@ static const syscall_fn syscalls[] = {
     [SYS_clock_gettime] = do_clock_gettime,
     [SYS_clock_nanosleep] = do_clock_nanosleep,
     [SYS_exit_group] = do_exit, /* one thread per process */
+    [SYS_brk] = sys_brk,
+    [SYS_mmap] = sys_mmap,
+    [SYS_munmap] = sys_munmap,
+    [SYS_mprotect] = sys_mprotect,
+    [SYS_arch_prctl] = sys_arch_prctl,
+    [SYS_set_tid_address] = sys_set_tid_address,
+    [SYS_uname] = sys_uname,
+    [SYS_getuid] = sys_getuid,
+    [SYS_geteuid] = sys_getuid,
+    [SYS_getgid] = sys_getuid,
+    [SYS_getegid] = sys_getuid,
+    [SYS_gettid] = sys_gettid,
+    [SYS_kairos_spawn] = sys_kairos_spawn,
 };
 
 #define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))
@@ -533,6 +544,7 @@ static const syscall_fn syscalls[] = {
 long syscall_dispatch_args(long nr, const long arg[6])
 {
     if ((unsigned long)nr >= NSYSCALLS || syscalls[nr] == NULL) {
+        sys_log_unknown(nr); /* once per number and user process */
         return -ENOSYS;
     }
     /* The safe point after it is the ports' sched_irq_exit (signals.md). */

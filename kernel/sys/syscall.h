@@ -10,12 +10,21 @@
 /* The numbers Linux uses on x86_64 (asm/unistd_64.h). */
 #define SYS_read                   0
 #define SYS_write                  1
+#define SYS_mmap                   9
+#define SYS_mprotect               10
+#define SYS_munmap                 11
+#define SYS_brk                    12
 #define SYS_sched_yield            24
 #define SYS_nanosleep              35
 #define SYS_getpid                 39
 #define SYS_exit                   60
 #define SYS_wait4                  61
 #define SYS_kill                   62
+#define SYS_uname                  63
+#define SYS_getuid                 102
+#define SYS_getgid                 104
+#define SYS_geteuid                107
+#define SYS_getegid                108
 #define SYS_getppid                110
 #define SYS_getpriority            140
 #define SYS_setpriority            141
@@ -26,9 +35,15 @@
 #define SYS_sched_get_priority_max 146
 #define SYS_sched_get_priority_min 147
 #define SYS_sched_rr_get_interval  148
+#define SYS_arch_prctl             158
+#define SYS_gettid                 186
+#define SYS_set_tid_address        218
 #define SYS_clock_gettime          228
 #define SYS_clock_nanosleep        230
 #define SYS_exit_group             231
+/* Kairos's own (no Linux call has it): spawn_user_process(path, argv,
+ * envp) for user programs until fork and execve exist (docs/user.md). */
+#define SYS_kairos_spawn 500
 
 #include <stdint.h>
 

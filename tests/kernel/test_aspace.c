@@ -63,14 +63,14 @@ static void aspace_bad_arguments(void)
     KT_EQ(arch_aspace_map(&as, ARCH_USER_END, pa, ARCH_PROT_READ), -EINVAL);
     KT_EQ(arch_aspace_map(&as, 0xFFFFFFFF80000000UL, pa, ARCH_PROT_READ),
           -EINVAL); /* the kernel half */
-    KT_EQ(arch_aspace_map(&as, UVA, pa, 0), -EINVAL);
+    KT_EQ(arch_aspace_map(&as, UVA, pa, ARCH_PROT_EXEC), -EINVAL);
     KT_EQ(arch_aspace_map(&as, UVA, pa, ARCH_PROT_WRITE), -EINVAL);
     KT_EQ(arch_aspace_map(&as, UVA, pa, ARCH_PROT_READ | 8), -EINVAL);
     KT_EQ(arch_aspace_table_frames(&as), 1); /* nothing was built */
     KT_EQ(arch_aspace_map(&as, UVA, pa, ARCH_PROT_READ), 0);
     KT_EQ(arch_aspace_map(&as, UVA, pa, ARCH_PROT_READ), -EEXIST);
     KT_EQ(arch_aspace_protect(&as, UVA + PAGE_SIZE, ARCH_PROT_READ), -ENOENT);
-    KT_EQ(arch_aspace_protect(&as, UVA, 0), -EINVAL);
+    KT_EQ(arch_aspace_protect(&as, UVA, ARCH_PROT_WRITE), -EINVAL);
     KT_EQ(arch_aspace_unmap(&as, UVA + PAGE_SIZE), 0);
     KT_EQ(arch_aspace_unmap(&as, ARCH_USER_END), 0);
     KT_EQ(arch_aspace_unmap(&as, UVA), pa);
@@ -98,6 +98,10 @@ static void aspace_permissions(void)
     KT_EQ(prot, arch_has_nx()
                     ? ARCH_PROT_READ | ARCH_PROT_WRITE
                     : ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC);
+    KT_EQ(arch_aspace_protect(&as, UVA, ARCH_PROT_NONE), 0);
+    KT_EQ(arch_aspace_lookup(&as, UVA, &prot), pa); /* kept, inaccessible */
+    KT_EQ(prot, ARCH_PROT_NONE);
+    KT_EQ(arch_aspace_map(&as, UVA, pa, ARCH_PROT_READ), -EEXIST);
     KT_EQ(arch_aspace_lookup(&as, UVA + PAGE_SIZE, &prot), 0);
     KT_EQ(arch_aspace_lookup(&as, ARCH_USER_END, &prot), 0);
     released = 0;

@@ -73,6 +73,14 @@ struct program {
     size_t len;
 };
 
+/* One page at va, an area of kind, mapped now. */
+static int map(struct uvm *vm, uintptr_t va, unsigned prot, enum uvm_kind kind)
+{
+    int err = uvm_add_area(vm, va, va + PAGE_SIZE, prot, kind);
+
+    return err != 0 ? err : uvm_populate(vm, va, va + PAGE_SIZE);
+}
+
 static int user_main(void *arg)
 {
     const struct program *prog = arg;
@@ -82,11 +90,10 @@ static int user_main(void *arg)
     if (vm == NULL) {
         return 100;
     }
-    if (uvm_map_anon(vm, TEXT, PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_EXEC) !=
-            0 ||
+    if (map(vm, TEXT, ARCH_PROT_READ | ARCH_PROT_EXEC, UVM_IMAGE) != 0 ||
         uvm_write(vm, TEXT, prog->code, prog->len) != 0 ||
-        uvm_map_anon(vm, STACK - PAGE_SIZE, PAGE_SIZE,
-                     ARCH_PROT_READ | ARCH_PROT_WRITE) != 0) {
+        map(vm, STACK - PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_WRITE,
+            UVM_STACK) != 0) {
         uvm_destroy(vm);
         return 101;
     }
@@ -209,10 +216,10 @@ static void user_copies(void)
     static const char hello[] = "hello";
 
     KT_ASSERT(vm != NULL);
-    KT_EQ(uvm_map_anon(vm, TEXT, PAGE_SIZE, ARCH_PROT_READ), 0);
-    KT_EQ(uvm_map_anon(vm, STACK - PAGE_SIZE, PAGE_SIZE,
-                       ARCH_PROT_READ | ARCH_PROT_WRITE),
-          0);
+    KT_EQ(map(vm, TEXT, ARCH_PROT_READ, UVM_IMAGE), 0);
+    KT_EQ(
+        map(vm, STACK - PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_WRITE, UVM_STACK),
+        0);
     KT_EQ(uvm_write(vm, TEXT, hello, sizeof(hello)), 0);
     arch_aspace_activate(&vm->as);
     KT_EQ(arch_copy_from_user(buf, (void *)TEXT, sizeof(hello)), 0);

@@ -1,0 +1,25 @@
+/*
+ * System call handlers kept outside syscall.c, for its table (one file
+ * per family; docs/syscalls.md lists them all).  Each gets the six
+ * argument registers, rdi first, and returns the result or -errno.
+ */
+#ifndef KAIROS_HANDLERS_H
+#define KAIROS_HANDLERS_H
+
+typedef long (*syscall_fn)(const long arg[6]);
+
+/* sys_user.c: user memory, TLS and identity (docs/user.md). */
+long sys_brk(const long arg[6]);
+long sys_mmap(const long arg[6]);
+long sys_munmap(const long arg[6]);
+long sys_mprotect(const long arg[6]);
+long sys_arch_prctl(const long arg[6]);
+long sys_set_tid_address(const long arg[6]);
+long sys_uname(const long arg[6]);
+long sys_getuid(const long arg[6]);
+long sys_gettid(const long arg[6]);
+long sys_kairos_spawn(const long arg[6]);
+/* A user process's first call of an unknown number nr: one log line. */
+void sys_log_unknown(long nr);
+
+#endif
