@@ -118,6 +118,9 @@ $(KTEST_INITRD): $(INITRD_DEPS) tests/kernel/initrd.py
 	$(say) CPIO $@
 	$(Q)rm -rf $(BUILD)/initrd-test
 	$(Q)$(PYTHON) tests/kernel/initrd.py $(BUILD)/initrd-test
+	$(Q)mkdir -p $(BUILD)/initrd-test/ktest/bin && \
+		for f in $(ELF_FIXTURES); do [ ! -f $$f ] || \
+		cp $$f $(BUILD)/initrd-test/ktest/bin/; done
 	$(Q)$(call mkinitramfs,$@,$(INITRD_SRCS) $(BUILD)/initrd-test)
 
 .PHONY: all kernel test-kernel initramfs
@@ -192,6 +195,8 @@ build/host/elf/hello-pie: tests/unit/data/elf_hello.c
 	$(Q)$(call elf_fixture,hello-pie,-O2 -static-pie -fpie)
 
 build/host/tests/test_elf: $(ELF_FIXTURES)
+# The test kernel runs them too, from /ktest/bin (tests/kernel/test_exec.c).
+$(KTEST_INITRD): $(ELF_FIXTURES)
 build/host/tests/test_elf: private HOST_CFLAGS += \
 	-DELF_FIXTURES='"$(CURDIR)/build/host/elf"'
 

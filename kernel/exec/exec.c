@@ -33,8 +33,8 @@ static int load_segments(struct uvm *vm, const struct elf_plan *plan,
 {
     for (unsigned i = 0; i < plan->nsegs; i++) {
         const struct elf_segment *s = &plan->segs[i];
-        int err = uvm_add_area(vm, s->map_start, s->map_end,
-                               arch_prot(s->prot), UVM_IMAGE);
+        int err = uvm_add_area(vm, s->map_start, s->map_end, arch_prot(s->prot),
+                               UVM_IMAGE);
 
         if (err == 0) {
             err = uvm_populate(vm, s->map_start, s->map_end);
@@ -56,9 +56,15 @@ static int load_stack(struct uvm *vm, const struct elf_plan *plan,
 {
     uint8_t random[USTACK_RANDOM_BYTES];
     struct ustack_info in = {
-        .argv = argv, .envp = envp, .execfn = path, .random = random,
-        .phdr = plan->phdr_addr, .phent = plan->phent, .phnum = plan->phnum,
-        .entry = plan->entry, .hwcap = arch_hwcap(),
+        .argv = argv,
+        .envp = envp,
+        .execfn = path,
+        .random = random,
+        .phdr = plan->phdr_addr,
+        .phent = plan->phent,
+        .phnum = plan->phnum,
+        .entry = plan->entry,
+        .hwcap = arch_hwcap(),
     };
     size_t size = USTACK_FIRST_TRY;
     uint64_t rsp;
@@ -86,8 +92,7 @@ static int load_stack(struct uvm *vm, const struct elf_plan *plan,
         size = USTACK_ARG_MAX + 2 * USTACK_FIRST_TRY;
     }
     if (err == 0) {
-        err = uvm_populate(vm, rsp & ~(uint64_t)(PAGE_SIZE - 1),
-                           UVM_STACK_TOP);
+        err = uvm_populate(vm, rsp & ~(uint64_t)(PAGE_SIZE - 1), UVM_STACK_TOP);
     }
     if (err == 0) {
         err = uvm_write(vm, rsp, buf + size - (UVM_STACK_TOP - rsp),

@@ -30,7 +30,7 @@
 #define MAP_POPULATE        0x8000
 #define MAP_STACK           0x20000
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MAP_KNOWN                                                        \
+#define MAP_KNOWN                                                          \
     (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE | \
      MAP_STACK | MAP_FIXED_NOREPLACE)
 
@@ -91,7 +91,7 @@ long sys_mmap(const long arg[6])
         return -ENODEV; /* no file mappings yet */
     }
     r = uvm_mmap_anon(vm, addr, len, (unsigned)prot,
-                      !fixed                      ? UVM_MAP_ANYWHERE
+                      !fixed                          ? UVM_MAP_ANYWHERE
                       : (flags & MAP_FIXED_NOREPLACE) ? UVM_MAP_NOREPLACE
                                                       : UVM_MAP_FIXED);
     if (r >= 0 && (flags & MAP_POPULATE)) {
@@ -116,8 +116,7 @@ long sys_mprotect(const long arg[6])
     if (vm == NULL || prot < 0) {
         return -EINVAL;
     }
-    return uvm_mprotect(vm, (uintptr_t)arg[0], (size_t)arg[1],
-                        (unsigned)prot);
+    return uvm_mprotect(vm, (uintptr_t)arg[0], (size_t)arg[1], (unsigned)prot);
 }
 
 /* arch_prctl(code, addr): the TLS base, as musl sets it at start-up. */

@@ -28,20 +28,20 @@ const bool kernel_run_reads_test_options = true;
 #define KTEST_EXIT_FAIL 0x11
 
 extern const struct ktest_suite suite_memory, suite_heap, suite_paging,
-    suite_aspace, suite_user, suite_trap, suite_timer, suite_spinlock,
-    suite_drivers, suite_lib, suite_process, suite_syscall, suite_sleep,
-    suite_sync, suite_stdin, suite_fs;
+    suite_aspace, suite_user, suite_exec, suite_trap, suite_timer,
+    suite_spinlock, suite_drivers, suite_lib, suite_process, suite_syscall,
+    suite_sleep, suite_sync, suite_stdin, suite_fs;
 
 static const struct {
     const struct ktest_suite *suite;
     bool fed; /* needs input from the runner: only when test= names it */
 } suites[] = {
-    {&suite_memory, false}, {&suite_heap, false},     {&suite_paging, false},
-    {&suite_aspace, false}, {&suite_user, false},     {&suite_trap, false},
-    {&suite_timer, false},  {&suite_spinlock, false}, {&suite_drivers, false},
-    {&suite_lib, false},    {&suite_process, false},  {&suite_syscall, false},
-    {&suite_sleep, false},  {&suite_sync, false},     {&suite_fs, false},
-    {&suite_stdin, true},
+    {&suite_memory, false},  {&suite_heap, false},  {&suite_paging, false},
+    {&suite_aspace, false},  {&suite_user, false},  {&suite_exec, false},
+    {&suite_trap, false},    {&suite_timer, false}, {&suite_spinlock, false},
+    {&suite_drivers, false}, {&suite_lib, false},   {&suite_process, false},
+    {&suite_syscall, false}, {&suite_sleep, false}, {&suite_sync, false},
+    {&suite_fs, false},      {&suite_stdin, true},
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))

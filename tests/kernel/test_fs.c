@@ -24,15 +24,40 @@ static const struct ramfs_node *find(const char *path, int flags)
     return ramfs_lookup(initramfs(), NULL, path, flags, &n) == 0 ? n : NULL;
 }
 
+/* Count what a walk of the tree under dir finds (dir itself included). */
+static void walk(const struct ramfs_node *dir, struct ramfs_stats *n)
+{
+    struct ramfs_dirent d;
+
+    n->dirs++;
+    for (uint64_t i = 2; ramfs_readdir(dir, i, &d) == 1; i++) {
+        if (FS_ISDIR(d.mode)) {
+            walk(d.node, n);
+        } else if (FS_ISLNK(d.mode)) {
+            n->symlinks++;
+        } else {
+            n->files++;
+        }
+    }
+}
+
+/* The counts the boot line reports are the tree's; the archive's own
+ * files are there (the programs in /bin and /ktest/bin vary with the
+ * build, so they are counted by the walk, not named). */
 static void module_unpacked(void)
 {
     const struct ramfs_stats *s = &initramfs()->stats;
+    struct ramfs_stats seen = {0};
     struct ramfs_stat st;
 
     KT_ASSERT(ramfs_root(initramfs()) != NULL);
-    KT_EQ(s->files, 3); /* /etc/motd, /ktest/hello.txt, /ktest/pattern.bin */
+    walk(ramfs_root(initramfs()), &seen);
+    KT_EQ(s->files, seen.files);
+    KT_EQ(s->symlinks, seen.symlinks);
+    KT_EQ(s->dirs, seen.dirs);
+    KT_ASSERT(s->files >= 3); /* motd, hello.txt, pattern.bin at least */
     KT_EQ(s->symlinks, 1);
-    KT_EQ(s->dirs, 6); /* /, bin, etc, ktest, ktest/sub, ktest/sub/deep */
+    KT_ASSERT(find("/ktest/pattern.bin", 0) != NULL);
     KT_ASSERT(find("/bin", 0) != NULL);
     ramfs_stat(find("/bin", 0), &st);
     KT_ASSERT(FS_ISDIR(st.mode));
@@ -94,8 +119,8 @@ static void symlink_followed(void)
 
 static void readdir_sorted(void)
 {
-    static const char *const want[] = {".",    "..",          "hello.txt",
-                                       "link", "pattern.bin", "sub"};
+    static const char *const want[] = {
+        ".", "..", "bin", "hello.txt", "link", "pattern.bin", "sub"};
     const struct ramfs_node *dir = find("/ktest", 0);
     struct ramfs_dirent d;
     size_t i;
