@@ -25,14 +25,17 @@
 #include "cmdline.h"
 #include "demos.h"
 #include "driver.h"
+#include "exec.h"
 #include "frame.h"
 #include "heap.h"
 #include "input.h"
 #include "init.h"
+#include "initramfs.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "param.h"
 #include "printf.h"
+#include "ramfs.h"
 #include "proc.h"
 #include "timer.h"
 #include "trace.h"
@@ -112,7 +115,9 @@ static pid_t child_newest(void)
 static const struct {
     const char *name; /* without "SIG" */
     int sig;
-} signals[] = {{"INT", SIGINT}, {"KILL", SIGKILL}, {"TERM", SIGTERM}};
+} signals[] = {{"INT", SIGINT},   {"ILL", SIGILL},  {"TRAP", SIGTRAP},
+               {"BUS", SIGBUS},   {"FPE", SIGFPE},  {"KILL", SIGKILL},
+               {"SEGV", SIGSEGV}, {"TERM", SIGTERM}};
 
 #define NSIGNALS (sizeof(signals) / sizeof(signals[0]))
 
@@ -1010,6 +1015,79 @@ static int cmd_exit(int argc, char **argv)
     return 0;
 }
 
+/* ---- Programs and the initramfs ------------------------------------------ */
+
+/* The environment every program the shell runs gets (docs/shell.md). */
+static const char *const program_env[] = {"HOME=/", "PATH=/bin", "TERM=linux",
+                                          NULL};
+
+/*
+ * A line whose first word is a path: run that program from the initramfs
+ * in the foreground (ctrl-C sends it SIGINT) and report how it ended
+ * unless it exited with status 0.
+ */
+static int run_program(int argc, char **argv)
+{
+    const char *args[MAX_ARGS + 1];
+    char sname[16];
+    int status = 0;
+    pid_t pid;
+
+    for (int i = 0; i < argc; i++) {
+        args[i] = argv[i];
+    }
+    args[argc] = NULL;
+    pid = spawn_user_process(argv[0], args, program_env);
+    if (pid < 0) {
+        fdprintf(STDOUT, "%s: %s\n", argv[0], errno_name(pid));
+        return pid;
+    }
+    pid = wait_foreground(pid, pid, &status);
+    if (pid < 0) {
+        fdprintf(STDOUT, "%s: wait: %s\n", argv[0], errno_name(pid));
+        return pid;
+    }
+    if (KWIFSIGNALED(status)) {
+        fdprintf(STDOUT, "[pid %d] killed by signal %s\n", pid,
+                 signal_name(KWTERMSIG(status), sname, sizeof(sname)));
+    } else if (KWEXITSTATUS(status) != 0) {
+        fdprintf(STDOUT, "[pid %d] exited with status %d\n", pid,
+                 KWEXITSTATUS(status));
+    }
+    return 0;
+}
+
+/* ls [DIR]: one line per entry of an initramfs directory (or the file
+ * named): type, size, name; directories end in '/'. */
+static int cmd_ls(int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : "/";
+    const struct ramfs_node *node;
+    struct ramfs_dirent d;
+    struct ramfs_stat st;
+    int err = ramfs_lookup(initramfs(), NULL, path, 0, &node);
+
+    if (err != 0) {
+        fdprintf(STDOUT, "ls: %s: %s\n", path, errno_name(err));
+        return err;
+    }
+    ramfs_stat(node, &st);
+    if (!FS_ISDIR(st.mode)) {
+        fdprintf(STDOUT, "%c %8lu %s\n", FS_ISLNK(st.mode) ? 'l' : '-',
+                 (unsigned long)st.size, path);
+        return 0;
+    }
+    for (uint64_t i = 2; ramfs_readdir(node, i, &d) == 1; i++) {
+        ramfs_stat(d.node, &st);
+        fdprintf(STDOUT, "%c %8lu %s%s\n",
+                 FS_ISDIR(st.mode)   ? 'd'
+                 : FS_ISLNK(st.mode) ? 'l'
+                                     : '-',
+                 (unsigned long)st.size, d.name, FS_ISDIR(st.mode) ? "/" : "");
+    }
+    return 0;
+}
+
 static const struct command commands[] = {
     {"help", "", "list the commands", 0, 0, cmd_help},
     {"ps", "", "one line per process", 0, 0, cmd_ps},
@@ -1033,6 +1111,8 @@ static const struct command commands[] = {
     {"uptime", "", "time since the timer started", 0, 0, cmd_uptime},
     {"sleep", "SECONDS[.frac]", "sleep, e.g. sleep 0.25 (ctrl-C ends it)", 1, 1,
      cmd_sleep},
+    {"ls", "[DIR]", "list an initramfs directory (a program: /bin/NAME)", 0, 1,
+     cmd_ls},
     {"devices", "", "registered character devices", 0, 0, cmd_devices},
     {"cmdline", "", "kernel options given and in effect", 0, 0, cmd_cmdline},
     {"trace", "[on|off|dump]", "scheduler trace (alone: its state)", 0, 1,
@@ -1088,6 +1168,9 @@ int shell_execute(char *line)
     }
     if (argc == 0) {
         return 0;
+    }
+    if (argv[0][0] == '/') {
+        return run_program(argc, argv);
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {
         const struct command *c = &commands[i];
