@@ -260,13 +260,13 @@ static void ps_row(const struct process_info *pi)
     } else if (pi->state == PROCESS_BLOCKED) {
         ksnprintf(chan, sizeof(chan), "0x%lx", (unsigned long)pi->wait_channel);
     }
-    fdprintf(STDOUT, "%5d %5d %-8s %-15s %-6s %3d %4d %4d %5s %7lu %s\n",
-             pi->pid, pi->ppid, proc_state_name(pi->state), pi->name,
-             policy_name(pi->policy), pi->priority, pi->effective_priority,
-             pi->nice,
-             percent(pi->slices, timer_ticks() - pi->start_tick, share,
-                     sizeof(share)),
-             (unsigned long)pi->slices, chan);
+    fdprintf(
+        STDOUT, "%5d %5d %-8s %-15s %-6s %3d %4d %4d %5s %6lu %7lu %s\n",
+        pi->pid, pi->ppid, proc_state_name(pi->state), pi->name,
+        policy_name(pi->policy), pi->priority, pi->effective_priority, pi->nice,
+        percent(pi->slices, timer_ticks() - pi->start_tick, share,
+                sizeof(share)),
+        (unsigned long)(pi->resident / 1024), (unsigned long)pi->slices, chan);
 }
 
 /* Every live process, in spawn order: costs the live ones, not the pids. */
@@ -277,7 +277,7 @@ static int cmd_ps(int argc, char **argv)
     (void)argc;
     (void)argv;
     fdprintf(STDOUT, "  PID  PPID STATE    NAME            POLICY PRI EPRI "
-                     "NICE  CPU%%  SLICES WAIT\n");
+                     "NICE  CPU%%    RSS  SLICES WAIT\n");
     for (int err = process_next(NULL, &pi); err == 0;
          err = process_next(&pi, &pi)) {
         ps_row(&pi);

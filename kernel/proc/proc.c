@@ -556,6 +556,7 @@ static void info_fill_locked(const struct process *p, struct process_info *out)
     out->priority = p->rt_priority;
     out->effective_priority = p->prio;
     out->nice = p->nice;
+    out->resident = p->vm != NULL ? uvm_resident(p->vm) : 0;
     out->start_tick = now - (uint32_t)((uint32_t)now - p->start_tick);
 }
 

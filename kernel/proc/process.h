@@ -91,6 +91,7 @@ struct process_info {
     int priority;    /* base: 0 for SCHED_OTHER, else 1..99 */
     int effective_priority; /* max(priority, lent by inheritance) */
     int nice;               /* -20..19 */
+    size_t resident;        /* bytes of user memory mapped (0: kernel) */
     uint64_t start_tick;    /* timer_ticks() at spawn (idle: 0); exact for
                                a process younger than 2^32 ticks */
 };

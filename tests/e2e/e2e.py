@@ -252,19 +252,21 @@ def _():
 
 PS_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(ready|running|blocked|zombie)\s+"
                     r"(\S+)\s+(OTHER|FIFO|RR)\s+(\d+)\s+(\d+)\s+(-?\d+)\s+"
-                    r"(\d+\.\d|-)\s+(\d+)\s+(\S+)$", re.M)
+                    r"(\d+\.\d|-)\s+(\d+)\s+(\d+)\s+(\S+)$", re.M)
 STATS = re.compile(r"processes: (\d+) \(ready (\d+), running (\d+), "
                    r"blocked (\d+), zombie (\d+): sum (\d+), (adds up|MISMATCH)")
 
 
 def ps():
     """The ps table: {pid: (ppid, state, name, slices, wait, policy,
-    priority, effective priority, nice, CPU share in % or None)}."""
+    priority, effective priority, nice, CPU share in % or None, resident
+    KiB)}."""
     return {int(m.group(1)): (int(m.group(2)), m.group(3), m.group(4),
-                              int(m.group(10)), m.group(11), m.group(5),
+                              int(m.group(11)), m.group(12), m.group(5),
                               int(m.group(6)), int(m.group(7)),
                               int(m.group(8)),
-                              None if m.group(9) == "-" else float(m.group(9)))
+                              None if m.group(9) == "-" else float(m.group(9)),
+                              int(m.group(10)))
             for m in PS_ROW.finditer(shell.command("ps"))}
 
 
