@@ -175,7 +175,7 @@ unit-build: $(UNIT_BINS)
 # kept as binaries: tiny without libc (ET_EXEC and static-PIE), hello
 # with glibc.  Where the host cannot link statically, a fixture is left
 # out and test_elf skips it.
-ELF_FIXTURES := $(addprefix build/host/elf/,tiny tiny-pie hello hello-pie)
+ELF_FIXTURES := $(addprefix build/host/elf/,tiny tiny-pie hello hello-pie exit0)
 ELF_TINY_FLAGS := -O1 -nostdlib -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-tree-loop-distribute-patterns -z noexecstack
 elf_fixture = $(HOST_CC) $(2) $< -o $@ 2>/dev/null || \
@@ -187,6 +187,9 @@ build/host/elf/tiny: tests/unit/data/elf_tiny.c
 build/host/elf/tiny-pie: tests/unit/data/elf_tiny.c
 	@mkdir -p $(@D)
 	$(Q)$(call elf_fixture,tiny-pie,$(ELF_TINY_FLAGS) -static-pie -fpie)
+build/host/elf/exit0: tests/unit/data/elf_exit0.c
+	@mkdir -p $(@D)
+	$(Q)$(call elf_fixture,exit0,$(ELF_TINY_FLAGS) -static -no-pie)
 build/host/elf/hello: tests/unit/data/elf_hello.c
 	@mkdir -p $(@D)
 	$(Q)$(call elf_fixture,hello,-O2 -static -no-pie)
@@ -270,7 +273,7 @@ BENCH_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra \
 	$(patsubst -I%,-iquote %,$(CORE_INC)) -iquote arch -iquote arch/host
 BENCH_SRCS := $(wildcard bench/host/b[0-9]_*.c)
 BENCH_BINS := $(patsubst bench/host/%.c,build/bench/bin/%,$(BENCH_SRCS))
-BENCH_IMAGES := $(KERNEL) $(BUILD)/kairos-bench.bin
+BENCH_IMAGES := $(KERNEL) $(BUILD)/kairos-bench.bin $(KTEST_INITRD)
 
 build/bench/bin/%: bench/host/%.c bench/host/harness.c bench/host/harness.h \
 		$(HOSTLIB) $(HOSTLIB_HEADERS)

@@ -204,6 +204,10 @@ size_t arch_aspace_table_frames(const struct arch_aspace *as);
  * reloaded only if they are not the ones loaded. */
 void arch_aspace_activate(struct arch_aspace *as);
 
+/* Zero one page (PAGE_SIZE bytes, page-aligned) as fast as the CPU can:
+ * x86_64 uses rep stosq. */
+void arch_page_zero(void *page);
+
 /* The CPU's feature word for AT_HWCAP (x86_64: CPUID.1:EDX; host: 0). */
 uint64_t arch_hwcap(void);
 

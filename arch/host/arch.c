@@ -26,6 +26,7 @@
 #include <execinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "arch.h"
@@ -442,6 +443,11 @@ void arch_aspace_activate(struct arch_aspace *as)
 uint64_t arch_hwcap(void)
 {
     return 0;
+}
+
+void arch_page_zero(void *page)
+{
+    memset(page, 0, PAGE_SIZE);
 }
 
 void arch_uctx_init(struct arch_uctx *u)

@@ -14,6 +14,7 @@
 #include "cpu.h"
 #include "kerrno.h"
 #include "klog.h"
+#include "kstring.h"
 #include "layout.h"
 #include "param.h"
 #include "proc.h"
@@ -67,9 +68,7 @@ void user_init(void)
 
 void arch_uctx_init(struct arch_uctx *u)
 {
-    for (size_t i = 0; i < sizeof(u->fpu); i++) {
-        u->fpu[i] = fpu_reset[i];
-    }
+    memcpy(u->fpu, fpu_reset, sizeof(u->fpu));
     u->fs_base = 0;
 }
 

@@ -32,6 +32,14 @@ static bool mapped(uint64_t e)
 
 static uintptr_t loaded_root[MAX_CPUS]; /* 0: the kernel's own */
 
+void arch_page_zero(void *page)
+{
+    void *d = page;
+    size_t n = PAGE_SIZE / 8;
+
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(0UL) : "memory");
+}
+
 static uint64_t *table_at(uintptr_t pa)
 {
     return arch_phys_to_virt(pa);
@@ -148,7 +156,7 @@ static uint64_t *leaf(struct arch_aspace *as, uintptr_t va, bool create)
             if (frame == 0) {
                 return NULL;
             }
-            memset(table_at(frame), 0, PAGE_SIZE);
+            arch_page_zero(table_at(frame));
             *e = frame | PTE_P | PTE_W | PTE_U;
             as->tables++;
         }

@@ -39,6 +39,13 @@ static const struct {
      "spawn_kernel_process + child returns 0 + wait_for_child"},
     {"kernel_sleep_wake", bench_sleep_wake, BENCH_SAMPLES,
      "sleep_ticks(1) to the next one, with its tick and both switches"},
+    {"kernel_user_null_syscall", bench_user_null_syscall, BENCH_SAMPLES,
+     "K4: getpid from ring 3 through syscall, rdtsc to rdtsc"},
+    {"kernel_user_yield_switch", bench_user_yield_switch, BENCH_SAMPLES,
+     "K5: sched_yield between two user processes (address spaces), per "
+     "switch"},
+    {"kernel_user_spawn_exit_wait", bench_user_spawn_exit_wait, BENCH_SAMPLES,
+     "K6: spawn_user_process(/ktest/bin/exit0) + exit + wait_for_child"},
 };
 
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))

@@ -51,6 +51,11 @@ int bench_yield_switch_syscall(struct samples *s);
 int bench_tick(struct samples *s);
 int bench_spawn_exit_wait(struct samples *s);
 int bench_sleep_wake(struct samples *s);
+/* K4-K6 (user.c): ring 3's null system call, yield between two user
+ * processes, spawn_user_process + exit + wait. */
+int bench_user_null_syscall(struct samples *s);
+int bench_user_yield_switch(struct samples *s);
+int bench_user_spawn_exit_wait(struct samples *s);
 
 /*
  * B7 wakeup latency: a sleeper under policy (SCHED_OTHER, or SCHED_FIFO

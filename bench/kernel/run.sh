@@ -34,9 +34,11 @@ qemu=${QEMU:-qemu-system-x86_64}
 logs=${KBENCH_LOGS:-$build/bench-kernel}
 bench_image=$build/kairos-bench.bin
 kernel_image=$build/kairos.bin
+initrd=$build/initramfs-test.cpio # K6 runs its /ktest/bin/tiny
 names="kernel_null_syscall kernel_yield_switch kernel_yield_switch_syscall
 kernel_tick kernel_spawn_exit_wait kernel_sleep_wake kernel_boot_to_prompt
-kernel_inversion_inherit kernel_inversion_noinherit"
+kernel_inversion_inherit kernel_inversion_noinherit kernel_user_null_syscall
+kernel_user_yield_switch kernel_user_spawn_exit_wait"
 for p in other fifo; do # B7: the sleeper's policy and the spinners
     for n in 1 4 16 64; do
         names="$names kernel_wakeup_${p}_n$n kernel_wakeup_${p}_n${n}_ticks"
@@ -44,7 +46,7 @@ for p in other fifo; do # B7: the sleeper's policy and the spinners
     done
 done
 
-for f in "$bench_image" "$kernel_image"; do
+for f in "$bench_image" "$kernel_image" "$initrd"; do
     if [ ! -f "$f" ]; then
         echo "# $f is missing: run make bench-kernel" >&2
         exit 1
@@ -66,7 +68,7 @@ bench_boot() { # run number
     log=$logs/bench-$1.log
     qemu_args "$log" "$bench_image"
     # shellcheck disable=SC2086 # $args is split on purpose
-    timeout -k 5 120 "$qemu" $args -append "hz=1000" \
+    timeout -k 5 120 "$qemu" $args -append "hz=1000" -initrd "$initrd" \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null \
         >"$log.qemu" 2>&1
     status=$?
@@ -148,6 +150,9 @@ fi
 while IFS=, read -r name value _; do
     case "$name" in
     kernel_null_syscall) target=80 ;;
+    kernel_user_null_syscall) target=120 ;;
+    kernel_user_yield_switch) target=300 ;;
+    kernel_user_spawn_exit_wait) target=100000 ;;
     kernel_tick) target=150 ;;
     kernel_yield_switch) target=150 ;;
     *) continue ;;

@@ -20,6 +20,8 @@ LIMIT = 200000  # instructions; a runaway trace stops here
 
 
 def function_at(pc):
+    if pc < 0x0000800000000000:
+        return "user"  # ring 3: KTRACE_STOP=user ends at the way back
     block = gdb.current_progspace().block_for_pc(pc)
     while block is not None and block.function is None:
         block = block.superblock

@@ -145,7 +145,7 @@ static int map_zero_page(struct uvm *vm, uintptr_t va, unsigned prot)
     if (pa == 0) {
         return -ENOMEM;
     }
-    memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
+    arch_page_zero(arch_phys_to_virt(pa));
     err = arch_aspace_map(&vm->as, va, pa, prot);
     if (err != 0) {
         free_frame(pa);
