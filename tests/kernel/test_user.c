@@ -242,7 +242,75 @@ static void user_copies(void)
     uvm_destroy(vm);
 }
 
+/* Areas, demand paging, brk and mmap as the page tables and counters show
+ * them, from a kernel process (no ring 3 needed). */
+static void areas_and_demand_paging(void)
+{
+    size_t frames = frame_stats().free;
+    int err;
+    struct uvm *vm = uvm_create(&err);
+    long a, b;
+    unsigned prot;
+
+    KT_ASSERT(vm != NULL);
+    vm->brk_start = vm->brk = 0x800000;
+    /* brk: grows without mapping, pages come on first touch, shrinks */
+    KT_EQ(uvm_brk(vm, 0x800000 + 3 * PAGE_SIZE + 5),
+          0x800000 + 3 * PAGE_SIZE + 5);
+    KT_EQ(vm->pages, 0);
+    KT_EQ(uvm_fault(vm, 0x800000 + PAGE_SIZE + 9,
+                    ARCH_PROT_READ | ARCH_PROT_WRITE),
+          0);
+    KT_EQ(vm->pages, 1);
+    KT_EQ(uvm_fault(vm, 0x800000 + 4 * PAGE_SIZE, ARCH_PROT_READ), -EFAULT);
+    KT_EQ(uvm_brk(vm, 0x800000), 0x800000);
+    KT_EQ(vm->pages, 0);             /* the touched page went with the shrink */
+    KT_EQ(uvm_brk(vm, 0), 0x800000); /* a query */
+    KT_EQ(uvm_brk(vm, 0x100), 0x800000); /* below the start: refused */
+    /* mmap: top down, distinct, below the stack's limit */
+    a = uvm_mmap_anon(vm, 0, 3 * PAGE_SIZE, ARCH_PROT_READ | ARCH_PROT_WRITE,
+                      UVM_MAP_ANYWHERE);
+    b = uvm_mmap_anon(vm, 0, PAGE_SIZE, ARCH_PROT_READ, UVM_MAP_ANYWHERE);
+    KT_ASSERT(a > 0 && b > 0);
+    KT_EQ((uintptr_t)a + 3 * PAGE_SIZE, UVM_MMAP_TOP);
+    KT_EQ((uintptr_t)b + PAGE_SIZE, (uintptr_t)a);
+    KT_EQ(uvm_mmap_anon(vm, (uintptr_t)a, PAGE_SIZE, ARCH_PROT_READ,
+                        UVM_MAP_NOREPLACE),
+          -EEXIST);
+    KT_EQ(
+        uvm_mmap_anon(vm, 0, (size_t)1 << 46, ARCH_PROT_READ, UVM_MAP_ANYWHERE),
+        -ENOMEM); /* more than all frames could back */
+    /* a write fault on a read-only area is refused; on a writable one not */
+    KT_EQ(uvm_fault(vm, (uintptr_t)b, ARCH_PROT_READ | ARCH_PROT_WRITE),
+          -EFAULT);
+    for (int i = 0; i < 3; i++) {
+        KT_EQ(uvm_fault(vm, (uintptr_t)a + i * PAGE_SIZE,
+                        ARCH_PROT_READ | ARCH_PROT_WRITE),
+              0);
+    }
+    KT_EQ(vm->pages, 3);
+    /* munmap the middle page: split, its frame freed, the rest intact */
+    KT_EQ(uvm_munmap(vm, (uintptr_t)a + PAGE_SIZE, PAGE_SIZE), 0);
+    KT_EQ(vm->pages, 2);
+    KT_EQ(uvm_fault(vm, (uintptr_t)a + PAGE_SIZE, ARCH_PROT_READ), -EFAULT);
+    /* mprotect across the hole: -ENOMEM, as Linux; on one page: applied */
+    KT_EQ(uvm_mprotect(vm, (uintptr_t)a, 3 * PAGE_SIZE, ARCH_PROT_READ),
+          -ENOMEM);
+    KT_EQ(uvm_mprotect(vm, (uintptr_t)a, PAGE_SIZE, ARCH_PROT_READ), 0);
+    KT_ASSERT(arch_aspace_lookup(&vm->as, (uintptr_t)a, &prot) != 0);
+    KT_EQ(prot & ARCH_PROT_WRITE, 0);
+    KT_EQ(uvm_mprotect(vm, (uintptr_t)a, PAGE_SIZE, ARCH_PROT_NONE), 0);
+    KT_ASSERT(arch_aspace_lookup(&vm->as, (uintptr_t)a, &prot) != 0);
+    KT_EQ(prot, ARCH_PROT_NONE); /* the frame kept, inaccessible */
+    KT_EQ(uvm_fault(vm, (uintptr_t)a, ARCH_PROT_READ), -EFAULT);
+    KT_EQ(uvm_munmap(vm, 3, PAGE_SIZE), -EINVAL);
+    KT_EQ(uvm_munmap(vm, 0, 0), -EINVAL);
+    uvm_destroy(vm);
+    KT_EQ(frame_stats().free, frames);
+}
+
 static const struct ktest_case user_cases[] = {
+    {"areas_and_demand_paging", areas_and_demand_paging},
     {"syscall_from_ring3", syscall_from_ring3},
     {"syscall_keeps_registers", syscall_keeps_registers},
     {"faults_become_signals", faults_become_signals},
