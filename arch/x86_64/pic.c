@@ -6,11 +6,8 @@
 #include "cpu.h"
 #include "x86.h"
 
-#define PIC1_CMD     0x20
 #define PIC1_DATA    0x21
-#define PIC2_CMD     0xA0
 #define PIC2_DATA    0xA1
-#define PIC_EOI      0x20
 #define PIC_READ_ISR 0x0B
 
 void pic_init(void)
@@ -40,14 +37,6 @@ void pic_unmask(unsigned irq)
     uint16_t port = irq < 8 ? PIC1_DATA : PIC2_DATA;
 
     outb(port, inb(port) & ~(1 << (irq % 8)));
-}
-
-void pic_eoi(unsigned irq)
-{
-    if (irq >= 8) {
-        outb(PIC2_CMD, PIC_EOI);
-    }
-    outb(PIC1_CMD, PIC_EOI);
 }
 
 /*

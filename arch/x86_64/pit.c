@@ -16,11 +16,6 @@
 
 static uint16_t divisor; /* set once by pit_start */
 
-static void pit_irq(void)
-{
-    timer_tick();
-}
-
 void pit_start(unsigned hz)
 {
     uint64_t d = (PIT_HZ + hz / 2) / hz;
@@ -29,7 +24,7 @@ void pit_start(unsigned hz)
     outb(PIT_CMD, 0x34); /* channel 0, lobyte/hibyte, mode 2 (rate) */
     outb(PIT_CH0, divisor & 0xFF);
     outb(PIT_CH0, divisor >> 8);
-    irq_install(IRQ_TIMER, pit_irq);
+    irq_install(IRQ_TIMER, timer_tick); /* the core's tick, directly */
 }
 
 /* Caller has interrupts off or tolerates a reading from either side of a tick. */

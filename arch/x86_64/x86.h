@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "boot.h"
+#include "cpu.h"
 
 /* Registers saved on every trap, in the order vectors.S pushes them. */
 struct trap_frame {
@@ -83,7 +84,17 @@ void trap_expect(unsigned vector, uintptr_t resume, struct trap_record *rec);
 /* pic.c */
 void pic_init(void);
 void pic_unmask(unsigned irq);
-void pic_eoi(unsigned irq);
+#define PIC1_CMD 0x20
+#define PIC2_CMD 0xA0
+#define PIC_EOI  0x20
+/* End of interrupt irq (inline: every tick takes it). */
+static inline void pic_eoi(unsigned irq)
+{
+    if (irq >= 8) {
+        outb(PIC2_CMD, PIC_EOI);
+    }
+    outb(PIC1_CMD, PIC_EOI);
+}
 /* True when irq (7 or 15) fired without being in service: spurious. */
 bool pic_spurious(unsigned irq);
 

@@ -35,24 +35,24 @@
 #define LOOP_CODE(nr)                                                     \
     {                                                                     \
         0x41, 0xbc, ROUNDS & 0xff, ROUNDS >> 8, 0, 0, /* mov $R, %r12d */ \
-            0x49, 0xc7, 0xc6, 0x00, 0x00, 0x60,                           \
-            0x00, /* mov $RESULTS, %r14 */ /* loop: */                    \
-            0x0f, 0x31,                    /* rdtsc */                    \
-            0x48, 0xc1, 0xe2, 0x20,        /* shl $32, %rdx */            \
-            0x48, 0x09, 0xc2,              /* or %rax, %rdx */            \
-            0x49, 0x89, 0xd5,              /* mov %rdx, %r13 */           \
-            0xb8, (nr), 0x00, 0x00, 0x00,  /* mov $nr, %eax */            \
-            0x0f, 0x05,                    /* syscall */                  \
-            0x0f, 0x31,                    /* rdtsc */                    \
-            0x48, 0xc1, 0xe2, 0x20,        /* shl $32, %rdx */            \
-            0x48, 0x09, 0xc2,              /* or %rax, %rdx */            \
-            0x4c, 0x29, 0xea,              /* sub %r13, %rdx */           \
-            0x49, 0x89, 0x16,              /* mov %rdx, (%r14) */         \
-            0x49, 0x83, 0xc6, 0x08,        /* add $8, %r14 */             \
-            0x41, 0xff, 0xcc,              /* dec %r12d */                \
-            0x75, 0xd5,                    /* jnz loop */                 \
-            0x49, 0xc7, 0x06, 0x01, 0x00, 0x00,                           \
-            0x00, /* movq $1, (%r14) */   /* idle: */                     \
+            0x49, 0xc7, 0xc6, 0x00, 0x00, 0x60, 0x00,                     \
+            /* mov $RESULTS, %r14 */      /* loop: */                     \
+            0x0f, 0x31,                   /* rdtsc */                     \
+            0x48, 0xc1, 0xe2, 0x20,       /* shl $32, %rdx */             \
+            0x48, 0x09, 0xc2,             /* or %rax, %rdx */             \
+            0x49, 0x89, 0xd5,             /* mov %rdx, %r13 */            \
+            0xb8, (nr), 0x00, 0x00, 0x00, /* mov $nr, %eax */             \
+            0x0f, 0x05,                   /* syscall */                   \
+            0x0f, 0x31,                   /* rdtsc */                     \
+            0x48, 0xc1, 0xe2, 0x20,       /* shl $32, %rdx */             \
+            0x48, 0x09, 0xc2,             /* or %rax, %rdx */             \
+            0x4c, 0x29, 0xea,             /* sub %r13, %rdx */            \
+            0x49, 0x89, 0x16,             /* mov %rdx, (%r14) */          \
+            0x49, 0x83, 0xc6, 0x08,       /* add $8, %r14 */              \
+            0x41, 0xff, 0xcc,             /* dec %r12d */                 \
+            0x75, 0xd5,                   /* jnz loop */                  \
+            0x49, 0xc7, 0x06, 0x01, 0x00, 0x00, 0x00,                     \
+            /* movq $1, (%r14) */         /* idle: */                     \
             0xb8, 0x18, 0x00, 0x00, 0x00, /* mov $24, %eax */             \
             0x0f, 0x05,                   /* syscall (yield) */           \
             0xeb, 0xf7,                   /* jmp idle */                  \
