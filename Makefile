@@ -117,7 +117,7 @@ $(INITRD): $(INITRD_DEPS)
 $(KTEST_INITRD): $(INITRD_DEPS) tests/kernel/initrd.py
 	$(say) CPIO $@
 	$(Q)rm -rf $(BUILD)/initrd-test
-	$(Q)$(PYTHON) tests/kernel/initrd.py $(BUILD)/initrd-test
+	$(Q)$(PYTHON) tests/kernel/initrd.py $(BUILD)/initrd-test build/host/elf/tiny
 	$(Q)mkdir -p $(BUILD)/initrd-test/ktest/bin && \
 		for f in $(ELF_FIXTURES); do [ ! -f $$f ] || \
 		cp $$f $(BUILD)/initrd-test/ktest/bin/; done

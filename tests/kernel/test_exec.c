@@ -11,6 +11,7 @@
 #include "kstring.h"
 #include "ktest.h"
 #include "param.h"
+#include "printf.h"
 #include "proc.h"
 #include "process.h"
 
@@ -79,6 +80,37 @@ static void spawn_errors(void)
     KT_ASSERT(code != 0);
 }
 
+/* Corrupt images (tests/kernel/initrd.py's /ktest/bad): each -ENOEXEC,
+ * and nothing stays behind. */
+static void corrupt_images(void)
+{
+    static const char *const bad[] = {
+        "empty",
+        "truncated-header",
+        "truncated-phdrs",
+        "truncated-segment",
+        "bad-magic",
+        "32-bit",
+        "big-endian",
+        "wrong-machine",
+        "phoff-past-end",
+        "phnum-huge",
+        "filesz-over-memsz",
+        "kernel-vaddr",
+        "entry-outside",
+    };
+    static const char *const argv[] = {"bad", NULL};
+    size_t frames = frame_stats().free, bytes = heap_stats().bytes_in_use;
+    char path[64];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ksnprintf(path, sizeof(path), "/ktest/bad/%s", bad[i]);
+        KT_EQ(spawn_user_process(path, argv, NULL), -ENOEXEC);
+    }
+    KT_EQ(frame_stats().free, frames);
+    KT_EQ(heap_stats().bytes_in_use, bytes);
+}
+
 /* After 200 programs, frames and heap are where they were. */
 static void programs_back_to_baseline(void)
 {
@@ -104,6 +136,7 @@ static const struct ktest_case exec_cases[] = {
     {"tiny_static_and_pie", tiny_static_and_pie},
     {"glibc_static_starts", glibc_static_starts},
     {"spawn_errors", spawn_errors},
+    {"corrupt_images", corrupt_images},
     {"programs_back_to_baseline", programs_back_to_baseline},
 };
 KTEST_SUITE(suite_exec, "exec", exec_cases);

@@ -120,7 +120,7 @@ static void symlink_followed(void)
 static void readdir_sorted(void)
 {
     static const char *const want[] = {
-        ".", "..", "bin", "hello.txt", "link", "pattern.bin", "sub"};
+        ".", "..", "bad", "bin", "hello.txt", "link", "pattern.bin", "sub"};
     const struct ramfs_node *dir = find("/ktest", 0);
     struct ramfs_dirent d;
     size_t i;
