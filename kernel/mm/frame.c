@@ -53,8 +53,11 @@ struct frame_zone {
  * adds the page reference count here.
  */
 struct frame_meta {
-    uintptr_t tag; /* owner | use (enum frame_use); 0 when untagged */
+    uintptr_t tag; /* owner | use (enum frame_use); 0 when untagged; for
+                      FRAME_SHARED the owner bits hold holders - 1 */
 };
+
+#define SHARE_ONE (TAG_USE_MASK + 1) /* one extra holder in a shared tag */
 
 static struct spinlock frame_lock = SPINLOCK_INIT("frame_lock");
 
@@ -523,6 +526,7 @@ enum free_refusal {
     FREE_UNALIGNED,
     FREE_FOREIGN,
     FREE_DOUBLE,
+    FREE_SHARED,
 };
 
 static const char *const refusal_text[] = {
@@ -531,7 +535,19 @@ static const char *const refusal_text[] = {
     [FREE_UNALIGNED] = "is not frame-aligned",
     [FREE_FOREIGN] = "is not managed (reserved, metadata or unmapped)",
     [FREE_DOUBLE] = "is already free (double free)",
+    [FREE_SHARED] = "is shared (release it instead)",
 };
+
+/* Is one of frames [i, i + n) of zone z shared? */
+static bool any_shared(const struct frame_zone *z, size_t i, size_t n)
+{
+    for (size_t k = i; k < i + n; k++) {
+        if ((meta[z->first_meta + k].tag & TAG_USE_MASK) == FRAME_SHARED) {
+            return true;
+        }
+    }
+    return false;
+}
 
 /*
  * Check that [pa, pa + n frames) is allocated managed memory in one zone,
@@ -563,6 +579,9 @@ static enum free_refusal free_run_locked(uintptr_t pa, size_t n, uintptr_t *bad)
         *bad = z->base + hole * PAGE_SIZE;
         return FREE_DOUBLE;
     }
+    if (any_shared(z, i, n)) {
+        return FREE_SHARED; /* others hold it: frame_release */
+    }
     bits_set(z, i, n, false);
     meta_tag(z, i, n, 0);
     stats.free += n;
@@ -582,7 +601,9 @@ int free_frames(uintptr_t pa, size_t n)
     }
     kprintf("frame: refused free of 0x%lx (%zu frames): frame 0x%lx %s\n",
             (unsigned long)pa, n, (unsigned long)bad, refusal_text[why]);
-    return why == FREE_DOUBLE ? -EALREADY : -EINVAL;
+    return why == FREE_DOUBLE   ? -EALREADY
+           : why == FREE_SHARED ? -EBUSY
+                                : -EINVAL;
 }
 
 int free_frame(uintptr_t pa)
@@ -608,8 +629,8 @@ int frame_set_owner(uintptr_t pa, size_t n, enum frame_use use, void *owner)
     size_t i;
 
     if ((uintptr_t)owner & TAG_USE_MASK || (unsigned)use >= FRAME_USES ||
-        pa % PAGE_SIZE != 0 || n == 0) {
-        return -EINVAL;
+        use == FRAME_SHARED || pa % PAGE_SIZE != 0 || n == 0) {
+        return -EINVAL; /* FRAME_SHARED only through frame_share */
     }
     if (use == FRAME_UNTAGGED) {
         tag = 0;
@@ -618,7 +639,7 @@ int frame_set_owner(uintptr_t pa, size_t n, enum frame_use use, void *owner)
     z = zone_of_addr(pa);
     i = z != NULL ? (pa - z->base) / PAGE_SIZE : 0;
     if (z != NULL && n <= z->nframes - i &&
-        bit_find(z, i, i + n, false) == i + n) {
+        bit_find(z, i, i + n, false) == i + n && !any_shared(z, i, n)) {
         meta_tag(z, i, n, tag);
         err = 0;
     }
@@ -649,6 +670,77 @@ size_t frame_count_owned(enum frame_use use)
     spin_lock(&frame_lock);
     if ((unsigned)use < FRAME_USES) {
         n = owned[use];
+    }
+    spin_unlock(&frame_lock);
+    return n;
+}
+
+/* ---- Sharing (copy-on-write) -------------------------------------------- */
+
+/* The metadata of allocated managed frame pa, or NULL.  frame_lock. */
+static struct frame_meta *held_meta_locked(uintptr_t pa)
+{
+    struct frame_zone *z = pa % PAGE_SIZE == 0 ? zone_of_addr(pa) : NULL;
+    size_t i = z != NULL ? (pa - z->base) / PAGE_SIZE : 0;
+
+    if (z == NULL || bit_find(z, i, i + 1, false) == i) {
+        return NULL; /* unmanaged, or free */
+    }
+    return &meta[z->first_meta + i];
+}
+
+int frame_share(uintptr_t pa)
+{
+    struct frame_meta *m;
+    int err = -EINVAL;
+
+    spin_lock(&frame_lock);
+    m = held_meta_locked(pa);
+    if (m != NULL && m->tag == 0) {
+        owned[FRAME_UNTAGGED]--;
+        owned[FRAME_SHARED]++;
+        __atomic_store_n(&m->tag, SHARE_ONE | FRAME_SHARED, __ATOMIC_RELAXED);
+        err = 0;
+    } else if (m != NULL && (m->tag & TAG_USE_MASK) == FRAME_SHARED) {
+        __atomic_store_n(&m->tag, m->tag + SHARE_ONE, __ATOMIC_RELAXED);
+        err = 0;
+    }
+    spin_unlock(&frame_lock);
+    return err;
+}
+
+int frame_release(uintptr_t pa)
+{
+    struct frame_meta *m;
+
+    spin_lock(&frame_lock);
+    m = held_meta_locked(pa);
+    if (m != NULL && (m->tag & TAG_USE_MASK) == FRAME_SHARED) {
+        uintptr_t tag = m->tag - SHARE_ONE;
+
+        if (tag == FRAME_SHARED) { /* one holder left: plain again */
+            tag = 0;
+            owned[FRAME_SHARED]--;
+            owned[FRAME_UNTAGGED]++;
+        }
+        __atomic_store_n(&m->tag, tag, __ATOMIC_RELAXED);
+        spin_unlock(&frame_lock);
+        return 1;
+    }
+    spin_unlock(&frame_lock);
+    return free_frame(pa);
+}
+
+size_t frame_holders(uintptr_t pa)
+{
+    struct frame_meta *m;
+    size_t n = 0;
+
+    spin_lock(&frame_lock);
+    m = held_meta_locked(pa & ~(uintptr_t)(PAGE_SIZE - 1));
+    if (m != NULL) {
+        n = (m->tag & TAG_USE_MASK) == FRAME_SHARED ? m->tag / SHARE_ONE + 1
+                                                    : 1;
     }
     spin_unlock(&frame_lock);
     return n;

@@ -6,9 +6,9 @@
  * frame_lock, so frames may be allocated and freed from any context.
  *
  * Each managed frame has a metadata entry (struct frame_meta in frame.c):
- * today an owner tag, so a subsystem can map an address to its own object
- * in O(1) (the heap: pointer to pool); the page reference counts of
- * copy-on-write fork will live there too.
+ * an owner tag, so a subsystem can map an address to its own object in
+ * O(1) (the heap: pointer to pool), or, for a frame several address
+ * spaces share (copy-on-write after fork), how many hold it.
  */
 #ifndef KAIROS_FRAME_H
 #define KAIROS_FRAME_H
@@ -22,6 +22,7 @@
 enum frame_use {
     FRAME_UNTAGGED = 0, /* no owner: every frame starts and ends so */
     FRAME_HEAP = 1,     /* a heap pool's frame; the owner is its pool */
+    FRAME_SHARED = 2,   /* held by 2 or more: the "owner" field counts them */
     FRAME_USES,
 };
 
@@ -75,5 +76,22 @@ int frame_set_owner(uintptr_t pa, size_t n, enum frame_use use, void *owner);
 void *frame_owner(uintptr_t pa, enum frame_use use);
 /* Frames whose tag is use (a check for the subsystem that tags them). */
 size_t frame_count_owned(enum frame_use use);
+
+/*
+ * Holders of a frame, for copy-on-write: an allocated untagged frame has
+ * one (its allocator); frame_share adds one, frame_release drops one and
+ * frees the frame with the last.  A shared frame is tagged FRAME_SHARED and
+ * may not be freed or tagged otherwise until one holder is left.
+ */
+/* One more holder of the allocated frame pa.  0, or -EINVAL (free,
+ * unmanaged, unaligned, or tagged for another use: heap frames are never
+ * shared). */
+int frame_share(uintptr_t pa);
+/* One holder fewer: 1 if others still hold pa, 0 if it was the last (pa is
+ * then free), or free_frame's errors. */
+int frame_release(uintptr_t pa);
+/* How many hold the frame holding pa (any byte of it): 0 when free or
+ * unmanaged. */
+size_t frame_holders(uintptr_t pa);
 
 #endif

@@ -795,12 +795,64 @@ static void test_tag_refused(void **state)
     assert_null(frame_owner(r + 2 * PAGE_SIZE, FRAME_HEAP));
 }
 
+/* ---- Sharing (copy-on-write holders) ---------------------------------------- */
+
+static void test_share_and_release(void **state)
+{
+    size_t free0;
+    uintptr_t f;
+
+    (void)state;
+    init_ok(&whole);
+    f = alloc_frame();
+    free0 = frame_stats().free;
+    assert_int_equal(frame_holders(f), 1);
+    assert_int_equal(frame_share(f), 0);
+    assert_int_equal(frame_share(f), 0);
+    assert_int_equal(frame_holders(f + 100), 3); /* any byte of it */
+    assert_int_equal(frame_count_owned(FRAME_SHARED), 1);
+    /* A shared frame is not freed or retagged behind its holders' backs. */
+    assert_int_equal(free_frame(f), -EBUSY);
+    assert_int_equal(frame_set_owner(f, 1, FRAME_HEAP, owner_a), -EINVAL);
+    assert_int_equal(frame_release(f), 1);
+    assert_int_equal(frame_holders(f), 2);
+    assert_int_equal(frame_release(f), 1);
+    assert_int_equal(frame_holders(f), 1); /* plain again */
+    assert_int_equal(frame_count_owned(FRAME_SHARED), 0);
+    assert_int_equal(frame_stats().free, free0);
+    assert_int_equal(frame_release(f), 0); /* the last holder frees it */
+    assert_int_equal(frame_holders(f), 0);
+    assert_int_equal(frame_stats().free, free0 + 1);
+    assert_int_equal(frame_count_owned(FRAME_UNTAGGED), frame_stats().total);
+}
+
+static void test_share_refused(void **state)
+{
+    uintptr_t f, h;
+
+    (void)state;
+    init_ok(&whole);
+    f = alloc_frame();
+    h = alloc_frame();
+    assert_int_equal(free_frame(f), 0);
+    assert_int_equal(frame_share(f), -EINVAL);               /* free */
+    assert_int_equal(frame_share(h + 8), -EINVAL);           /* unaligned */
+    assert_int_equal(frame_share(base + MEM_SIZE), -EINVAL); /* unmanaged */
+    assert_int_equal(frame_set_owner(h, 1, FRAME_HEAP, owner_a), 0);
+    assert_int_equal(frame_share(h),
+                     -EINVAL); /* heap frames are never shared */
+    assert_int_equal(frame_set_owner(h, 1, FRAME_SHARED, NULL), -EINVAL);
+    assert_int_equal(frame_release(f), -EALREADY); /* free: as free_frame */
+    assert_int_equal(frame_holders(f), 0);
+    assert_int_equal(frame_holders(h), 1);
+}
+
 int main(void)
 {
     enum { NMAP = sizeof(map_cases) / sizeof(map_cases[0]) };
     enum { NREF = sizeof(refusal_cases) / sizeof(refusal_cases[0]) };
     enum { NTAG = sizeof(tag_refusals) / sizeof(tag_refusals[0]) };
-    struct CMUnitTest tests[NMAP + NREF + NTAG + 15];
+    struct CMUnitTest tests[NMAP + NREF + NTAG + 17];
     size_t n = 0;
 
     for (size_t i = 0; i < NMAP; i++) {
@@ -839,6 +891,10 @@ int main(void)
         test_run_exhaustion_and_fragments, mem_setup, mem_teardown);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
         test_owner_tags, mem_setup, mem_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+        test_share_and_release, mem_setup, mem_teardown);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(
+        test_share_refused, mem_setup, mem_teardown);
     for (size_t i = 0; i < NTAG; i++) {
         tests[n++] = (struct CMUnitTest){tag_refusals[i].name, test_tag_refused,
                                          mem_setup, mem_teardown,
