@@ -208,6 +208,10 @@ void arch_aspace_activate(struct arch_aspace *as);
  * x86_64 uses rep stosq. */
 void arch_page_zero(void *page);
 
+/* 64 bits from the CPU's random number generator (x86_64: RDSEED, else
+ * RDRAND) in *v: false when it has none (or it failed: callers fall back). */
+bool arch_random_u64(uint64_t *v);
+
 /* The CPU's feature word for AT_HWCAP (x86_64: CPUID.1:EDX; host: 0). */
 uint64_t arch_hwcap(void);
 

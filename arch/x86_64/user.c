@@ -90,6 +90,30 @@ void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,
     gdt_set_kernel_stack(kstack_top);
 }
 
+bool arch_random_u64(uint64_t *v)
+{
+    static int has = -1; /* 0 none, 1 RDRAND, 2 RDSEED */
+    uint32_t a, b, c, d;
+    unsigned char ok = 0;
+
+    if (has < 0) {
+        cpuid(7, &a, &b, &c, &d);
+        has = (b & (1U << 18)) ? 2 : 0;
+        if (has == 0) {
+            cpuid(1, &a, &b, &c, &d);
+            has = (c & (1U << 30)) ? 1 : 0;
+        }
+    }
+    for (int tries = 0; has != 0 && !ok && tries < 10; tries++) {
+        if (has == 2) {
+            __asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+        } else {
+            __asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+        }
+    }
+    return ok != 0;
+}
+
 uint64_t arch_hwcap(void)
 {
     uint32_t a, b, c, d;

@@ -24,11 +24,16 @@ void random_bytes(void *buf, size_t n)
 {
     uint8_t *out = buf;
 
+    uint64_t hw;
+
     spin_lock(&random_lock);
     if (state == 0) {
         state = arch_cycles() ^ (arch_rtc_seconds() << 32) ^ 0x4B41524F53ULL;
     }
     state ^= arch_cycles(); /* each call stirs in the time it happens */
+    if (arch_random_u64(&hw)) {
+        state ^= hw;
+    }
     while (n > 0) {
         uint64_t v = next();
 

@@ -44,6 +44,7 @@ struct uvm *uvm_create(int *err)
     arch_uctx_init(&vm->uctx);
     list_init(&vm->areas);
     vm->mmap_top = UVM_MMAP_TOP;
+    vm->umask = 022;
     return vm;
 }
 

@@ -44,6 +44,7 @@ struct uvm {
     uintptr_t mmap_top;       /* mmap places below this, top down */
     uintptr_t entry, sp;      /* where the program starts in ring 3 */
     uint64_t logged[8];       /* system calls 0..511 logged as missing */
+    unsigned umask;           /* umask(2): kept, nothing creates files yet */
 };
 
 /* The standard layout (docs/user.md). */

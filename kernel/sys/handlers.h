@@ -19,6 +19,15 @@ long sys_uname(const long arg[6]);
 long sys_getuid(const long arg[6]);
 long sys_gettid(const long arg[6]);
 long sys_kairos_spawn(const long arg[6]);
+/* sys_info.c: randomness, clocks, the system, limits (docs/user.md). */
+long sys_getrandom(const long arg[6]);
+long sys_time(const long arg[6]);
+long sys_gettimeofday(const long arg[6]);
+long sys_sysinfo(const long arg[6]);
+long sys_prlimit64(const long arg[6]);
+long sys_getrlimit(const long arg[6]);
+long sys_setrlimit(const long arg[6]);
+long sys_umask(const long arg[6]);
 /* A user process's first call of an unknown number nr: one log line. */
 void sys_log_unknown(long nr);
 

@@ -537,6 +537,14 @@ static const syscall_fn syscalls[] = {
     [SYS_getegid] = sys_getuid,
     [SYS_gettid] = sys_gettid,
     [SYS_kairos_spawn] = sys_kairos_spawn,
+    [SYS_getrandom] = sys_getrandom,
+    [SYS_time] = sys_time,
+    [SYS_gettimeofday] = sys_gettimeofday,
+    [SYS_sysinfo] = sys_sysinfo,
+    [SYS_prlimit64] = sys_prlimit64,
+    [SYS_getrlimit] = sys_getrlimit,
+    [SYS_setrlimit] = sys_setrlimit,
+    [SYS_umask] = sys_umask,
 };
 
 #define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))

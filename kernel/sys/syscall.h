@@ -21,6 +21,10 @@
 #define SYS_wait4                  61
 #define SYS_kill                   62
 #define SYS_uname                  63
+#define SYS_umask                  95
+#define SYS_gettimeofday           96
+#define SYS_getrlimit              97
+#define SYS_sysinfo                99
 #define SYS_getuid                 102
 #define SYS_getgid                 104
 #define SYS_geteuid                107
@@ -36,11 +40,15 @@
 #define SYS_sched_get_priority_min 147
 #define SYS_sched_rr_get_interval  148
 #define SYS_arch_prctl             158
+#define SYS_setrlimit              160
 #define SYS_gettid                 186
+#define SYS_time                   201
 #define SYS_set_tid_address        218
 #define SYS_clock_gettime          228
 #define SYS_clock_nanosleep        230
 #define SYS_exit_group             231
+#define SYS_prlimit64              302
+#define SYS_getrandom              318
 /* Kairos's own (no Linux call has it): spawn_user_process(path, argv,
  * envp) for user programs until fork and execve exist (docs/user.md). */
 #define SYS_kairos_spawn 500
