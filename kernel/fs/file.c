@@ -9,9 +9,9 @@
 #include "kerrno.h"
 #include "kstring.h"
 
-#define SEEK_SET_ 0
-#define SEEK_CUR_ 1
-#define SEEK_END_ 2
+#define SEEK_SET_  0
+#define SEEK_CUR_  1
+#define SEEK_END_  2
 #define SEEK_DATA_ 3
 #define SEEK_HOLE_ 4
 
@@ -249,9 +249,8 @@ long file_lseek(struct file *f, int64_t off, unsigned whence)
         (void)ramfs_data(f->node.rn, &size);
     }
     spin_lock(&f->lock);
-    ret = f->kind == FILE_REG
-              ? lseek_reg_locked(f, off, whence, (int64_t)size)
-              : lseek_dir_locked(f, off, whence);
+    ret = f->kind == FILE_REG ? lseek_reg_locked(f, off, whence, (int64_t)size)
+                              : lseek_dir_locked(f, off, whence);
     spin_unlock(&f->lock);
     return ret;
 }

@@ -44,10 +44,10 @@
 #define FILE_O_LARGEFILE 0100000   /* the kernel's value (libcs may pass 0) */
 #define FILE_O_TMPFILE   020000000 /* __O_TMPFILE, with O_DIRECTORY */
 /* Every bit Linux's open knows; any other is -EINVAL here. */
-#define FILE_O_KNOWN                                                         \
-    (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |          \
-     O_NONBLOCK | O_DSYNC | FILE_O_ASYNC | O_DIRECT | FILE_O_LARGEFILE |     \
-     O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH |    \
+#define FILE_O_KNOWN                                                      \
+    (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |       \
+     O_NONBLOCK | O_DSYNC | FILE_O_ASYNC | O_DIRECT | FILE_O_LARGEFILE |  \
+     O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | \
      FILE_O_TMPFILE)
 /* Status flags F_SETFL may change later (issue 11); kept in f->flags. */
 #define FILE_O_SETFL (O_APPEND | O_NONBLOCK)

@@ -22,7 +22,7 @@ static const struct devnode devnodes[] = {
     {"console", 2, FS_IFCHR | 0620, 5, 1, "keyboard", "console", true},
     {"null", 3, FS_IFCHR | 0666, 1, 3, NULL, NULL, false},
 };
-#define NDEVNODES (sizeof(devnodes) / sizeof(devnodes[0]))
+#define NDEVNODES  (sizeof(devnodes) / sizeof(devnodes[0]))
 #define DEVDIR_INO 1 /* the root of /dev's numbering */
 
 static const struct ramfs *root_override; /* tests: vfs_set_root */
@@ -200,8 +200,9 @@ static void stat_ramfs(const struct ramfs_node *n, struct kstat *st)
     st->st_gid = rs.gid;
     st->st_size = (int64_t)rs.size;
     /* Symlink targets live in their inode on tmpfs: no blocks. */
-    st->st_blocks =
-        FS_ISLNK(rs.mode) ? 0 : (int64_t)((rs.size + PAGE_SIZE - 1) / PAGE_SIZE * 8);
+    st->st_blocks = FS_ISLNK(rs.mode)
+                        ? 0
+                        : (int64_t)((rs.size + PAGE_SIZE - 1) / PAGE_SIZE * 8);
     st->st_atime_sec = st->st_mtime_sec = st->st_ctime_sec = rs.mtime;
 }
 
@@ -253,8 +254,7 @@ static int readdir_dev(uint64_t index, struct vfs_dirent *out)
     return 1;
 }
 
-int vfs_readdir(const struct vnode *dir, uint64_t index,
-                struct vfs_dirent *out)
+int vfs_readdir(const struct vnode *dir, uint64_t index, struct vfs_dirent *out)
 {
     struct ramfs_dirent e;
     int got;

@@ -35,12 +35,12 @@ enum vnode_kind {
 
 /* A character device node in /dev: what stat says and what it reaches. */
 struct devnode {
-    const char *name;       /* under /dev */
-    uint32_t ino;           /* in /dev's own numbering (st_dev 0:5) */
-    uint32_t mode;          /* FS_IFCHR and permissions */
-    uint32_t major, minor;  /* st_rdev: Linux's numbers */
-    const char *in, *out;   /* drivers read and write use; NULL: none */
-    bool tty;               /* answers TCGETS and TIOCGWINSZ */
+    const char *name;      /* under /dev */
+    uint32_t ino;          /* in /dev's own numbering (st_dev 0:5) */
+    uint32_t mode;         /* FS_IFCHR and permissions */
+    uint32_t major, minor; /* st_rdev: Linux's numbers */
+    const char *in, *out;  /* drivers read and write use; NULL: none */
+    bool tty;              /* answers TCGETS and TIOCGWINSZ */
 };
 
 /* What a path names.  Only the field of its kind is used. */

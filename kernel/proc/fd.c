@@ -70,7 +70,7 @@ int fd_install(struct file *f, bool cloexec)
     return -EMFILE;
 }
 
-int fd_set(int fd, struct file *f, bool cloexec)
+int fd_assign(int fd, struct file *f, bool cloexec)
 {
     struct process *p = owner();
 
@@ -103,7 +103,8 @@ int fd_cloexec(int fd, int set)
     was = (int)((p->fd_cloexec >> fd) & 1);
     if (set >= 0) {
         spin_lock(&sched_lock);
-        p->fd_cloexec = (p->fd_cloexec & ~(1u << fd)) | ((uint32_t)!!set << fd);
+        p->fd_cloexec =
+            (p->fd_cloexec & ~(1u << fd)) | ((uint32_t) !!set << fd);
         spin_unlock(&sched_lock);
     }
     return was;

@@ -33,7 +33,7 @@ int fd_install(struct file *f, bool cloexec);
  * NULL: close it), dropping what it held.  0, or -EBADF (fd out of range,
  * or idle).
  */
-int fd_set(int fd, struct file *f, bool cloexec);
+int fd_assign(int fd, struct file *f, bool cloexec);
 /* Close the running process's fd: 0 or -EBADF (not open). */
 int fd_close(int fd);
 /* fd's close-on-exec bit: 0 or 1, or -EBADF.  set >= 0 changes it. */

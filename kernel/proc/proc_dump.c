@@ -63,7 +63,8 @@ static void dump_stack(const struct process *p)
 
 static void dump_fds(const struct process *p)
 {
-    static const char *const kinds[] = {[FILE_REG] = "file", [FILE_DIR] = "dir"};
+    static const char *const kinds[] = {
+        [FILE_REG] = "file", [FILE_DIR] = "dir"};
 
     kprintf("  fds:");
     for (int fd = 0; fd < MAX_FDS; fd++) {
@@ -78,8 +79,7 @@ static void dump_fds(const struct process *p)
             kprintf(" %d=%.*s", fd, DRIVER_NAME_MAX,
                     dev != NULL ? dev->name : "null");
         } else if ((unsigned)f->kind < 3 && f->node.kind == VNODE_RAMFS) {
-            kprintf(" %d=%s@%lu", fd, kinds[f->kind],
-                    (unsigned long)f->offset);
+            kprintf(" %d=%s@%lu", fd, kinds[f->kind], (unsigned long)f->offset);
         } else {
             kprintf(" %d=dir(/dev)@%lu", fd, (unsigned long)f->offset);
         }

@@ -388,8 +388,8 @@ static long open_flags_ok(int flags)
  * read-only file system (-EROFS for a file that O_CREAT would make, -EEXIST
  * for O_EXCL, -EISDIR, -ENOTDIR for O_DIRECTORY, the lookup's errors).
  */
-static long open_lookup(const struct vnode *start, const char *path,
-                        int flags, struct vnode *v)
+static long open_lookup(const struct vnode *start, const char *path, int flags,
+                        struct vnode *v)
 {
     bool creat = (flags & O_CREAT) != 0, excl = creat && (flags & O_EXCL);
     bool tmpfile = (flags & FILE_O_TMPFILE) == FILE_O_TMPFILE;
@@ -547,10 +547,15 @@ long do_lseek(const long arg[6])
  * editing: the shell does both), 8 bits, output newlines as CR LF. */
 static const struct ktermios console_termios = {
     .c_iflag = 0,
-    .c_oflag = 01 | 04,            /* OPOST | ONLCR */
-    .c_cflag = 017 | 060 | 0200,   /* B38400 | CS8 | CREAD */
+    .c_oflag = 01 | 04,          /* OPOST | ONLCR */
+    .c_cflag = 017 | 060 | 0200, /* B38400 | CS8 | CREAD */
     .c_lflag = 0,
-    .c_cc = {[0] = 3, [1] = 034, [2] = 0177, [3] = 025, [4] = 4, [5] = 0,
+    .c_cc = {[0] = 3,
+             [1] = 034,
+             [2] = 0177,
+             [3] = 025,
+             [4] = 4,
+             [5] = 0,
              [6] = 1}, /* VINTR ^C ... VEOF ^D, VTIME 0, VMIN 1 */
 };
 

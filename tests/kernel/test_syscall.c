@@ -410,7 +410,7 @@ static void put_dev_fd(int fd, struct chardev *dev)
     struct file *f = dev != NULL ? file_open_chardev(dev, dev, O_RDWR) : NULL;
 
     KT_ASSERT(dev == NULL || f != NULL);
-    KT_EQ(fd_set(fd, f, false), 0);
+    KT_EQ(fd_assign(fd, f, false), 0);
     file_put(f); /* the descriptor holds it now */
 }
 
