@@ -38,11 +38,14 @@
 /* struct kstat is Linux x86_64's struct stat, as the host's glibc has it. */
 _Static_assert(sizeof(struct kstat) == 144, "struct stat is 144 bytes");
 _Static_assert(sizeof(struct stat) == sizeof(struct kstat), "host's");
-_Static_assert(offsetof(struct kstat, st_mode) == offsetof(struct stat, st_mode),
+_Static_assert(offsetof(struct kstat, st_mode) ==
+                   offsetof(struct stat, st_mode),
                "st_mode");
-_Static_assert(offsetof(struct kstat, st_rdev) == offsetof(struct stat, st_rdev),
+_Static_assert(offsetof(struct kstat, st_rdev) ==
+                   offsetof(struct stat, st_rdev),
                "st_rdev");
-_Static_assert(offsetof(struct kstat, st_size) == offsetof(struct stat, st_size),
+_Static_assert(offsetof(struct kstat, st_size) ==
+                   offsetof(struct stat, st_size),
                "st_size");
 _Static_assert(offsetof(struct kstat, st_blocks) ==
                    offsetof(struct stat, st_blocks),
@@ -352,7 +355,7 @@ static int directories(void *arg)
     static const struct {
         const char *name;
         unsigned type;
-    } want[] = {{".", VFS_DT_DIR},   {"..", VFS_DT_DIR}, {"motd", VFS_DT_REG},
+    } want[] = {{".", VFS_DT_DIR},   {"..", VFS_DT_DIR},   {"motd", VFS_DT_REG},
                 {"big", VFS_DT_REG}, {"link", VFS_DT_LNK}, {"sub", VFS_DT_DIR}};
     uint8_t buf[512];
     struct ent e[8];
@@ -446,9 +449,8 @@ static int stat_calls(void *arg)
     EXPECT_EQ(sc(SYS_newfstatat, 3, (long)"", (long)&st, 0), -ENOENT);
     EXPECT_EQ(sc(SYS_newfstatat, 3, (long)"motd", (long)&st, 0x4), -EINVAL);
     EXPECT_EQ(sc(SYS_newfstatat, 1, (long)"motd", (long)&st, 0), -ENOTDIR);
-    EXPECT_EQ(sc(SYS_newfstatat, KAT_FDCWD, (long)"", (long)&st,
-                 KAT_EMPTY_PATH),
-              0);
+    EXPECT_EQ(
+        sc(SYS_newfstatat, KAT_FDCWD, (long)"", (long)&st, KAT_EMPTY_PATH), 0);
     EXPECT_EQ(st.st_ino, RAMFS_ROOT_INO); /* the cwd is "/" */
     EXPECT_EQ(sc(SYS_stat, (long)"/nope", (long)&st, 0, 0), -ENOENT);
     EXPECT_EQ(sc(SYS_stat, (long)"/etc/motd/", (long)&st, 0, 0), -ENOTDIR);
@@ -509,7 +511,7 @@ static int seeks(void *arg)
     EXPECT_EQ(sc(SYS_read, 3, (long)&c, 1, 0), 1);
     EXPECT_EQ(c, 'b'); /* byte 27 */
     EXPECT_EQ(sc(SYS_lseek, 3, 9000, SEEK_SET, 0), 9000);
-    EXPECT_EQ(sc(SYS_read, 3, (long)&c, 1, 0), 0); /* past the end */
+    EXPECT_EQ(sc(SYS_read, 3, (long)&c, 1, 0), 0);        /* past the end */
     EXPECT_EQ(sc(SYS_lseek, 1, 0, SEEK_SET, 0), -ESPIPE); /* the console */
     EXPECT_EQ(op("/dev/null", O_RDWR), 4);
     EXPECT_EQ(sc(SYS_lseek, 4, 100, SEEK_SET, 0), 0); /* Linux's null */
@@ -699,7 +701,7 @@ static int sharing(void *arg)
     EXPECT_EQ(child_err[2], -EBADF);
     EXPECT_EQ(process_descriptor(current_pid(), 5, &d5), 0);
     EXPECT_EQ(d5.refs, 2); /* the child's went at its exit */
-    return 0; /* exit closes the rest */
+    return 0;              /* exit closes the rest */
 }
 
 static void test_sharing(void **state)
@@ -748,12 +750,18 @@ static void test_idle_has_no_descriptors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_open_read_close),  T(test_open_errors),
-        T(test_bad_descriptors),  T(test_bad_pointers),
-        T(test_directories),      T(test_stat_calls),
-        T(test_lseek),            T(test_ioctl),
-        T(test_readv_writev),     T(test_null_and_console),
-        T(test_sharing),          T(test_table_full_and_exit),
+        T(test_open_read_close),
+        T(test_open_errors),
+        T(test_bad_descriptors),
+        T(test_bad_pointers),
+        T(test_directories),
+        T(test_stat_calls),
+        T(test_lseek),
+        T(test_ioctl),
+        T(test_readv_writev),
+        T(test_null_and_console),
+        T(test_sharing),
+        T(test_table_full_and_exit),
         T(test_idle_has_no_descriptors),
     };
 
