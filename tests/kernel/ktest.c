@@ -41,7 +41,7 @@ static const struct {
     {&suite_trap, false},    {&suite_timer, false}, {&suite_spinlock, false},
     {&suite_drivers, false}, {&suite_lib, false},   {&suite_process, false},
     {&suite_syscall, false}, {&suite_sleep, false}, {&suite_sync, false},
-    {&suite_fs, false},      {&suite_file, false},    {&suite_stdin, true},
+    {&suite_fs, false},      {&suite_file, false},  {&suite_stdin, true},
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))

@@ -177,8 +177,8 @@ static void stat_and_devices(void)
 /* /ktest's entries, as linux_dirent64 records. */
 static void directory_entries(void)
 {
-    static const char *const names[] = {".", "..", "hello.txt", "link",
-                                        "pattern.bin", "sub"};
+    static const char *const names[] = {".",    "..",          "hello.txt",
+                                        "link", "pattern.bin", "sub"};
     static uint8_t buf[1024];
     unsigned seen = 0;
     long n, fd;
@@ -240,7 +240,7 @@ static void shared_offsets(void)
     KT_EQ(sys_read(fd, x, 6), 6);
     KT_EQ(sys_read(MAX_FDS - 1, y, 6), 6);
     KT_EQ(memcmp(x, HELLO, 6), 0);
-    KT_EQ(memcmp(y, HELLO + 6, 6), 0);
+    KT_EQ(memcmp(y, &HELLO[6], 6), 0);
     KT_EQ(sys_close(fd), 0);
     KT_EQ(file_stats().open, open0 + 1);
     KT_EQ(sys_lseek(MAX_FDS - 1, 0, 1), 12);
