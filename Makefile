@@ -98,7 +98,7 @@ ISO_DIR = $(basename $(ISO))-iso
 
 INITRD := $(BUILD)/initramfs.cpio
 KTEST_INITRD := $(BUILD)/initramfs-test.cpio
-INITRD_DIRS := bin etc
+INITRD_DIRS := bin dev etc
 INITRD_SRCS := user/rootfs $(INITRD_EXTRA)
 INITRD_DEPS := tools/mkinitramfs.py $(BUILD)/initramfs.srcs \
 	$(shell find $(INITRD_SRCS) 2>/dev/null)

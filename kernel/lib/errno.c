@@ -18,7 +18,10 @@ static const char *const names[] = {
     [EINVAL] = "EINVAL",     [ENOSPC] = "ENOSPC",
     [ERANGE] = "ERANGE",     [ENAMETOOLONG] = "ENAMETOOLONG",
     [ENOSYS] = "ENOSYS",     [ELOOP] = "ELOOP",
-    [EALREADY] = "EALREADY",
+    [EALREADY] = "EALREADY", [ENXIO] = "ENXIO",
+    [ENFILE] = "ENFILE",     [EMFILE] = "EMFILE",
+    [ENOTTY] = "ENOTTY",     [ESPIPE] = "ESPIPE",
+    [EROFS] = "EROFS",       [EOVERFLOW] = "EOVERFLOW",
 };
 
 /* Lock-free and bounds-checked, so a dump on a wedged machine can use it. */

@@ -11,6 +11,7 @@
 #define ESRCH        3   /* no such process */
 #define EINTR        4   /* interrupted */
 #define EIO          5   /* device error */
+#define ENXIO        6   /* no such device (a node without its driver) */
 #define E2BIG        7   /* argument list too long */
 #define ENOEXEC      8   /* not an executable this kernel runs */
 #define EBADF        9   /* bad file descriptor */
@@ -25,11 +26,17 @@
 #define ENOTDIR      20  /* a path component is not a directory */
 #define EISDIR       21  /* is a directory */
 #define EINVAL       22  /* invalid argument */
+#define ENFILE       23  /* too many open files in the system */
+#define EMFILE       24  /* too many open files in this process */
+#define ENOTTY       25  /* not a terminal: no such ioctl here */
 #define ENOSPC       28  /* no space left */
+#define ESPIPE       29  /* seek on something that has no offset */
+#define EROFS        30  /* read-only file system */
 #define ERANGE       34  /* result out of range */
 #define ENAMETOOLONG 36  /* a path or one of its names is too long */
 #define ENOSYS       38  /* no such system call */
 #define ELOOP        40  /* too many symbolic links in a path */
+#define EOVERFLOW    75  /* a value too large for its type */
 #define EALREADY     114 /* already done: a double free */
 
 /* errno_name: short symbolic name ("ENOMEM") for a positive or negative errno. */

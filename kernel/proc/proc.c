@@ -24,6 +24,7 @@
  */
 #include "proc.h"
 
+#include "fd.h"
 #include "klog.h"
 #include "heap.h"
 #include "kerrno.h"
@@ -49,10 +50,6 @@ static size_t nrecords;           /* records in the table */
 /* Every record in the table, by all_link, in spawn order (serial). */
 static struct list all = LIST_INIT(all);
 static uint64_t next_serial; /* the next record's serial */
-
-/* Descriptors 0 and 1 of every new process (2 is 1 again), as boot handed
- * them over with proc_set_std_devices; FD_NONE until then. */
-static struct file_descriptor std_fds[2];
 
 struct process *proc_lookup_locked(pid_t pid)
 {
@@ -235,17 +232,6 @@ void proc_set_next_pid(pid_t pid)
 
 /* ---- Creation -------------------------------------------------------------- */
 
-static struct file_descriptor device_fd(struct chardev *dev)
-{
-    return (struct file_descriptor){dev != NULL ? FD_CHAR : FD_NONE, dev};
-}
-
-void proc_set_std_devices(struct chardev *input, struct chardev *output)
-{
-    std_fds[0] = device_fd(input);
-    std_fds[1] = device_fd(output);
-}
-
 int process_init(void)
 {
     struct process *idle;
@@ -304,13 +290,6 @@ static void process_start(void *arg)
     exit_current(code);
 }
 
-static void default_descriptors(struct process *p)
-{
-    p->fds[0] = std_fds[0];
-    p->fds[1] = std_fds[1];
-    p->fds[2] = std_fds[1];
-}
-
 static bool name_ok(const char *name)
 {
     return name != NULL && name[0] != '\0' &&
@@ -338,11 +317,12 @@ pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
     p->entry = entry;
     p->arg = arg;
     p->start_tick = (uint32_t)timer_ticks();
-    default_descriptors(p);
+    fd_inherit(p, proc_current());
     spin_lock(&sched_lock);
     pid = alloc_pid_locked();
     if (pid < 0) {
         spin_unlock(&sched_lock);
+        fd_release_all(p);
         proc_record_destroy(p);
         return pid;
     }
@@ -411,7 +391,7 @@ static _Noreturn void exit_with(int code, int sig)
     }
     /* What only p uses goes now; its stack must wait for the reaper. */
     uvm_exit_current();
-    memset(p->fds, 0, sizeof(p->fds));
+    fd_release_all(p);
     proc_release_regions(p);
     spin_lock(&sched_lock);
     if (p == init_proc) {
@@ -614,27 +594,6 @@ int process_next(const struct process_info *prev, struct process_info *out)
     }
     spin_unlock(&sched_lock);
     return l != &all ? 0 : -ESRCH;
-}
-
-int process_descriptor(pid_t pid, int fd, struct file_descriptor *out)
-{
-    struct process *p;
-    int err = 0;
-
-    if (out == NULL) {
-        return -EINVAL;
-    }
-    spin_lock(&sched_lock);
-    p = proc_lookup_locked(pid);
-    if (p == NULL) {
-        err = -ESRCH;
-    } else if (fd < 0 || fd >= MAX_FDS || p->fds[fd].kind == FD_NONE) {
-        err = -EBADF;
-    } else {
-        *out = p->fds[fd];
-    }
-    spin_unlock(&sched_lock);
-    return err;
 }
 
 static void report_blocked(struct process *p, void *ctx)

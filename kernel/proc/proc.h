@@ -45,6 +45,7 @@ struct region {
 
 struct sched_class;
 struct uvm;
+struct file;
 
 struct process {
     /*
@@ -113,10 +114,17 @@ struct process {
     uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
 
     /*
-     * No lock: used only by the process itself while it runs (and read
-     * under sched_lock by process_descriptor), then by whoever reaps it.
+     * The descriptor table (fd.h): changed only by the process itself,
+     * under sched_lock; read by it without a lock, by others under
+     * sched_lock (process_descriptor).  Emptied at exit.
      */
-    struct file_descriptor fds[MAX_FDS];
+    struct file *fds[MAX_FDS]; /* NULL, or a reference to an open file */
+    uint32_t fd_cloexec;       /* bit fd: close fd on exec */
+
+    /*
+     * No lock: used only by the process itself while it runs, then by
+     * whoever reaps it.
+     */
     struct list regions; /* struct region, newest first */
     size_t region_bytes; /* sum of their sizes */
 

@@ -8,6 +8,7 @@
  */
 #include "klog.h"
 #include "driver.h"
+#include "file.h"
 #include "printf.h"
 #include "proc.h"
 #include "sched.h"
@@ -62,12 +63,25 @@ static void dump_stack(const struct process *p)
 
 static void dump_fds(const struct process *p)
 {
+    static const char *const kinds[] = {
+        [FILE_REG] = "file", [FILE_DIR] = "dir"};
+
     kprintf("  fds:");
     for (int fd = 0; fd < MAX_FDS; fd++) {
-        const struct file_descriptor *f = &p->fds[fd];
+        const struct file *f = p->fds[fd];
+        const struct chardev *dev;
 
-        if (f->kind == FD_CHAR && f->dev != NULL) {
-            kprintf(" %d=%.*s", fd, DRIVER_NAME_MAX, f->dev->name);
+        if (f == NULL) {
+            continue;
+        }
+        dev = f->in != NULL ? f->in : f->out;
+        if (f->kind == FILE_CHR) {
+            kprintf(" %d=%.*s", fd, DRIVER_NAME_MAX,
+                    dev != NULL ? dev->name : "null");
+        } else if ((unsigned)f->kind < 3 && f->node.kind == VNODE_RAMFS) {
+            kprintf(" %d=%s@%lu", fd, kinds[f->kind], (unsigned long)f->offset);
+        } else {
+            kprintf(" %d=dir(/dev)@%lu", fd, (unsigned long)f->offset);
         }
     }
     kprintf("\n");

@@ -64,15 +64,25 @@ typedef int (*process_entry_t)(void *arg);
 
 struct chardev;
 
-/* A descriptor: empty, or a character device from the driver registry. */
+/* What a descriptor refers to (process_descriptor's snapshot). */
 enum fd_kind {
     FD_NONE, /* not open */
     FD_CHAR, /* a character device */
+    FD_FILE, /* a regular file of the initramfs */
+    FD_DIR,  /* a directory */
 };
 
+/* A snapshot of one descriptor, taken under the scheduler lock. */
 struct file_descriptor {
     enum fd_kind kind;
-    struct chardev *dev; /* FD_CHAR: the device */
+    struct chardev *dev; /* FD_CHAR: the device it reads, else writes */
+    int flags;           /* O_ACCMODE, O_APPEND, O_NONBLOCK; O_CLOEXEC if
+                            set on this descriptor */
+    uint64_t offset;     /* FD_FILE: bytes; FD_DIR: the readdir cursor */
+    unsigned refs;       /* references to the open file (descriptors in
+                            any process, and calls using it) */
+    const void *file;    /* the open file's identity: equal for two
+                            descriptors sharing it; never dereference */
 };
 
 /* A snapshot of one process, taken under the scheduler lock. */

@@ -106,13 +106,13 @@ long sys_sysinfo(const long arg[6])
     return copy_to_caller((void *)arg[0], &si, sizeof(si));
 }
 
-#define RLIMIT_DATA   2
-#define RLIMIT_STACK  3
-#define RLIMIT_CORE   4
-#define RLIMIT_NPROC  6
-#define RLIMIT_NOFILE 7
+#define RLIMIT_DATA    2
+#define RLIMIT_STACK   3
+#define RLIMIT_CORE    4
+#define RLIMIT_NPROC   6
+#define RLIMIT_NOFILE  7
 #define RLIMIT_NLIMITS 16
-#define RLIM_INFINITY (~0ULL)
+#define RLIM_INFINITY  (~0ULL)
 
 struct krlimit {
     uint64_t cur, max;

@@ -1,26 +1,21 @@
 /*
  * The system call table and its handlers (docs/syscalls.md).
  *
- * Handlers check every argument before acting on it: descriptors through
- * process_descriptor (-EBADF), lengths against SYSCALL_IO_MAX (-EINVAL),
+ * The file calls (read, write, open ...) are in sys_file.c.  Handlers
+ * check every argument before acting on it: descriptors (-EBADF), lengths against SYSCALL_IO_MAX (-EINVAL),
  * the caller's memory only through uaccess.h (-EFAULT), which serves
  * kernel processes (kernel buffers) and user processes (user addresses,
  * copied with fault recovery) alike.  Arguments Linux declares as int
  * (descriptors, pids, exit codes, options) use the low 32 bits of the
  * register, as on Linux.
  *
- * Locking: no lock is held on entry.  A read that finds no input takes
- * input_lock (console.h), tests again and blocks with
- * block_current_locked, so a byte that arrives in between wakes it; a
- * signal ends that wait with -EINTR.  Every call leaves through the port's
+ * Locking: no lock is held on entry (blocking reads: sys_file.c).  Every call leaves through the port's
  * interrupt exit, sched_irq_exit: a signal safe point (docs/signals.md).
  */
 #include "syscall.h"
 
 #include "arch.h"
 #include "klog.h"
-#include "input.h"
-#include "driver.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "proc.h"
@@ -28,85 +23,11 @@
 #include "spinlock.h"
 #include "handlers.h"
 #include "timer.h"
+#include "sys_file.h"
 #include "uaccess.h"
 
-/*
- * Check what read and write share: 1 with *f filled when there are bytes
- * to move, 0 for a zero-byte transfer, or -EBADF, -EINVAL, -EFAULT in
- * that order.
- */
-static long check_io(int fd, const void *buf, size_t len, bool write,
-                     struct file_descriptor *f)
-{
-    int err = process_descriptor(current_pid(), fd, f);
-
-    if (err != 0) {
-        return err == -ESRCH ? -EBADF : err; /* no process: no descriptors */
-    }
-    if ((long)len < 0 || len > (size_t)SYSCALL_IO_MAX) {
-        return -EINVAL;
-    }
-    if (len == 0) {
-        return 0;
-    }
-    if (!arch_access_ok(buf, len, write)) {
-        return -EFAULT;
-    }
-    return 1;
-}
-
-/*
- * Read from a device, blocking while it has nothing.  The test is repeated
- * under input_lock, which the input interrupt takes before waking readers:
- * either the byte is already queued, or this process is on the wait queue
- * when the wakeup comes.  Only idle cannot block, and it has no
- * descriptors, so check_io has refused it (-EBADF) before this runs.
- */
-static long read_blocking(struct chardev *dev, void *buf, size_t len)
-{
-    for (;;) {
-        long n;
-        int err;
-
-        spin_lock(&input_lock);
-        n = dev_read(dev, buf, len);
-        if (n != 0) {
-            spin_unlock(&input_lock);
-            return n;
-        }
-        err = block_current_locked(WAIT_EVENT_INPUT, &input_lock);
-        spin_unlock(&input_lock);
-        if (err != 0) {
-            return err;
-        }
-    }
-}
-
-static long do_read(const long arg[6])
-{
-    struct file_descriptor f;
-    void *buf = (void *)arg[1];
-    size_t len = (size_t)arg[2];
-    long ok = check_io((int)arg[0], buf, len, true, &f);
-
-    if (ok <= 0) {
-        return ok;
-    }
-    return read_blocking(f.dev, buf, len);
-}
-
-static long do_write(const long arg[6])
-{
-    struct file_descriptor f;
-    const void *buf = (const void *)arg[1];
-    size_t len = (size_t)arg[2];
-    long ok = check_io((int)arg[0], buf, len, false, &f);
-
-    if (ok <= 0) {
-        return ok;
-    }
-    return dev_write(f.dev, buf, len);
-}
+/* A handler gets the six argument registers, rdi first. */
+typedef long (*syscall_fn)(const long arg[6]);
 
 static long do_sched_yield(const long arg[6])
 {
@@ -505,6 +426,14 @@ static long do_sched_rr_get_interval(const long arg[6])
 static const syscall_fn syscalls[] = {
     [SYS_read] = do_read,
     [SYS_write] = do_write,
+    [SYS_open] = do_open,
+    [SYS_close] = do_close,
+    [SYS_stat] = do_stat,
+    [SYS_fstat] = do_fstat,
+    [SYS_lseek] = do_lseek,
+    [SYS_ioctl] = do_ioctl,
+    [SYS_readv] = do_readv,
+    [SYS_writev] = do_writev,
     [SYS_sched_yield] = do_sched_yield,
     [SYS_nanosleep] = do_nanosleep,
     [SYS_getpid] = do_getpid,
@@ -545,6 +474,9 @@ static const syscall_fn syscalls[] = {
     [SYS_getrlimit] = sys_getrlimit,
     [SYS_setrlimit] = sys_setrlimit,
     [SYS_umask] = sys_umask,
+    [SYS_getdents64] = do_getdents64,
+    [SYS_openat] = do_openat,
+    [SYS_newfstatat] = do_newfstatat,
 };
 
 #define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))

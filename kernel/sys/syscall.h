@@ -10,10 +10,18 @@
 /* The numbers Linux uses on x86_64 (asm/unistd_64.h). */
 #define SYS_read                   0
 #define SYS_write                  1
+#define SYS_open                   2
+#define SYS_close                  3
+#define SYS_stat                   4
+#define SYS_fstat                  5
+#define SYS_lseek                  8
 #define SYS_mmap                   9
 #define SYS_mprotect               10
 #define SYS_munmap                 11
 #define SYS_brk                    12
+#define SYS_ioctl                  16
+#define SYS_readv                  19
+#define SYS_writev                 20
 #define SYS_sched_yield            24
 #define SYS_nanosleep              35
 #define SYS_getpid                 39
@@ -43,10 +51,13 @@
 #define SYS_setrlimit              160
 #define SYS_gettid                 186
 #define SYS_time                   201
+#define SYS_getdents64             217
 #define SYS_set_tid_address        218
 #define SYS_clock_gettime          228
 #define SYS_clock_nanosleep        230
 #define SYS_exit_group             231
+#define SYS_openat                 257
+#define SYS_newfstatat             262
 #define SYS_prlimit64              302
 #define SYS_getrandom              318
 /* Kairos's own (no Linux call has it): spawn_user_process(path, argv,

@@ -18,6 +18,16 @@ bool caller_is_user(void)
     return p != NULL && p->vm != NULL;
 }
 
+int check_caller_range(const void *p, size_t n, bool write)
+{
+    uintptr_t a = (uintptr_t)p;
+
+    if (caller_is_user()) {
+        return a <= USER_TOP && n <= USER_TOP - a ? 0 : -EFAULT;
+    }
+    return arch_access_ok(p, n, write) ? 0 : -EFAULT;
+}
+
 int copy_from_caller(void *dst, const void *src, size_t n)
 {
     if (caller_is_user()) {

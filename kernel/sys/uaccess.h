@@ -14,6 +14,14 @@
 
 /* True when the running process is a user process. */
 bool caller_is_user(void);
+/*
+ * May [p, p + n) be the caller's buffer for a call that reads it (write
+ * false) or fills it?  A user caller's range must lie in the user half
+ * (Linux's access_ok; the copies find unmapped pages); a kernel caller's
+ * must pass arch_access_ok.  Checked before a transfer starts, so a bad
+ * range moves nothing.  0 or -EFAULT.
+ */
+int check_caller_range(const void *p, size_t n, bool write);
 /* n bytes from the caller's src into dst.  0 or -EFAULT. */
 int copy_from_caller(void *dst, const void *src, size_t n);
 /* n bytes from src to the caller's dst.  0 or -EFAULT. */

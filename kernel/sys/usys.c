@@ -55,6 +55,62 @@ pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage)
                                (long)rusage, 0, 0);
 }
 
+long sys_open(const char *path, int flags, int mode)
+{
+    return arch_syscall(SYS_open, (long)path, flags, mode, 0, 0, 0);
+}
+
+long sys_openat(int dirfd, const char *path, int flags, int mode)
+{
+    return arch_syscall(SYS_openat, dirfd, (long)path, flags, mode, 0, 0);
+}
+
+long sys_close(int fd)
+{
+    return arch_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+long sys_stat(const char *path, void *st)
+{
+    return arch_syscall(SYS_stat, (long)path, (long)st, 0, 0, 0, 0);
+}
+
+long sys_fstat(int fd, void *st)
+{
+    return arch_syscall(SYS_fstat, fd, (long)st, 0, 0, 0, 0);
+}
+
+long sys_newfstatat(int dirfd, const char *path, void *st, int flags)
+{
+    return arch_syscall(SYS_newfstatat, dirfd, (long)path, (long)st, flags, 0,
+                        0);
+}
+
+long sys_lseek(int fd, long off, int whence)
+{
+    return arch_syscall(SYS_lseek, fd, off, whence, 0, 0, 0);
+}
+
+long sys_ioctl(int fd, unsigned long cmd, void *arg)
+{
+    return arch_syscall(SYS_ioctl, fd, (long)cmd, (long)arg, 0, 0, 0);
+}
+
+long sys_readv(int fd, const void *iov, long cnt)
+{
+    return arch_syscall(SYS_readv, fd, (long)iov, cnt, 0, 0, 0);
+}
+
+long sys_writev(int fd, const void *iov, long cnt)
+{
+    return arch_syscall(SYS_writev, fd, (long)iov, cnt, 0, 0, 0);
+}
+
+long sys_getdents64(int fd, void *buf, unsigned count)
+{
+    return arch_syscall(SYS_getdents64, fd, (long)buf, (long)count, 0, 0, 0);
+}
+
 long sys_kill(pid_t pid, int sig)
 {
     return arch_syscall(SYS_kill, pid, sig, 0, 0, 0, 0);

@@ -35,6 +35,21 @@ pid_t sys_wait4(pid_t pid, int *status, int options, void *rusage);
 #define KWIFSIGNALED(s) (((s)&0x7f) != 0)
 #define KWTERMSIG(s)    ((s)&0x7f)
 #define KWEXITSTATUS(s) (((s) >> 8) & 0xff)
+/*
+ * The file calls (docs/syscalls.md, "Files"), each the raw call: a
+ * descriptor, a count or 0, or -errno.  Structures are sys_file.h's.
+ */
+long sys_open(const char *path, int flags, int mode);
+long sys_openat(int dirfd, const char *path, int flags, int mode);
+long sys_close(int fd);
+long sys_stat(const char *path, void *st);
+long sys_fstat(int fd, void *st);
+long sys_newfstatat(int dirfd, const char *path, void *st, int flags);
+long sys_lseek(int fd, long off, int whence);
+long sys_ioctl(int fd, unsigned long cmd, void *arg);
+long sys_readv(int fd, const void *iov, long cnt);
+long sys_writev(int fd, const void *iov, long cnt);
+long sys_getdents64(int fd, void *buf, unsigned count);
 /* kill(2): send sig to pid (> 0; else -ESRCH): 0, -ESRCH, -EINVAL, -EPERM
  * (idle, init).  docs/signals.md. */
 long sys_kill(pid_t pid, int sig);

@@ -11,6 +11,7 @@
 #include "klog.h"
 #include "input.h"
 #include "driver.h"
+#include "fd.h"
 #include "kerrno.h"
 #include "kproc.h"
 #include "kstring.h"
@@ -100,7 +101,8 @@ static void bad_descriptors(void)
         KT_EQ(sys_read(fds[i], buf, sizeof(buf)), -EBADF);
         KT_EQ(sys_write(fds[i], NULL, 0), -EBADF); /* fd checked first */
     }
-    KT_EQ(sys_read(1, buf, sizeof(buf)), -EINVAL); /* console: write-only */
+    KT_EQ(sys_read(1, buf, sizeof(buf)), -EBADF); /* opened write-only */
+    KT_EQ(sys_write(0, "x", 1), -EBADF);          /* opened read-only */
 }
 
 static void bad_buffers(void)
@@ -401,6 +403,17 @@ static long probe_write(struct chardev *dev, const void *buf, size_t len)
 
 static const struct chardev_ops probe_ops = {probe_read, probe_write};
 
+/* Make the caller's fd an open file over dev, read and write (NULL:
+ * close it). */
+static void put_dev_fd(int fd, struct chardev *dev)
+{
+    struct file *f = dev != NULL ? file_open_chardev(dev, dev, O_RDWR) : NULL;
+
+    KT_ASSERT(dev == NULL || f != NULL);
+    KT_EQ(fd_assign(fd, f, false), 0);
+    file_put(f); /* the descriptor holds it now */
+}
+
 /* Put the probe device on the caller's descriptor fd (FD_NONE: close). */
 static void set_fd(int fd, enum fd_kind kind)
 {
@@ -410,7 +423,7 @@ static void set_fd(int fd, enum fd_kind kind)
         driver_register("ktest-probe", &probe_ops, NULL);
         dev = driver_find("ktest-probe");
     }
-    proc_current()->fds[fd] = (struct file_descriptor){kind, dev};
+    put_dev_fd(fd, kind == FD_CHAR ? dev : NULL);
 }
 
 /* Interrupts are on inside a call when the caller had them on. */
@@ -555,9 +568,9 @@ static void long_write_lets_ticks_through(void)
         struct chardev *dev = driver_find(devs[i]);
 
         KT_ASSERT(dev != NULL);
-        proc_current()->fds[3] = (struct file_descriptor){FD_CHAR, dev};
+        put_dev_fd(3, dev);
         ticks_arrive_during_writes(3, devs[i]);
-        proc_current()->fds[3] = (struct file_descriptor){FD_NONE, NULL};
+        put_dev_fd(3, NULL);
     }
 }
 

@@ -1365,7 +1365,7 @@ static const struct {
 static void check_fds(pid_t pid, bool released)
 {
     for (size_t i = 0; i < ARRAY_SIZE(fd_cases); i++) {
-        struct file_descriptor d = {FD_NONE, NULL};
+        struct file_descriptor d = {.kind = FD_NONE};
         int want = released ? -EBADF : fd_cases[i].err;
         int err = process_descriptor(pid, fd_cases[i].fd, &d);
 

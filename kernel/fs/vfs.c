@@ -1,0 +1,274 @@
+/*
+ * The namespace (vfs.h): the initramfs at "/" and the device directory
+ * overlaid at "/dev".
+ *
+ * A path is walked one component at a time so that "dev" met in the root
+ * directory, by any route ("/dev", "/bin/../dev", "//dev/./null"), enters
+ * the device directory instead of the initramfs's own /dev, if it has one.
+ * Each other component is one ramfs_lookup from the directory reached so
+ * far, which follows the links it meets inside the initramfs; a link's
+ * target never enters /dev (docs/fs.md).  No lock: everything here is
+ * constant after boot.
+ */
+#include "vfs.h"
+
+#include "initramfs.h"
+#include "kerrno.h"
+#include "kstring.h"
+#include "param.h"
+
+/* Linux's numbers: /dev/console is 5,1 (crw--w----), /dev/null 1,3. */
+static const struct devnode devnodes[] = {
+    {"console", 2, FS_IFCHR | 0620, 5, 1, "keyboard", "console", true},
+    {"null", 3, FS_IFCHR | 0666, 1, 3, NULL, NULL, false},
+};
+#define NDEVNODES  (sizeof(devnodes) / sizeof(devnodes[0]))
+#define DEVDIR_INO 1 /* the root of /dev's numbering */
+
+static const struct ramfs *root_override; /* tests: vfs_set_root */
+
+static const struct ramfs *root_fs(void)
+{
+    return root_override != NULL ? root_override : initramfs();
+}
+
+const struct devnode *vfs_console(void)
+{
+    return &devnodes[0];
+}
+
+void vfs_set_root(const struct ramfs *fs)
+{
+    root_override = fs;
+}
+
+struct vnode vfs_root(void)
+{
+    return (struct vnode){VNODE_RAMFS, ramfs_root(root_fs()), NULL};
+}
+
+static bool is_root(const struct vnode *v)
+{
+    return v->kind == VNODE_RAMFS && v->rn == ramfs_root(root_fs());
+}
+
+/* One component c (clen bytes, a NUL after it in name) from dir. */
+static int step(struct vnode *cur, const char *name, size_t clen, int rflags)
+{
+    if (cur->kind == VNODE_DEVDIR) {
+        if (clen == 1 && name[0] == '.') {
+            return 0;
+        }
+        if (clen == 2 && name[0] == '.' && name[1] == '.') {
+            *cur = vfs_root();
+            return 0;
+        }
+        for (size_t i = 0; i < NDEVNODES; i++) {
+            if (strncmp(devnodes[i].name, name, clen) == 0 &&
+                devnodes[i].name[clen] == '\0') {
+                *cur = (struct vnode){VNODE_DEV, NULL, &devnodes[i]};
+                return 0;
+            }
+        }
+        return -ENOENT;
+    }
+    if (cur->kind != VNODE_RAMFS) {
+        return -ENOTDIR;
+    }
+    if (is_root(cur) && clen == 3 && memcmp(name, "dev", 3) == 0) {
+        *cur = (struct vnode){VNODE_DEVDIR, NULL, NULL};
+        return 0;
+    }
+    return ramfs_lookup(root_fs(), cur->rn, name, rflags, &cur->rn);
+}
+
+/* vfs_lookup on the first len bytes of path (len < FS_PATH_MAX). */
+static int lookup_n(const struct vnode *start, const char *path, size_t len,
+                    int flags, struct vnode *out)
+{
+    struct vnode cur =
+        start != NULL && (len == 0 || path[0] != '/') ? *start : vfs_root();
+    char name[FS_NAME_MAX + 2]; /* a component, maybe "/", and the NUL */
+    size_t i = 0;
+
+    if (len == 0 || cur.kind == VNODE_NONE ||
+        (cur.kind == VNODE_RAMFS && cur.rn == NULL)) {
+        return -ENOENT;
+    }
+    while (i < len) {
+        size_t c, clen;
+        bool last;
+        int err;
+
+        while (i < len && path[i] == '/') {
+            i++;
+        }
+        if (i == len) {
+            break;
+        }
+        for (c = i; i < len && path[i] != '/'; i++) {
+        }
+        clen = i - c;
+        if (clen > FS_NAME_MAX) {
+            return -ENAMETOOLONG;
+        }
+        for (last = true, c = i; c < len; c++) {
+            last = last && path[c] == '/';
+        }
+        memcpy(name, path + i - clen, clen);
+        /* A trailing slash asks for a directory (ramfs checks it). */
+        name[clen] = last && i < len ? '/' : '\0';
+        name[clen + 1] = '\0';
+        err = step(&cur, name, clen,
+                   last && (flags & VFS_NOFOLLOW) ? RAMFS_NOFOLLOW : 0);
+        if (err != 0) {
+            return err;
+        }
+        if (last) {
+            break;
+        }
+    }
+    if (len > 0 && path[len - 1] == '/' && !vfs_is_dir(&cur)) {
+        return -ENOTDIR;
+    }
+    *out = cur;
+    return 0;
+}
+
+int vfs_lookup(const struct vnode *start, const char *path, int flags,
+               struct vnode *out)
+{
+    size_t len = strnlen(path, FS_PATH_MAX);
+
+    return len == FS_PATH_MAX ? -ENAMETOOLONG
+                              : lookup_n(start, path, len, flags, out);
+}
+
+int vfs_lookup_parent(const struct vnode *start, const char *path)
+{
+    size_t len = strnlen(path, FS_PATH_MAX);
+    struct vnode v;
+    int err;
+
+    if (len == FS_PATH_MAX) {
+        return -ENAMETOOLONG;
+    }
+    while (len > 0 && path[len - 1] == '/') {
+        len--;
+    }
+    while (len > 0 && path[len - 1] != '/') {
+        len--;
+    }
+    if (len == 0) { /* a name alone: its parent is start (or the root) */
+        v = start != NULL && path[0] != '/' ? *start : vfs_root();
+        return vfs_is_dir(&v) ? 0 : -ENOTDIR;
+    }
+    err = lookup_n(start, path, len, 0, &v);
+    return err != 0 ? err : vfs_is_dir(&v) ? 0 : -ENOTDIR;
+}
+
+uint32_t vfs_type(const struct vnode *v)
+{
+    struct ramfs_stat st;
+
+    switch (v->kind) {
+    case VNODE_RAMFS:
+        ramfs_stat(v->rn, &st);
+        return st.mode & FS_IFMT;
+    case VNODE_DEVDIR:
+        return FS_IFDIR;
+    default:
+        return FS_IFCHR;
+    }
+}
+
+bool vfs_is_dir(const struct vnode *v)
+{
+    return vfs_type(v) == FS_IFDIR;
+}
+
+static void stat_ramfs(const struct ramfs_node *n, struct kstat *st)
+{
+    struct ramfs_stat rs;
+
+    ramfs_stat(n, &rs);
+    st->st_dev = VFS_DEV_ROOT;
+    st->st_ino = rs.ino;
+    st->st_nlink = rs.nlink;
+    st->st_mode = rs.mode;
+    st->st_uid = rs.uid;
+    st->st_gid = rs.gid;
+    st->st_size = (int64_t)rs.size;
+    /* Symlink targets live in their inode on tmpfs: no blocks. */
+    st->st_blocks = FS_ISLNK(rs.mode)
+                        ? 0
+                        : (int64_t)((rs.size + PAGE_SIZE - 1) / PAGE_SIZE * 8);
+    st->st_atime_sec = st->st_mtime_sec = st->st_ctime_sec = rs.mtime;
+}
+
+void vfs_stat(const struct vnode *v, struct kstat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_blksize = PAGE_SIZE;
+    switch (v->kind) {
+    case VNODE_RAMFS:
+        stat_ramfs(v->rn, st);
+        return;
+    case VNODE_DEVDIR:
+        st->st_dev = VFS_DEV_DEVDIR;
+        st->st_ino = DEVDIR_INO;
+        st->st_nlink = 2;
+        st->st_mode = FS_IFDIR | 0755;
+        return;
+    case VNODE_DEV:
+        st->st_dev = VFS_DEV_DEVDIR;
+        st->st_ino = v->dn->ino;
+        st->st_nlink = 1;
+        st->st_mode = v->dn->mode;
+        st->st_rdev = VFS_MKDEV(v->dn->major, v->dn->minor);
+        return;
+    case VNODE_NONE:
+        st->st_mode = FS_IFCHR | 0600; /* a bare device: no node */
+        return;
+    }
+}
+
+static int readdir_dev(uint64_t index, struct vfs_dirent *out)
+{
+    static const struct vfs_dirent dots[] = {
+        {".", 1, DEVDIR_INO, VFS_DT_DIR},
+        {"..", 2, RAMFS_ROOT_INO, VFS_DT_DIR},
+    };
+
+    if (index < 2) {
+        *out = dots[index];
+        return 1;
+    }
+    if (index - 2 >= NDEVNODES) {
+        return 0;
+    }
+    out->name = devnodes[index - 2].name;
+    out->namelen = strlen(out->name);
+    out->ino = devnodes[index - 2].ino;
+    out->type = VFS_DT_CHR;
+    return 1;
+}
+
+int vfs_readdir(const struct vnode *dir, uint64_t index, struct vfs_dirent *out)
+{
+    struct ramfs_dirent e;
+    int got;
+
+    if (dir->kind == VNODE_DEVDIR) {
+        return readdir_dev(index, out);
+    }
+    if (dir->kind != VNODE_RAMFS) {
+        return -ENOTDIR;
+    }
+    got = ramfs_readdir(dir->rn, index, &e);
+    if (got == 1) {
+        *out = (struct vfs_dirent){e.name, e.namelen, e.ino,
+                                   (e.mode & FS_IFMT) >> 12};
+    }
+    return got;
+}
