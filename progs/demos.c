@@ -74,6 +74,7 @@ struct pp_player {
 struct pingpong {
     struct spinlock lock;    /* guards every field below */
     int refs;                /* the parent and each started player */
+    pid_t parent;            /* the pingpong process; constant */
     int turn;                /* the side that moves next */
     bool stop;               /* a player could not start: both give up */
     unsigned long n;         /* rounds to play */
@@ -95,6 +96,15 @@ static void pp_put(struct pingpong *g)
     }
 }
 
+/* Stop both players (they return at their next turn). */
+static void pp_stop(struct pingpong *g)
+{
+    spin_lock(&g->lock);
+    g->stop = true;
+    spin_unlock(&g->lock);
+    wake_channel((wait_channel_t)&g->turn);
+}
+
 /* Wait for my turn, take it, hand the turn over: n times. */
 static int pp_play(struct pp_player *p)
 {
@@ -102,6 +112,11 @@ static int pp_play(struct pp_player *p)
     wait_channel_t chan = (wait_channel_t)&g->turn;
 
     for (unsigned long i = 0; i < g->n; i++) {
+        if (sys_getppid() != g->parent) {
+            pp_stop(g); /* the parent died (a kill may end a kernel process
+                           at any interrupt exit, even before it stops us) */
+            return 1;
+        }
         spin_lock(&g->lock);
         while (g->turn != p->side && !g->stop) {
             g->blocks[p->side]++;
@@ -131,15 +146,6 @@ static int pp_player_main(void *arg)
     return code;
 }
 
-/* Stop both players (they return at their next turn). */
-static void pp_stop(struct pingpong *g)
-{
-    spin_lock(&g->lock);
-    g->stop = true;
-    spin_unlock(&g->lock);
-    wake_channel((wait_channel_t)&g->turn);
-}
-
 /* Start both players; on failure stop the one already started.  0 or -errno. */
 static int pp_start(struct pingpong *g, pid_t pids[2])
 {
@@ -165,8 +171,10 @@ static int pp_start(struct pingpong *g, pid_t pids[2])
 
 /*
  * The game is shared by reference (the parent and each player hold one;
- * the last to let go frees it): a parent killed while the players run
- * stops them and leaves, and they never touch freed memory.
+ * the last to let go frees it), so no one touches freed memory.  A parent
+ * killed while the players run stops them if it can; if it died before
+ * it could (a kernel process ends at any interrupt exit once killed), the
+ * player whose turn it is sees its parent gone and stops the game.
  */
 static int pingpong_main(void *arg)
 {
@@ -181,6 +189,7 @@ static int pingpong_main(void *arg)
     }
     *g = (struct pingpong){.lock = SPINLOCK_INIT("pingpong"),
                            .refs = 1,
+                           .parent = sys_getpid(),
                            .n = (unsigned long)(uintptr_t)arg};
     err = pp_start(g, pids);
     for (int side = 0; side < 2 && !interrupted; side++) {
