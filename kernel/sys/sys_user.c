@@ -7,12 +7,15 @@
 
 #include "arch.h"
 #include "exec.h"
+#include "fd.h"
+#include "file.h"
 #include "heap.h"
 #include "kerrno.h"
 #include "klog.h"
 #include "kstring.h"
 #include "param.h"
 #include "proc.h"
+#include "ramfs.h"
 #include "uaccess.h"
 #include "uvm.h"
 
@@ -65,10 +68,58 @@ static int to_prot(long prot)
                  (prot & PROT_EXEC ? ARCH_PROT_EXEC : 0));
 }
 
+/* Can the file at fd be mapped so?  0, -EBADF, -ENODEV (a device or a
+ * directory), -EACCES (not readable; shared and writable: the initramfs
+ * is read-only). */
+static long file_mappable(int fd, bool shared_writable)
+{
+    struct file *f = fd_get(fd);
+    long err = 0;
+
+    if (f == NULL) {
+        return -EBADF;
+    }
+    if (f->kind != FILE_REG) {
+        err = -ENODEV;
+    } else if (!file_readable(f) || shared_writable) {
+        err = -EACCES;
+    }
+    file_put(f);
+    return err;
+}
+
+/*
+ * A file mapping: the initramfs file at fd copied into fresh pages from
+ * off (the rest zero).  The filesystem is read-only, so a private copy is
+ * exactly what MAP_PRIVATE promises, and MAP_SHARED (read-only) sees the
+ * same bytes.  0 or -ENOMEM (file_mappable has passed).
+ */
+static long map_file(struct uvm *vm, long start, size_t len, int fd,
+                     uint64_t off)
+{
+    struct file *f = fd_get(fd);
+    size_t size = 0;
+    const uint8_t *data = f != NULL ? ramfs_data(f->node.rn, &size) : NULL;
+    long err = 0;
+
+    if (data != NULL && off < size) {
+        size_t n = size - off < len ? size - off : len;
+
+        err = uvm_populate(vm, (uintptr_t)start, (uintptr_t)start + len);
+        if (err == 0) {
+            err = uvm_write(vm, (uintptr_t)start, data + off, n);
+        }
+    }
+    if (f != NULL) {
+        file_put(f);
+    }
+    return err;
+}
+
 /*
  * mmap(addr, len, prot, flags, fd, off): anonymous memory, private or
- * shared (the same until fork exists), placed top down or fixed.  File
- * mappings: -ENODEV for now (docs/user.md).
+ * shared (the same until fork exists), or a private copy of an initramfs
+ * file (map_file), placed top down or fixed.
  */
 long sys_mmap(const long arg[6])
 {
@@ -88,12 +139,25 @@ long sys_mmap(const long arg[6])
         return -EINVAL;
     }
     if (!(flags & MAP_ANONYMOUS)) {
-        return -ENODEV; /* no file mappings yet */
+        long err = file_mappable((int)arg[4], type != MAP_PRIVATE &&
+                                                  (prot & ARCH_PROT_WRITE));
+
+        if (err != 0) {
+            return err; /* before anything is mapped or replaced */
+        }
     }
     r = uvm_mmap_anon(vm, addr, len, (unsigned)prot,
                       !fixed                          ? UVM_MAP_ANYWHERE
                       : (flags & MAP_FIXED_NOREPLACE) ? UVM_MAP_NOREPLACE
                                                       : UVM_MAP_FIXED);
+    if (r >= 0 && !(flags & MAP_ANONYMOUS)) {
+        long err = map_file(vm, r, len, (int)arg[4], (uint64_t)arg[5]);
+
+        if (err != 0) {
+            uvm_munmap(vm, (uintptr_t)r, len);
+            return err;
+        }
+    }
     if (r >= 0 && (flags & MAP_POPULATE)) {
         uvm_populate(vm, (uintptr_t)r, (uintptr_t)r + len);
     }
