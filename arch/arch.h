@@ -155,6 +155,25 @@ uintptr_t arch_virt_to_phys(const void *va);
  */
 int arch_mm_init(void);
 
+/* ---- Kernel stacks (docs/memory.md, "Kernel stacks") ---------------------
+ *
+ * Every process's kernel stack comes from here, so a port can put an
+ * unmapped guard below each one: x86_64 does (a push past the bottom
+ * faults at once, and the fault handler names the owner); the host has
+ * none (its stacks are plain heap blocks: the core's canary is all it has).
+ */
+/*
+ * A kernel stack of size bytes (a multiple of PAGE_SIZE, at most
+ * ARCH_KSTACK_MAX), 16-byte aligned, contents undefined, that names owner
+ * (a 2-byte-aligned pointer) in the port's overflow report.  Its lowest
+ * byte, or NULL when out of memory or stack slots.  O(1); any context but
+ * an interrupt handler.
+ */
+void *arch_kstack_alloc(size_t size, void *owner);
+/* Give back a stack from arch_kstack_alloc with its size.  Nothing may run
+ * on it; its memory is gone (unmapped) when this returns. */
+void arch_kstack_free(void *stack, size_t size);
+
 /* ---- User address spaces (docs/arch.md) -----------------------------------
  *
  * The lower half, [0, ARCH_USER_END), of an address space belongs to one

@@ -30,6 +30,9 @@ struct arch_aspace {
 
 #define ARCH_USER_END 0x0000800000000000UL
 
+/* Largest arch_kstack_alloc (a heap block: any size the core uses). */
+#define ARCH_KSTACK_MAX (1024 * 1024UL)
+
 struct arch_uctx {
     uint64_t fs_base;
 };

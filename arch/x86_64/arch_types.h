@@ -26,6 +26,9 @@ struct arch_aspace {
 
 #define ARCH_USER_END 0x0000800000000000UL /* the lower canonical half */
 
+/* Largest arch_kstack_alloc: half a 32 KiB stack slot (kstack.c). */
+#define ARCH_KSTACK_MAX (16 * 1024UL)
+
 /* A user process's registers the kernel never uses (arch.h): the
  * x87/SSE state as fxsave writes it, and the FS base (TLS). */
 struct arch_uctx {

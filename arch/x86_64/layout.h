@@ -10,6 +10,15 @@
 #define KERNEL_VMA  0xFFFFFFFF80000000
 /* Every physical address pa is also mapped at PHYSMAP_BASE + pa. */
 #define PHYSMAP_BASE 0xFFFF800000000000
+/*
+ * Kernel stacks (kstack.c): one GiB of the upper half under a PML4 entry of
+ * its own (508), cut into slots; each stack fills the top of its slot and
+ * the rest of the slot, below it, is never mapped (the guard).
+ */
+#define KSTACK_BASE  0xFFFFFE0000000000
+#define KSTACK_SLOT  0x8000 /* 32 KiB: a 16 KiB stack and 16 KiB of guard */
+#define KSTACK_SLOTS 32768  /* KSTACK_SLOT * KSTACK_SLOTS = 1 GiB */
+#define KSTACK_END   (KSTACK_BASE + KSTACK_SLOT * KSTACK_SLOTS)
 
 #define BOOT_STACK_SIZE 16384
 

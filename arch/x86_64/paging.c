@@ -9,7 +9,9 @@
  *                            part is read-only here too;
  *   KERNEL_VMA + pa   -> pa  for the image, 4 KiB pages: text read-only and
  *                            executable, rodata read-only, data and bss
- *                            read-write; everything but text NX.
+ *                            read-write; everything but text NX;
+ *   KSTACK_BASE ..           the kernel stacks (kstack.c): only the
+ *                            directory here, the stacks come and go.
  * So every alias of text and rodata is read-only, and a write through the
  * physmap cannot change them.  Nothing is mapped at low addresses any more,
  * so a NULL dereference faults.
@@ -52,6 +54,9 @@ bool arch_kernel_mapped(uintptr_t va, size_t len)
 {
     uintptr_t limit = own_tables ? physmap_end : (4UL << 30);
 
+    if (kstack_area_contains(va, len)) { /* a stack, never its guard */
+        return own_tables && paging_range_allows(va, len, false);
+    }
     if (va >= (uintptr_t)KERNEL_VMA + KERNEL_PHYS &&
         va + len <= (uintptr_t)_image_end) {
         return true;
@@ -208,6 +213,9 @@ int arch_mm_init(void)
     err = map_physmap(pml4, end);
     if (err == 0) {
         err = map_image(pml4);
+    }
+    if (err == 0) {
+        err = kstack_init(pml4);
     }
     if (err != 0) {
         return err; /* the boot tables stay; the frames used are lost */

@@ -3,7 +3,8 @@
  *
  * Every vector arrives in trap_dispatch with interrupts off.  An exception in
  * kernel code is fatal: the full report goes to the console and the machine
- * stops (a test kernel's panic hook makes QEMU exit with the failure code).
+ * stops (a test kernel's panic hook makes QEMU exit with the failure code);
+ * one on a kernel stack's guard page is first named a stack overflow.
  * IRQs go to the handler irq_install registered, then get their EOI.
  * int $0x80 goes to syscall_dispatch with the caller's interrupt state.
  * IRQs and system calls leave through sched_irq_exit, which switches to
@@ -108,6 +109,27 @@ static void print_page_fault(uint64_t error, uint64_t cr2)
             error & 0x4 ? "user mode" : "kernel mode");
 }
 
+/*
+ * A kernel fault on a stack's guard is an overflow: name the process.  A
+ * push past the bottom cannot push the page fault's frame either, so it
+ * arrives as a double fault (on its own stack, IST1), with CR2 still the
+ * guard address; a write that jumps into the guard is a plain page fault.
+ */
+static void report_stack_overflow(const struct trap_frame *tf, uint64_t cr2)
+{
+    const struct process *p;
+
+    if (tf->vector != 8 && tf->vector != 14) {
+        return;
+    }
+    p = kstack_guard_owner(cr2);
+    if (p != NULL) {
+        kprintf("\nPANIC: kernel stack overflow in pid %d (%.*s): "
+                "%016lx is in the guard page below its stack\n",
+                p->pid, PROCESS_NAME_MAX - 1, p->name, (unsigned long)cr2);
+    }
+}
+
 void trap_report(const struct trap_frame *tf, uint64_t cr2)
 {
     const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
@@ -120,6 +142,8 @@ void trap_report(const struct trap_frame *tf, uint64_t cr2)
     kprintf("\n");
     if (tf->vector == 14) {
         print_page_fault(tf->error, cr2);
+    } else if (tf->vector == 8) {
+        kprintf("CR2=%016lx (the last page fault)\n", (unsigned long)cr2);
     }
     kprintf("RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", tf->rax, tf->rbx,
             tf->rcx, tf->rdx);
@@ -159,6 +183,7 @@ static void handle_exception(struct trap_frame *tf)
         return;
     }
     panicking = true;
+    report_stack_overflow(tf, cr2);
     trap_report(tf, cr2);
     kprintf("kernel stopped.\n");
     panic_finish();

@@ -3,8 +3,9 @@
  * lower half (PML4 entries 0..255) belongs to one process and whose upper
  * half (256..511) is copied from the kernel's tables when the space is
  * created.  The kernel never adds a top-level entry after arch_mm_init
- * (its physmap and image sit under entries made then), so the copies stay
- * the kernel's: below the top level the tables are shared, not copied.
+ * (its physmap, image and stacks sit under entries made then), so the
+ * copies stay the kernel's: below the top level the tables are shared,
+ * not copied.
  *
  * Leaves are 4 KiB, user-accessible, writable only with ARCH_PROT_WRITE,
  * no-execute unless ARCH_PROT_EXEC (when the CPU has NX), never global

@@ -131,7 +131,8 @@ void ps2kbd_register(void);
 #define PTE_ADDR 0x000FFFFFFFFFF000UL
 /* Set the end of physical RAM to map (from the memory map, before mm init). */
 void paging_set_mem_top(uintptr_t top);
-/* True when [va, va + len) is mapped kernel memory (image or physmap). */
+/* True when [va, va + len) is mapped kernel memory: the image, the
+ * physmap, or the mapped pages of a kernel stack (never a guard). */
 bool arch_kernel_mapped(uintptr_t va, size_t len);
 /*
  * True when the loaded page tables map every byte of [va, va + len), len
@@ -144,6 +145,18 @@ bool arch_has_nx(void);
 /* The kernel's own PML4 (physical), 0 before arch_mm_init: its upper half
  * is every user address space's upper half. */
 uintptr_t paging_kernel_root(void);
+
+/* kstack.c (arch_kstack_alloc and arch_kstack_free are in arch.h) */
+/* Make the stack area's PDPT and page directory under pml4 (arch_mm_init,
+ * before any address space copies the upper half).  0 or -ENOMEM. */
+int kstack_init(uint64_t *pml4);
+/* The owner of the stack whose guard holds va, or NULL if va is in no
+ * live stack's guard.  No lock: for fault handlers. */
+void *kstack_guard_owner(uintptr_t va);
+/* True when [va, va + len) lies in the stack area (mapped or not). */
+bool kstack_area_contains(uintptr_t va, size_t len);
+/* Page tables the stack area holds now (one per 64 slots in use). */
+size_t kstack_table_frames(void);
 
 /* qemu.c: leave QEMU through the isa-debug-exit device (exit status 2c+1). */
 void qemu_debug_exit(uint8_t code);

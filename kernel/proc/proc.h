@@ -30,7 +30,7 @@
 #define PROC_STACK_COLOUR_STEP  64 /* bytes between them: a cache line */
 
 enum region_kind {
-    REGION_STACK, /* the kernel stack */
+    REGION_STACK, /* reserved: the kernel stack is not a region */
     REGION_HEAP,  /* proc_alloc(..., REGION_HEAP) */
     REGION_OTHER, /* anything else a process owns */
 };
@@ -111,7 +111,7 @@ struct process {
     uint32_t start_tick;   /* timer_ticks() at spawn, low 32 bits (a hole) */
     process_entry_t entry; /* what the process runs, and its argument */
     void *arg;
-    uint8_t *stack; /* kernel stack, PROC_STACK_SIZE bytes; NULL for idle */
+    uint8_t *stack; /* arch_kstack_alloc'd, PROC_STACK_SIZE; NULL: idle */
 
     /*
      * The descriptor table (fd.h): changed only by the process itself,

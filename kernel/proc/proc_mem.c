@@ -1,12 +1,18 @@
 /*
  * Process memory: records, kernel stacks, regions, and the record cache.
  *
- * Every kernel stack is a REGION_STACK region of PROC_STACK_SIZE bytes. A
- * fresh one is filled with PROC_STACK_FILL, so a dump can tell how deep the
- * stack ever went (the high-water mark), and its lowest words hold a canary.
- * The timer tick checks the running process's canary (sched_tick), reaping
- * checks all of it (proc_record_put_locked), and so do dumps; the switch
- * does not (sched.c says why).
+ * Every kernel stack is PROC_STACK_SIZE bytes from arch_kstack_alloc, which
+ * puts an unmapped guard page below it where the port can (x86_64: an
+ * overflow faults at once and is reported with the owner's pid and name;
+ * docs/memory.md, "Kernel stacks").  The stack is not a region: it belongs
+ * to the record, and goes with it.  A fresh one is filled with
+ * PROC_STACK_FILL, so a dump can tell how deep the stack ever went (the
+ * high-water mark), and its lowest words hold a canary, the second line of
+ * defence: the only one on a port without guard pages (the host), and on
+ * x86_64 a check that nothing wrote the bottom of the stack by a stray
+ * pointer.  The timer tick checks the running process's canary
+ * (sched_tick), reaping checks all of it (proc_record_put_locked), and so
+ * do dumps; the switch does not (sched.c says why).
  *
  * Reaped records keep their stack and wait in a small cache (sched_lock
  * guards it) for the next spawn, which then costs no allocation and no
@@ -16,7 +22,7 @@
  * it up to where the last owner's stack began (its colour: proc.h), is
  * refilled, with one band of margin below for writes that skipped a band's
  * first word.  The idle loop empties the cache whenever the CPU has
- * nothing to do (proc_cache_trim), so at rest every byte is back on the heap.
+ * nothing to do (proc_cache_trim), so at rest every stack is given back.
  */
 #include "proc_mem.h"
 
@@ -29,6 +35,10 @@
 #define STACK_FILL_WORD  (0x0101010101010101ULL * PROC_STACK_FILL)
 #define STACK_BAND       1024 /* refill granularity */
 #define STACK_FIRST_FILL (PROC_STACK_CANARY_WORDS * sizeof(uint64_t))
+
+_Static_assert(PROC_STACK_SIZE % PAGE_SIZE == 0 &&
+                   PROC_STACK_SIZE <= ARCH_KSTACK_MAX,
+               "kernel stacks are whole pages the port can give");
 
 /* The switch's fields of a record fit in its first cache line (proc.h). */
 _Static_assert(offsetof(struct process, queue_link) + sizeof(struct list) <=
@@ -69,8 +79,7 @@ static void region_free(struct process *p, struct region *r)
     kfree(r);
 }
 
-/* Free every region of p except, when keep_stack, its stack. */
-static void regions_release(struct process *p, bool keep_stack)
+void proc_release_regions(struct process *p)
 {
     struct list *l = p->regions.next;
 
@@ -78,22 +87,15 @@ static void regions_release(struct process *p, bool keep_stack)
         struct region *r = list_entry(l, struct region, link);
 
         l = l->next;
-        if (!keep_stack || r->kind != REGION_STACK) {
-            region_free(p, r);
-        }
+        region_free(p, r);
     }
-}
-
-void proc_release_regions(struct process *p)
-{
-    regions_release(p, true);
 }
 
 void *proc_alloc(size_t size, enum region_kind kind)
 {
     struct process *p = proc_current();
 
-    if (p == NULL || p->idle || kind == REGION_STACK ||
+    if (p == NULL || p->idle || kind == REGION_STACK || /* not a region */
         (unsigned)kind >= REGION_NKINDS) {
         return NULL;
     }
@@ -112,7 +114,7 @@ int proc_free(void *ptr)
     {
         struct region *r = list_entry(l, struct region, link);
 
-        if ((char *)r + REGION_HDR == ptr && r->kind != REGION_STACK) {
+        if ((char *)r + REGION_HDR == ptr) {
             region_free(p, r);
             return 0;
         }
@@ -193,7 +195,7 @@ static struct process *cache_take(const char *name)
 {
     struct process *p = NULL;
     struct list *l;
-    struct region *stack;
+    uint8_t *stack;
 
     spin_lock(&sched_lock);
     if ((l = list_pop_front(&cache)) != NULL) {
@@ -204,12 +206,10 @@ static struct process *cache_take(const char *name)
     if (p == NULL) {
         return NULL;
     }
-    stack = list_entry(p->regions.next, struct region, link);
-    stack_refill(p->stack, PROC_STACK_SIZE - proc_stack_colour(p->pid));
+    stack = p->stack;
+    stack_refill(stack, PROC_STACK_SIZE - proc_stack_colour(p->pid));
     record_clear(p, name);
-    p->stack = (uint8_t *)stack + REGION_HDR;
-    list_push_front(&p->regions, &stack->link);
-    p->region_bytes = stack->size;
+    p->stack = stack; /* it still names p as its owner: p did not move */
     return p;
 }
 
@@ -224,7 +224,7 @@ struct process *proc_record_get(const char *name)
     if (p == NULL) {
         return NULL;
     }
-    p->stack = region_alloc(p, PROC_STACK_SIZE, REGION_STACK);
+    p->stack = arch_kstack_alloc(PROC_STACK_SIZE, p);
     if (p->stack == NULL) {
         kfree(p);
         return NULL;
@@ -235,7 +235,10 @@ struct process *proc_record_get(const char *name)
 
 void proc_record_destroy(struct process *p)
 {
-    regions_release(p, false);
+    proc_release_regions(p);
+    if (p->stack != NULL) {
+        arch_kstack_free(p->stack, PROC_STACK_SIZE);
+    }
     kfree(p);
 }
 
@@ -246,7 +249,7 @@ void proc_record_put_locked(struct process *p)
         panic("kernel stack overflow in pid %d (%s), found at reaping", p->pid,
               p->name);
     }
-    regions_release(p, true); /* normally none left: exit freed them */
+    proc_release_regions(p); /* normally none left: exit freed them */
     if (ncached < PROC_CACHE_MAX && p->stack != NULL) {
         list_push_front(&cache, &p->sibling);
         ncached++;

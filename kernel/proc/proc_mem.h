@@ -16,10 +16,10 @@ struct process *proc_record_new(const char *name);
  * stack and its region are zero.  NULL when out of memory.  No lock held.
  */
 struct process *proc_record_get(const char *name);
-/* Give back a reaped record (only its stack region left): cached, or freed
- * when the cache is full.  Caller holds sched_lock. */
+/* Give back a reaped record (with its stack): cached, or freed with the
+ * stack when the cache is full.  Caller holds sched_lock. */
 void proc_record_put_locked(struct process *p);
-/* Free a record and every region it still has. */
+/* Free a record, its stack and every region it still has. */
 void proc_record_destroy(struct process *p);
 /* Free the regions a process holds besides its stack (at exit). */
 void proc_release_regions(struct process *p);

@@ -4,7 +4,7 @@
  * exit status is then 2 * code + 1: 33 or 35, never QEMU's own 1).
  *
  * Command line: test=PREFIX runs only the cases whose "suite/case" name
- * starts with PREFIX; crash=pf|de|assert provokes an unexpected fault or a
+ * starts with PREFIX; crash=pf|de|assert|stack|canary provokes an unexpected fault or a
  * failed assertion, to check that it fails the run with a report.
  *
  * The suites run in the init process (pid 1).  A "fed" suite needs input
@@ -30,7 +30,7 @@ const bool kernel_run_reads_test_options = true;
 extern const struct ktest_suite suite_memory, suite_heap, suite_paging,
     suite_aspace, suite_user, suite_exec, suite_trap, suite_timer,
     suite_spinlock, suite_drivers, suite_lib, suite_process, suite_syscall,
-    suite_sleep, suite_sync, suite_stdin, suite_fs, suite_file;
+    suite_sleep, suite_sync, suite_stdin, suite_fs, suite_file, suite_kstack;
 
 static const struct {
     const struct ktest_suite *suite;
@@ -41,7 +41,8 @@ static const struct {
     {&suite_trap, false},    {&suite_timer, false}, {&suite_spinlock, false},
     {&suite_drivers, false}, {&suite_lib, false},   {&suite_process, false},
     {&suite_syscall, false}, {&suite_sleep, false}, {&suite_sync, false},
-    {&suite_fs, false},      {&suite_file, false},  {&suite_stdin, true},
+    {&suite_fs, false},      {&suite_file, false},  {&suite_kstack, false},
+    {&suite_stdin, true},
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
@@ -139,9 +140,28 @@ void fault_read(uintptr_t addr);
 void fault_div0(void);
 
 /*
- * What a stack overflow leaves behind: the canary at the bottom of this
- * process's stack overwritten.  Then run until a tick looks at it (bounded
- * by a number of wake-ups; the panic hook ends the run first).
+ * A real overflow: unbounded recursion, 256 live bytes a call, until a
+ * push reaches the guard page below this process's stack (x86_64: a double
+ * fault, reported as a stack overflow naming pid and name).  The volatile
+ * flag keeps the compiler from proving it endless.
+ */
+static volatile int recursion_goes_on = 1;
+
+__attribute__((noinline)) static int overflow_stack(int depth)
+{
+    volatile char frame[256];
+
+    frame[0] = (char)depth;
+    if (recursion_goes_on) {
+        depth += overflow_stack(depth + 1);
+    }
+    return depth + frame[0];
+}
+
+/*
+ * What a stray write to the bottom of the stack leaves behind: the canary
+ * overwritten.  Then run until a tick looks at it (bounded by a number of
+ * wake-ups; the panic hook ends the run first).
  */
 static void smash_own_stack_canary(void)
 {
@@ -163,6 +183,8 @@ static void crash(const char *what)
     } else if (strcmp(what, "assert") == 0) {
         KASSERT(strcmp(what, "assert") != 0);
     } else if (strcmp(what, "stack") == 0) {
+        kprintf("# crash=stack: recursion returned %d\n", overflow_stack(0));
+    } else if (strcmp(what, "canary") == 0) {
         smash_own_stack_canary();
     }
     kprintf("# crash=%s: unknown crash or it did not fault\n", what);

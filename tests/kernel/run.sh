@@ -9,9 +9,10 @@
 # 1. Every suite: the kernel's own TAP lines, renumbered, plus a check that
 #    the run ended through isa-debug-exit with the success code.
 # 2. test=PREFIX: only the matching suite runs.
-# 3. crash=pf|de|assert|stack: an unexpected fault, failed assertion or
-#    overwritten stack canary must end
-#    the run at once with the failure code and a full report.
+# 3. crash=pf|de|assert|stack|canary: an unexpected fault, a failed
+#    assertion, a kernel stack overflow into its guard page or an
+#    overwritten stack canary must end the run at once with the failure
+#    code and a full report.
 # 4. test=stdin/: readers block on stdin until tests/kernel/feed.py types
 #    a line on the serial port and then on the PS/2 keyboard.
 # 5. The initramfs: the boot log's line for the archive; a boot with no
@@ -82,7 +83,10 @@ crash pf "EXCEPTION 14: #PF page fault" "CR2=00000000dead0000" \
     "<kernel_run+0x" "<process_start+0x"
 crash de "EXCEPTION 0: #DE divide error" "<fault_div0_ip+0x0>" "backtrace:"
 crash assert "PANIC: assertion failed" "ktest.c:" "backtrace:" "<panic_at+0x"
-crash stack "PANIC: kernel stack overflow in pid 1 (init)" "<sched_tick+0x"
+crash stack "PANIC: kernel stack overflow in pid 1 (init)" \
+    "is in the guard page below its stack" "EXCEPTION 8: #DF double fault" \
+    "<overflow_stack+0x" "backtrace:"
+crash canary "PANIC: kernel stack overflow in pid 1 (init)" "<sched_tick+0x"
 
 # 4. Input typed by the runner wakes blocked readers.
 log="$logs/kernel-stdin.log"

@@ -527,15 +527,10 @@ static int dump_target(void *arg)
 static void dump_holds_fields(void)
 {
     static const char *const fields[] = {
-        "saved context:",
-        "rip=",
-        "stack: [0x",
-        "high-water",
-        "canary intact",
-        "fds: 0=keyboard 1=console 2=console",
-        "regions: ",
-        "heap 777 bytes at 0x",
-        "stack 16384 bytes at 0x",
+        "saved context:", "rip=",
+        "stack: [0x",     "high-water",
+        "canary intact",  "fds: 0=keyboard 1=console 2=console",
+        "regions: ",      "heap 777 bytes at 0x",
     };
     char line[96];
     pid_t pid;
