@@ -97,7 +97,7 @@ ISO_DIR = $(basename $(ISO))-iso
 # archive stays small, and the symbol table is kept for the fault log's rip.
 
 USER_CC ?= musl-gcc
-USER_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -MMD -MP
+USER_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -Iuser/include -MMD -MP
 USER_DIR := build/user
 USER_NAMES := $(sort $(basename $(notdir $(wildcard user/*.c))) \
 	$(notdir $(patsubst %/,%,$(dir $(wildcard user/*/*.c)))))
