@@ -130,6 +130,17 @@ $(USER_DIR)/bin/%: $$(call user_srcs,%) | user-cc
 	$(Q)$(USER_CC) $(USER_CFLAGS) -MF build/user-deps/$*.d -MT $@ -static \
 		$(call user_srcs,$*) -o $@
 
+# usertests for Linux, posix_spawn standing in for kairos_spawn: test-unit
+# runs it on this machine to check the suite against Linux's semantics.
+USERTESTS_LINUX := build/host/usertests-linux
+$(USERTESTS_LINUX): user/usertests/linux/spawn.c \
+		$(filter-out user/usertests/spawn.c,$(wildcard user/usertests/*.c)) \
+		| user-cc
+	@mkdir -p $(@D) build/user-deps
+	$(say) MUSLCC $@
+	$(Q)$(USER_CC) $(USER_CFLAGS) -Iuser/usertests \
+		-MF build/user-deps/usertests-linux.d -MT $@ -static $^ -o $@
+
 .PHONY: user
 user: $(USER_BINS) ## Build the user programs (build/user/bin, /bin in the initramfs)
 
@@ -379,7 +390,7 @@ build-check: ## The kernel and test kernel build with clang too
 	@mkdir -p $(RESULTS)
 	@tools/run-layer.sh $(RESULTS)/build.tap tools/build-check.sh
 
-test-unit: $(UNIT_BINS) host-lib ## Host unit tests (cmocka, ASan + UBSan)
+test-unit: $(UNIT_BINS) host-lib $(USERTESTS_LINUX) ## Host unit tests (cmocka, ASan + UBSan)
 	@mkdir -p $(RESULTS)
 	@for t in $(UNIT_BINS); do \
 		tools/run-layer.sh $(RESULTS)/unit-$$(basename $$t).tap \
@@ -388,6 +399,8 @@ test-unit: $(UNIT_BINS) host-lib ## Host unit tests (cmocka, ASan + UBSan)
 	@tools/run-layer.sh $(RESULTS)/unit-hostlib.tap tests/unit/hostlib.sh
 	@tools/run-layer.sh $(RESULTS)/unit-trace2json.tap $(PYTHON) tests/unit/test_trace2json.py
 	@tools/run-layer.sh $(RESULTS)/unit-mkinitramfs.tap $(PYTHON) tests/unit/test_mkinitramfs.py
+	@tools/run-layer.sh $(RESULTS)/unit-usertests-linux.tap \
+		tests/unit/usertests-linux.sh $(USERTESTS_LINUX)
 
 test-kernel-run: $(KTEST) $(KERNEL) $(KTEST_INITRD) ## In-kernel suites in QEMU (TAP over serial)
 	@mkdir -p $(RESULTS)

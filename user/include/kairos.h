@@ -13,7 +13,7 @@
  * start a program.
  */
 #ifndef SYS_kairos_spawn
-#define SYS_kairos_spawn 1000
+#define SYS_kairos_spawn 500
 #endif
 
 #endif

@@ -227,7 +227,7 @@ long ut_spawn_self(const char *name, char *const extra[], char *const envp[])
         argv[n++] = extra[i];
     }
     argv[n] = NULL;
-    return SC(SYS_kairos_spawn, ut_self, argv, envp);
+    return ut_spawn(ut_self, argv, envp);
 }
 
 int ut_wait(long pid)

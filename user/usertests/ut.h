@@ -73,6 +73,10 @@ _Noreturn void ut_fail(const char *fmt, ...)
 long ut_need(long r, long nr);
 /* Fail unless got == want; what names the call for the message. */
 void ut_expect(long got, long want, const char *what);
+/* kairos_spawn(path, argv, envp): the new process's pid or a negative
+ * errno (spawn.c; on Linux, for checking the suite there, posix_spawn:
+ * linux/spawn.c). */
+long ut_spawn(const char *path, char *const argv[], char *const envp[]);
 /* Spawn this program with argv {ut_self, name, extra..., NULL} (extra is
  * NULL-terminated, or NULL) and envp; returns the pid or a negative
  * errno. */
