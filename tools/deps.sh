@@ -2,7 +2,7 @@
 # Make sure the Debian packages a target needs are installed; install the
 # missing ones with apt-get (through sudo when not root), saying so.
 #
-#   tools/deps.sh run|test|iso|debug|bench|trace
+#   tools/deps.sh run|test|iso|debug|bench|trace|user
 set -u
 need=""
 want() { # command-or-file package
@@ -17,6 +17,8 @@ base() {
     want make make
     want ld binutils
     want qemu-system-x86_64 qemu-system-x86
+    # The user programs in user/ (docs/user.md, "Programs").
+    want musl-gcc musl-tools
 }
 iso() {
     want grub-mkrescue grub-common
@@ -39,6 +41,7 @@ run)
     [ -n "${DISPLAY:-}" ] && want /usr/lib/x86_64-linux-gnu/qemu/ui-gtk.so qemu-system-gui
     ;;
 debug) base; want gdb gdb ;;
+user) want musl-gcc musl-tools ;;
 iso) base; iso ;;
 test)
     base

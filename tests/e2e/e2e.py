@@ -706,6 +706,91 @@ def _():
     assert len(wakes) >= 19, wakes
 
 
+# ---- User programs: /bin/hello and /bin/usertests from the initramfs ----
+
+class Skip(Exception):
+    """A case that cannot run yet: reported "ok ... # SKIP reason"."""
+
+
+NOT_IMPLEMENTED = re.compile(r"system call (\d+) is not implemented")
+user = {}  # what the user cases learn: can programs print, mem around usertests
+
+
+def run_long(line, timeout):
+    """Type a line and return the output up to the next prompt."""
+    shell.type(line + "\r")
+    start = shell.seen
+    shell.expect(re.escape(PROMPT), timeout=timeout)
+    return shell.out[start:shell.seen]
+
+
+@case("user: /bin/hello world prints its pid, argv, environment and its "
+      "malloc check")
+def _():
+    for prog in ("/bin/hello", "/bin/hello-pie"):
+        out = shell.command(prog + " world")
+        if "hello from pid" not in out and NOT_IMPLEMENTED.search(out):
+            user["cannot print"] = NOT_IMPLEMENTED.findall(out)
+            raise Skip("programs cannot print yet: system calls %s give "
+                       "-ENOSYS" % ", ".join(user["cannot print"]))
+        assert re.search(r"^hello from pid \d+$", out, re.M), out
+        assert "\nargv[0] = %s\nargv[1] = world\n" % prog in out, out
+        assert re.search(r"^envp\[0\] = \S+=", out, re.M), out
+        assert re.search(r"^HOME = /$", out, re.M), out
+        assert ("malloc: 4096 and 1048576 bytes written and read back"
+                in out), out
+        assert "[pid" not in out and "not implemented" not in out, out
+
+
+def usertests_tap(out):
+    """The plan, [(ok, number, name, rest)] and each case's # lines."""
+    plan = re.search(r"^1\.\.(\d+)$", out, re.M)
+    rows = re.findall(r"^(ok|not ok) (\d+) - (\w+)(.*)$", out, re.M)
+    notes = {}
+    for name, text in re.findall(r"^# (\w+): (.*)$", out, re.M):
+        notes.setdefault(name, []).append(text)
+    return (int(plan.group(1)) if plan else None), rows, notes
+
+
+@case("user: /bin/usertests passes every case, each in its own process")
+def _():
+    user["mem before"] = mem_counters()
+    out = run_long("/bin/usertests", 300)
+    user["mem after"] = mem_counters()
+    if "cannot print" in user:
+        raise Skip("programs cannot print yet (see /bin/hello)")
+    plan, rows, notes = usertests_tap(out)
+    assert plan is not None, "no TAP plan from usertests:\n" + out[-600:]
+    failed = ["%s: %s" % (name, "; ".join(notes.get(name, ["?"])))
+              for ok, _, name, _ in rows if ok == "not ok"]
+    skipped = [name for ok, _, name, rest in rows if "# SKIP" in rest]
+    assert not failed and len(rows) == plan, "\n".join(
+        failed + ["%d of %d cases reported, %d failed, %d skipped" %
+                  (len(rows), plan, len(failed), len(skipped))])
+    assert "[pid" not in out.split("# usertests:")[-1], out[-300:]
+
+
+@case("user: mem is back to its baseline after usertests' processes")
+def _():
+    assert "mem after" in user, "usertests did not run"
+    assert user["mem after"] == user["mem before"], user
+
+
+@case("user: a faulting program is reported with its signal, and the shell "
+      "lives")
+def _():
+    for name, sig in (("read_null", "SIGSEGV"), ("ud2", "SIGILL"),
+                      ("divide_by_zero", "SIGFPE"), ("int3", "SIGTRAP")):
+        out = shell.command("/bin/usertests " + name)
+        m = re.search(r"^\[pid (\d+)\] killed by signal (\S+)$", out, re.M)
+        assert m and m.group(2) == sig, (name, out)
+        assert re.search(r"^pid %s \(usertests\): .* at rip 0x[0-9a-f]+" %
+                         m.group(1), out, re.M), out  # the kernel's line
+    out = shell.command("/bin/usertests exit_code")
+    assert re.search(r"^\[pid \d+\] exited with status 7$", out, re.M), out
+    assert UPTIME.search(shell.command("uptime"))
+
+
 @case("exit: init reports the shell's code and starts a new shell")
 def _():
     shell.type("exit 3\r")
@@ -1005,6 +1090,8 @@ def main():
         try:
             fn()
             print("ok %d - e2e: %s" % (i, name), flush=True)
+        except Skip as e:
+            print("ok %d - e2e: %s # SKIP %s" % (i, name, e), flush=True)
         except Exception as e:  # report and go on with the next case
             failed += 1
             print("not ok %d - e2e: %s" % (i, name), flush=True)
