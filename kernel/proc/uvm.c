@@ -380,7 +380,13 @@ long uvm_mmap_anon(struct uvm *vm, uintptr_t addr, size_t len, unsigned prot,
         return -ENOMEM; /* could never be backed */
     }
     if (how != UVM_MAP_ANYWHERE) {
-        if (addr > ARCH_USER_END - len || !range_ok(addr, addr + len)) {
+        if (addr > ARCH_USER_END - len) {
+            return -ENOMEM; /* runs past the user half, as Linux */
+        }
+        if (addr < USER_MIN_ADDR) {
+            return -EPERM; /* Linux's answer below mmap_min_addr */
+        }
+        if (!range_ok(addr, addr + len)) {
             return -EINVAL;
         }
         if (how == UVM_MAP_FIXED) {

@@ -91,8 +91,9 @@ enum uvm_map_how {
 };
 /*
  * mmap of anonymous memory: len bytes (rounded up), placed as how says.
- * The address, or -EINVAL, -EEXIST, -ENOMEM (no room, or more than all
- * the machine's frames could ever back).
+ * The address, or -EINVAL, -EEXIST, -ENOMEM (no room, more than all the
+ * machine's frames could ever back, or a fixed range past the user half),
+ * -EPERM (a fixed address below USER_MIN_ADDR).
  */
 long uvm_mmap_anon(struct uvm *vm, uintptr_t addr, size_t len, unsigned prot,
                    enum uvm_map_how how);

@@ -53,9 +53,10 @@ static long do_getppid(const long arg[6])
     return info.ppid;
 }
 
+/* exit(status): the parent sees status & 0xff, as on Linux. */
 static long do_exit(const long arg[6])
 {
-    exit_current((int)arg[0]);
+    exit_current((int)arg[0] & 0xff);
 }
 
 /*
