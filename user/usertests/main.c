@@ -84,6 +84,7 @@ static const struct ut_case cases[] = {
     PASS(brk_grows_and_shrinks),
     SIG(brk_above_faults, SIGSEGV),
     PASS(mmap_anon),
+    PASS(mmap_file),
     SIG(munmap_faults, SIGSEGV),
     SIG(mmap_readonly_write_faults, SIGSEGV),
     SIG(mprotect_readonly_write_faults, SIGSEGV),

@@ -4,6 +4,7 @@
  * there holds what was written, what should not faults.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,52 @@ void t_mmap_anon(void)
     check(q, UT_PAGE, 1, "a second mapping");
     ut_expect(SCN(SYS_munmap, p, 3 * UT_PAGE), 0, "munmap(with a hole)");
     ut_expect(SCN(SYS_munmap, q, UT_PAGE), 0, "munmap(second)");
+}
+
+/* A private read-only mapping of a file (this program) holds its bytes,
+ * as read() gives them; what cannot be mapped is refused. */
+void t_mmap_file(void)
+{
+    long fd = SCN(SYS_open, ut_self, O_RDONLY), n, p;
+    static char buf[2 * UT_PAGE];
+    long dev, dir;
+
+    if (fd < 0) {
+        ut_fail("open(%s) gave %ld", ut_self, fd);
+    }
+    n = SCN(SYS_read, fd, buf, sizeof(buf));
+    if (n < UT_PAGE + 1) {
+        ut_fail("read of %s gave %ld", ut_self, n);
+    }
+    p = SCN(SYS_mmap, 0, 2 * UT_PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p < 0) {
+        ut_fail("mmap of the file gave %ld", p);
+    }
+    if (memcmp((void *)p, buf, (size_t)n) != 0 ||
+        memcmp((void *)p, "\177ELF", 4) != 0) {
+        ut_fail("the mapping differs from the file's bytes");
+    }
+    ut_expect(SCN(SYS_munmap, p, 2 * UT_PAGE), 0, "munmap(file)");
+    p = SCN(SYS_mmap, 0, UT_PAGE, PROT_READ, MAP_PRIVATE, fd, UT_PAGE);
+    if (p < 0 || memcmp((void *)p, buf + UT_PAGE, (size_t)(n - UT_PAGE)) != 0) {
+        ut_fail("a mapping from offset %ld is wrong (%ld)", UT_PAGE, p);
+    }
+    ut_expect(SCN(SYS_mmap, 0, UT_PAGE, RW, MAP_SHARED, fd, 0), -EACCES,
+              "mmap(MAP_SHARED, PROT_WRITE) of a read-only file");
+    ut_expect(SCN(SYS_mmap, 0, UT_PAGE, PROT_READ, MAP_PRIVATE, fd, 100),
+              -EINVAL, "mmap at an unaligned offset");
+    ut_expect(SCN(SYS_mmap, 0, UT_PAGE, PROT_READ, MAP_PRIVATE, 99, 0), -EBADF,
+              "mmap of a closed descriptor");
+    dev = SCN(SYS_open, "/dev/null", O_RDONLY);
+    dir = SCN(SYS_open, "/", O_RDONLY);
+    ut_expect(SCN(SYS_mmap, 0, UT_PAGE, PROT_READ, MAP_PRIVATE, dir, 0),
+              -ENODEV, "mmap of a directory");
+    if (dev < 0 || dir < 0) {
+        ut_fail("open(/dev/null) %ld, open(/) %ld", dev, dir);
+    }
+    SC(SYS_close, fd);
+    SC(SYS_close, dev);
+    SC(SYS_close, dir);
 }
 
 void t_munmap_faults(void)

@@ -132,6 +132,7 @@ void t_unbounded_recursion(void);
 void t_brk_grows_and_shrinks(void);
 void t_brk_above_faults(void);
 void t_mmap_anon(void);
+void t_mmap_file(void);
 void t_munmap_faults(void);
 void t_mmap_readonly_write_faults(void);
 void t_mprotect_readonly_write_faults(void);
