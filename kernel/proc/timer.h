@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "list.h"
 #include "pairing_heap.h"
 #include "spinlock.h"
 
@@ -29,11 +30,16 @@ typedef void (*timer_fn)(struct timer *t);
 
 struct timer {
     /* timer_lock must be held when using these: */
-    struct ph_node node; /* in the queue while armed */
-    uint64_t expires;    /* the tick it fires on */
-    uint64_t seq;        /* arming order: equal expiries fire first-armed */
-    timer_fn fn;         /* called at expiry, in the tick, timer_lock held */
-    bool armed;          /* in the queue */
+    union {
+        struct ph_node node; /* far: in the heap */
+        struct list link;    /* near: in its tick's wheel slot */
+    };
+    uint64_t expires; /* the tick it fires on */
+    uint64_t seq;     /* arming order: equal expiries fire first-armed */
+    timer_fn fn;      /* called at expiry, in the tick, timer_lock held */
+    bool armed;       /* queued */
+    bool near;        /* in the wheel (else in the heap) */
+    uint16_t slot;    /* near: its wheel slot */
 };
 
 extern struct spinlock timer_lock;

@@ -276,6 +276,63 @@ static void test_alarm_wakes_by_priority(void **state)
     }
 }
 
+/* Far timers (past the wheel's 256 ticks) move into it and fire on their
+ * exact tick, in (expiry, arming) order with near ones of the same tick;
+ * cancelling either kind works. */
+static struct {
+    struct timer t[6];
+    uint64_t at[6];
+    int order[6], n;
+} ft;
+
+static void far_fire(struct timer *t)
+{
+    int i = (int)(t - ft.t);
+
+    ft.at[i] = timer_ticks();
+    ft.order[ft.n++] = i;
+}
+
+static void test_far_timers_fire_exactly(void **state)
+{
+    (void)state;
+    memset(&ft, 0, sizeof(ft));
+    spin_lock(&timer_lock);
+    timer_arm_locked(&ft.t[0], 300, far_fire);   /* far */
+    timer_arm_locked(&ft.t[1], 10000, far_fire); /* far */
+    timer_arm_locked(&ft.t[2], 255, far_fire);   /* the wheel's last tick */
+    timer_arm_locked(&ft.t[3], 256, far_fire);   /* the heap's first */
+    timer_arm_locked(&ft.t[4], 5000, far_fire);  /* cancelled while far */
+    spin_unlock(&timer_lock);
+    assert_int_equal(timer_next_expiry(), 255);
+    for (int i = 0; i < 100; i++) {
+        host_tick();
+    }
+    spin_lock(&timer_lock);
+    timer_arm_locked(&ft.t[5], 300, far_fire); /* near, same tick as t[0] */
+    assert_true(timer_cancel_locked(&ft.t[4]));
+    spin_unlock(&timer_lock);
+    assert_int_equal(timer_check(), 0);
+    while (timer_ticks() < 10000) {
+        host_tick();
+        assert_int_equal(timer_check(), 0);
+    }
+    assert_int_equal(ft.n, 5);
+    assert_int_equal(ft.order[0], 2);
+    assert_int_equal(ft.order[1], 3);
+    assert_int_equal(ft.order[2], 0); /* armed first, though far */
+    assert_int_equal(ft.order[3], 5);
+    assert_int_equal(ft.order[4], 1);
+    assert_int_equal(ft.at[2], 255);
+    assert_int_equal(ft.at[3], 256);
+    assert_int_equal(ft.at[0], 300);
+    assert_int_equal(ft.at[5], 300);
+    assert_int_equal(ft.at[1], 10000);
+    assert_int_equal(ft.at[4], 0);
+    assert_int_equal(timer_armed_count(), 0);
+    assert_int_equal(timer_next_expiry(), TIMER_NEVER);
+}
+
 static int fired;
 
 static void count_fire(struct timer *t)
@@ -536,7 +593,9 @@ static void test_queue_invariants_randomised(void **state)
 
         spin_lock(&timer_lock);
         if (op < 2 && !rt.t[i].armed) {
-            uint64_t exp = timer_ticks() + rnd() % 20;
+            /* mostly near (the wheel), a quarter far (the heap) */
+            uint64_t exp =
+                timer_ticks() + (rnd() % 4 == 0 ? rnd() % 2000 : rnd() % 20);
 
             timer_arm_locked(&rt.t[i], exp, rt_fire);
             rt.fired_at[i] = 0;
@@ -577,6 +636,7 @@ int main(void)
         T(test_alarm_multiple),
         T(test_alarm_simultaneous),
         T(test_alarm_wakes_by_priority),
+        T(test_far_timers_fire_exactly),
         T(test_alarm_zero),
         T(test_alarm_negative),
         T(test_wake_order_by_expiry_then_fifo),
