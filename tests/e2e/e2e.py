@@ -724,6 +724,23 @@ def run_long(line, timeout):
     return shell.out[start:shell.seen]
 
 
+@case("user: ctrl-C sends SIGINT to the foreground program (a spinner that "
+      "never calls the kernel); the shell reports it and lives")
+def _():
+    shell.type("/bin/usertests spin\r")
+    start = shell.seen
+    for _ in range(20):  # until the program is in the foreground and ends
+        shell.type("\x03")
+        try:
+            shell.expect(re.escape(PROMPT), timeout=0.5)
+            break
+        except AssertionError:
+            pass
+    out = shell.out[start:shell.seen]
+    assert re.search(r"\[pid \d+\] killed by signal SIGINT", out), out
+    assert "usertests" not in [row[2] for row in ps().values()]
+
+
 @case("user: /bin/hello world prints its pid, argv, environment and its "
       "malloc check")
 def _():
