@@ -189,7 +189,7 @@ static void handle_exception(struct trap_frame *tf)
     panic_finish();
 }
 
-static void handle_irq(unsigned irq)
+static inline __attribute__((always_inline)) void handle_irq(unsigned irq)
 {
     if ((irq == 7 || irq == 15) && pic_spurious(irq)) {
         spurious++;
@@ -243,7 +243,9 @@ void trap_dispatch(struct trap_frame *tf)
 {
     if (tf->vector < 32) {
         handle_exception(tf);
-    } else { /* IRQs and system calls have their own entries */
+    } else if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + NUM_IRQS) {
+        irq_trap(tf->vector); /* from ring 3: the whole frame was saved */
+    } else {                  /* system calls have their own entry */
         kprintf("trap: unexpected vector %lu ignored\n",
                 (unsigned long)tf->vector);
     }

@@ -13,12 +13,52 @@
 
     .text
 
+/* The general registers in struct trap_frame's order (r15 lowest). */
+.macro push_gprs
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+
+.macro pop_gprs
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+.endm
+
 /*
  * syscall from ring 3: rcx = user rip, r11 = user rflags, interrupts off
- * (FMASK), rsp still the user's.  Build the CPU's frame by hand (ss, rsp,
- * rflags, cs, rip) and below it the registers of struct syscall_frame,
- * exactly as int $0x80 would, so one C dispatcher serves both; 14 words
- * keep the call 16-byte aligned.
+ * (FMASK), rsp still the user's.  Build a whole struct trap_frame at the
+ * top of the kernel stack, as an exception from ring 3 leaves one: the
+ * CPU's part by hand (ss, rsp, rflags, cs, rip), an error slot of 0, the
+ * number in the vector slot (Linux's orig_rax), then every register.  22
+ * words keep the call 16-byte aligned.  The way back is sysretq: rcx and
+ * r11 come from the frame's rip and rflags, which a handler may have
+ * changed (user_syscall_trap has checked rip).
  */
     .globl syscall64_entry
 syscall64_entry:
@@ -30,26 +70,14 @@ syscall64_entry:
     pushq %r11
     pushq $(SEL_UCODE | 3)
     pushq %rcx
-    pushq %r11
-    pushq %rcx
+    pushq $0
     pushq %rax
-    pushq %r9
-    pushq %r8
-    pushq %r10
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
+    push_gprs
     cld
     movq %rsp, %rdi
     call user_syscall_trap       /* returns with interrupts off */
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %r10
-    popq %r8
-    popq %r9
-    popq %rax
-    addq $16, %rsp               /* rcx, r11: sysret takes them below */
+    pop_gprs
+    addq $16, %rsp               /* vector and error slots */
     popq %rcx                    /* rip */
     addq $8, %rsp                /* cs */
     popq %r11                    /* rflags */
@@ -58,32 +86,49 @@ syscall64_entry:
     sysretq
 
 /*
- * arch_enter_user(rip, rsp): leave for ring 3 for the first time, with
- * interrupts on and every other register zero (no kernel value leaks).
+ * arch_enter_user(rip, rsp): leave for ring 3 with interrupts on and
+ * every other register zero (no kernel value leaks), from a fresh frame at
+ * the top of this process's kernel stack (the per-CPU area holds it).
  */
     .globl arch_enter_user
 arch_enter_user:
     cli
+    movq %gs:CPU_KSTACK, %rsp
     pushq $(SEL_UDATA | 3)
     pushq %rsi
     pushq $0x202                 /* IF, and the reserved bit 1 */
     pushq $(SEL_UCODE | 3)
     pushq %rdi
     xorl %eax, %eax
-    xorl %ebx, %ebx
-    xorl %ecx, %ecx
-    xorl %edx, %edx
-    xorl %esi, %esi
-    xorl %edi, %edi
-    xorl %ebp, %ebp
-    xorl %r8d, %r8d
-    xorl %r9d, %r9d
-    xorl %r10d, %r10d
-    xorl %r11d, %r11d
-    xorl %r12d, %r12d
-    xorl %r13d, %r13d
-    xorl %r14d, %r14d
-    xorl %r15d, %r15d
+    pushq %rax                   /* error */
+    pushq %rax                   /* vector */
+    movq %rsp, %rdi
+    subq $(15 * 8), %rdi         /* the registers' slots, zeroed */
+    movq %rdi, %rsp
+    movl $15, %ecx
+    rep stosq
+    jmp user_iret
+
+/*
+ * arch_return_to_user(regs): ring 3 again with every register from regs
+ * (a struct trap_frame: a forked child's copy of its parent's), copied to
+ * the top of this process's kernel stack.
+ */
+    .globl arch_return_to_user
+arch_return_to_user:
+    cli
+    movq %rdi, %rsi
+    movq %gs:CPU_KSTACK, %rsp
+    subq $(22 * 8), %rsp
+    movq %rsp, %rdi
+    movl $22, %ecx
+    rep movsq
+    /* fall through */
+
+/* The frame at rsp back to ring 3 through iretq. */
+user_iret:
+    pop_gprs
+    addq $16, %rsp
     swapgs
     iretq
 

@@ -139,17 +139,37 @@ uintptr_t arch_get_tls(const struct arch_uctx *u)
 
 /* ---- System calls from ring 3 ------------------------------------------ */
 
-void user_syscall_trap(struct syscall_frame *f);
+void user_syscall_trap(struct trap_frame *f);
 
-/* Interrupts on for the call; the way out takes a pending reschedule or
- * signal.  Returns with interrupts off, for sysret. */
-void user_syscall_trap(struct syscall_frame *f)
+/*
+ * Interrupts on for the call; the way out takes a pending reschedule or
+ * signal.  Returns with interrupts off, for sysret, which must not see a
+ * non-canonical rip (a #GP in ring 0): a frame whose rip left the user
+ * half (a bad signal handler, for instance) ends the process instead.
+ */
+void user_syscall_trap(struct trap_frame *f)
 {
+    const long arg[6] = {(long)f->rdi, (long)f->rsi, (long)f->rdx,
+                         (long)f->r10, (long)f->r8,  (long)f->r9};
+
     sti();
-    f->rax =
-        (uint64_t)syscall_dispatch_args((long)f->rax, (const long *)f->arg);
+    f->rax = (uint64_t)syscall_dispatch_args((long)f->vector, arg);
     cli();
     sched_irq_exit();
+    if (f->rip >= ARCH_USER_END) {
+        struct process *p = proc_current();
+
+        kprintf("pid %d (%s): return to a bad rip 0x%lx\n", p->pid, p->name,
+                (unsigned long)f->rip);
+        process_kill(p->pid, SIGSEGV);
+        sched_irq_exit(); /* ends it */
+    }
+}
+
+struct trap_frame *user_frame(void)
+{
+    return (struct trap_frame *)(cpus[arch_cpu_id()].kstack -
+                                 sizeof(struct trap_frame));
 }
 
 /* ---- Faults in ring 3 --------------------------------------------------- */

@@ -20,6 +20,7 @@ vector\n:
     .exitm
     .endif
     .if (\n >= 32) && (\n < 48)
+    pushq $0                         /* the error code's slot */
     pushq $\n
     jmp irq_entry
     .exitm
@@ -121,23 +122,21 @@ trap_common:
     popq %r11
 .endm
 
-/* IRQ: the CPU aligned rsp to 16 and pushed 5 words, the stub the vector;
- * a pad word and the 9 registers make 16 words, so the call is aligned. */
+/*
+ * IRQ: the CPU aligned rsp to 16 and pushed 5 words, the stub an error
+ * slot and the vector; with the 9 scratch registers that is 16 words, so
+ * the call is aligned.  From ring 3 the IRQ takes trap_common instead, so
+ * that every entry from user mode leaves a whole struct trap_frame at the
+ * top of the kernel stack (user.c: a signal or fork reads it there).
+ */
 irq_entry:
-    testb $3, 16(%rsp)               /* cs, above the vector */
-    jz 1f
-    swapgs
-1:
-    subq $8, %rsp
+    testb $3, 24(%rsp)               /* cs, above vector and error slot */
+    jnz trap_common
     save_scratch
-    movq 80(%rsp), %rdi              /* the vector */
+    movq 72(%rsp), %rdi              /* the vector */
     call irq_trap
     restore_scratch
-    addq $16, %rsp                   /* pad and vector */
-    testb $3, 8(%rsp)
-    jz 2f
-    swapgs
-2:
+    addq $16, %rsp                   /* vector and error slot */
     iretq
 
 /* System call: the saved registers are struct syscall_frame (x86.h), the

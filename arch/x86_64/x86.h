@@ -44,6 +44,9 @@ void gdt_init(void);
 void gdt_set_kernel_stack(uintptr_t top);
 /* user.c: the per-CPU area, syscall/sysret, the user half's faults. */
 void user_init(void);
+/* The running user process's registers as ring 3 left them: every entry
+ * from ring 3 saves a struct trap_frame at the top of its kernel stack. */
+struct trap_frame *user_frame(void);
 /* An exception in ring 3: log it, signal the process (it ends on the way
  * out). */
 void user_fault(const struct trap_frame *tf, uint64_t cr2);
