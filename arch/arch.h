@@ -217,6 +217,18 @@ int arch_aspace_protect(struct arch_aspace *as, uintptr_t va, unsigned prot);
  * NULL), or 0 if none. */
 uintptr_t arch_aspace_lookup(const struct arch_aspace *as, uintptr_t va,
                              unsigned *prot);
+/*
+ * The first page at or after va, below end, that as maps (accessible or
+ * not): its address, its frame in *pa and prot in *prot; end if none.
+ * Skips unmapped tables whole, so a walk costs the pages and tables in
+ * use, not the range.
+ */
+uintptr_t arch_aspace_next(const struct arch_aspace *as, uintptr_t va,
+                           uintptr_t end, uintptr_t *pa, unsigned *prot);
+/* Put frame pa at the mapped page va (its prot kept): what a copy-on-
+ * write break does.  0, -EINVAL, -ENOENT. */
+int arch_aspace_replace(struct arch_aspace *as, uintptr_t va, uintptr_t pa,
+                        unsigned prot);
 /* Frames used by as's page tables (its top level included). */
 size_t arch_aspace_table_frames(const struct arch_aspace *as);
 /* Run on as's tables from now on (NULL: the kernel's own); the tables are
@@ -257,6 +269,16 @@ void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,
 /* Leave for ring 3 at rip with stack rsp (interrupts on, every other
  * register zero); the running process's state must be loaded. */
 _Noreturn void arch_enter_user(uintptr_t rip, uintptr_t rsp);
+/* The running user process's registers as ring 3 left them, into *out
+ * (in a system call or exception from ring 3 only). */
+void arch_uregs_get(struct arch_uregs *out);
+/* The value a system call returns in r (a forked child's 0). */
+void arch_uregs_set_return(struct arch_uregs *r, long value);
+/* r's stack pointer (a clone's child stack). */
+void arch_uregs_set_sp(struct arch_uregs *r, uintptr_t sp);
+/* Back to ring 3 with every register from r; the running process's state
+ * must be loaded (a forked child's first code). */
+_Noreturn void arch_return_to_user(const struct arch_uregs *r);
 /* Set the running user process's TLS base (arch_prctl ARCH_SET_FS);
  * -EINVAL if not a canonical user address. */
 int arch_set_tls(struct arch_uctx *u, uintptr_t base);

@@ -535,3 +535,45 @@ long arch_user_strnlen(const void *us, size_t max)
     (void)max;
     return -EFAULT;
 }
+
+uintptr_t arch_aspace_next(const struct arch_aspace *as, uintptr_t va,
+                           uintptr_t end, uintptr_t *pa, unsigned *prot)
+{
+    (void)as;
+    (void)va;
+    (void)pa;
+    (void)prot;
+    return end;
+}
+
+int arch_aspace_replace(struct arch_aspace *as, uintptr_t va, uintptr_t pa,
+                        unsigned prot)
+{
+    (void)as;
+    (void)va;
+    (void)pa;
+    (void)prot;
+    return -ENOSYS;
+}
+
+void arch_uregs_get(struct arch_uregs *out)
+{
+    memset(out, 0, sizeof(*out));
+}
+
+void arch_uregs_set_return(struct arch_uregs *r, long value)
+{
+    r->words[14] = (uint64_t)value;
+}
+
+_Noreturn void arch_return_to_user(const struct arch_uregs *r)
+{
+    (void)r;
+    fprintf(stderr, "host: no user mode (arch_return_to_user)\n");
+    abort();
+}
+
+void arch_uregs_set_sp(struct arch_uregs *r, uintptr_t sp)
+{
+    r->words[20] = sp;
+}

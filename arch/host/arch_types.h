@@ -37,6 +37,10 @@ struct arch_uctx {
     uint64_t fs_base;
 };
 
+struct arch_uregs {
+    uint64_t words[22];
+};
+
 typedef bool arch_irqstate_t;
 
 #define ARCH_NAME "host"

@@ -29,6 +29,12 @@ struct arch_aspace {
 /* Largest arch_kstack_alloc: half a 32 KiB stack slot (kstack.c). */
 #define ARCH_KSTACK_MAX (16 * 1024UL)
 
+/* A user process's registers as ring 3 left them (arch.h): x86_64's
+ * struct trap_frame, 22 words, opaque to the core. */
+struct arch_uregs {
+    uint64_t words[22];
+};
+
 /* A user process's registers the kernel never uses (arch.h): the
  * x87/SSE state as fxsave writes it, and the FS base (TLS). */
 struct arch_uctx {

@@ -166,6 +166,24 @@ void user_syscall_trap(struct trap_frame *f)
     }
 }
 
+_Static_assert(sizeof(struct trap_frame) == sizeof(struct arch_uregs),
+               "arch_uregs is a trap frame");
+
+void arch_uregs_get(struct arch_uregs *out)
+{
+    memcpy(out, user_frame(), sizeof(*out));
+}
+
+void arch_uregs_set_return(struct arch_uregs *r, long value)
+{
+    ((struct trap_frame *)r)->rax = (uint64_t)value;
+}
+
+void arch_uregs_set_sp(struct arch_uregs *r, uintptr_t sp)
+{
+    ((struct trap_frame *)r)->rsp = sp;
+}
+
 struct trap_frame *user_frame(void)
 {
     return (struct trap_frame *)(cpus[arch_cpu_id()].kstack -
@@ -224,8 +242,11 @@ static bool demand_page(const struct trap_frame *tf, uint64_t cr2)
                                           : 0) |
                       ARCH_PROT_READ;
 
-    return tf->vector == 14 && !(tf->error & 0x1) && cr2 < ARCH_USER_END &&
-           p != NULL && p->vm != NULL && uvm_fault(p->vm, cr2, access) == 0;
+    /* not present, or a write to a present page (copy-on-write) */
+    bool fixable = !(tf->error & 0x1) || (tf->error & 0x2);
+
+    return tf->vector == 14 && fixable && cr2 < ARCH_USER_END && p != NULL &&
+           p->vm != NULL && uvm_fault(p->vm, cr2, access) == 0;
 }
 
 void user_fault(const struct trap_frame *tf, uint64_t cr2)

@@ -223,6 +223,68 @@ int arch_aspace_protect(struct arch_aspace *as, uintptr_t va, unsigned prot)
     return 0;
 }
 
+/* What a mapped leaf allows. */
+static unsigned prot_of(uint64_t e)
+{
+    if (!(e & PTE_P)) {
+        return ARCH_PROT_NONE;
+    }
+    return ARCH_PROT_READ | ((e & PTE_W) ? ARCH_PROT_WRITE : 0) |
+           (arch_has_nx() && (e & PTE_NX) ? 0 : ARCH_PROT_EXEC);
+}
+
+uintptr_t arch_aspace_next(const struct arch_aspace *as, uintptr_t va,
+                           uintptr_t end, uintptr_t *pa, unsigned *prot)
+{
+    va &= ~(uintptr_t)(PAGE_SIZE - 1);
+    end = end < ARCH_USER_END ? end : ARCH_USER_END;
+    while (va < end) {
+        const uint64_t *table = table_at(as->root);
+        unsigned shift = 39;
+        uintptr_t step;
+
+        for (; shift > 12; shift -= 9) {
+            uint64_t e = table[(va >> shift) & 511];
+
+            if (!(e & PTE_P)) {
+                break; /* nothing below: skip this entry's range */
+            }
+            table = table_at(e & PTE_ADDR);
+        }
+        if (shift == 12) { /* a page table: scan its entries */
+            for (unsigned i = (va >> 12) & 511; i < 512 && va < end;
+                 i++, va += PAGE_SIZE) {
+                if (mapped(table[i])) {
+                    *pa = table[i] & PTE_ADDR;
+                    *prot = prot_of(table[i]);
+                    return va;
+                }
+            }
+            continue; /* va is at the next table's start */
+        }
+        step = 1UL << shift;
+        va = (va & ~(step - 1)) + step;
+    }
+    return end;
+}
+
+int arch_aspace_replace(struct arch_aspace *as, uintptr_t va, uintptr_t pa,
+                        unsigned prot)
+{
+    uint64_t *e;
+
+    if (!user_page(va) || pa % PAGE_SIZE != 0 || pa == 0 || !prot_ok(prot)) {
+        return -EINVAL;
+    }
+    e = leaf(as, va, false);
+    if (e == NULL || !mapped(*e)) {
+        return -ENOENT;
+    }
+    *e = pa | leaf_bits(prot);
+    forget(as, va);
+    return 0;
+}
+
 uintptr_t arch_aspace_lookup(const struct arch_aspace *as, uintptr_t va,
                              unsigned *prot)
 {
@@ -236,11 +298,8 @@ uintptr_t arch_aspace_lookup(const struct arch_aspace *as, uintptr_t va,
     if (e == NULL || !mapped(*e)) {
         return 0;
     }
-    if (prot != NULL && !(*e & PTE_P)) {
-        *prot = ARCH_PROT_NONE;
-    } else if (prot != NULL) {
-        *prot = ARCH_PROT_READ | ((*e & PTE_W) ? ARCH_PROT_WRITE : 0) |
-                (arch_has_nx() && (*e & PTE_NX) ? 0 : ARCH_PROT_EXEC);
+    if (prot != NULL) {
+        *prot = prot_of(*e);
     }
     return *e & PTE_ADDR;
 }

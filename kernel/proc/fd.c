@@ -127,6 +127,16 @@ void fd_inherit(struct process *child, const struct process *parent)
     }
 }
 
+void fd_fork(struct process *child, const struct process *parent)
+{
+    memset(child->fds, 0, sizeof(child->fds));
+    for (int fd = 0; fd < MAX_FDS; fd++) {
+        child->fds[fd] =
+            parent->fds[fd] != NULL ? file_get(parent->fds[fd]) : NULL;
+    }
+    child->fd_cloexec = parent->fd_cloexec;
+}
+
 void fd_release_all(struct process *p)
 {
     struct file *old[MAX_FDS];

@@ -301,8 +301,26 @@ pid_t spawn_kernel_process(const char *name, process_entry_t entry, void *arg)
     return proc_spawn(name, entry, arg, NULL);
 }
 
+enum spawn_how { SPAWN_NEW, SPAWN_FORK, SPAWN_VFORK };
+
+static pid_t spawn_common(const char *name, process_entry_t entry, void *arg,
+                          struct uvm *vm, enum spawn_how how);
+
 pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
                  struct uvm *vm)
+{
+    return spawn_common(name, entry, arg, vm, SPAWN_NEW);
+}
+
+pid_t proc_fork(const char *name, process_entry_t entry, struct uvm *vm,
+                bool vfork)
+{
+    return spawn_common(name, entry, NULL, vm,
+                        vfork ? SPAWN_VFORK : SPAWN_FORK);
+}
+
+static pid_t spawn_common(const char *name, process_entry_t entry, void *arg,
+                          struct uvm *vm, enum spawn_how how)
 {
     struct process *p, *parent;
     pid_t pid;
@@ -317,7 +335,11 @@ pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
     p->entry = entry;
     p->arg = arg;
     p->start_tick = (uint32_t)timer_ticks();
-    fd_inherit(p, proc_current());
+    if (how != SPAWN_NEW) {
+        fd_fork(p, proc_current());
+    } else {
+        fd_inherit(p, proc_current());
+    }
     spin_lock(&sched_lock);
     pid = alloc_pid_locked();
     if (pid < 0) {
@@ -337,10 +359,37 @@ pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
         init_proc = p; /* the first process spawned */
     }
     p->vm = vm; /* its first switch in loads it */
+    p->vfork_parent = how == SPAWN_VFORK ? parent : NULL;
     table_insert_locked(p);
     sched_admit_locked(p);
     spin_unlock(&sched_lock);
     return pid;
+}
+
+void proc_vfork_wait(pid_t child)
+{
+    struct process *self = proc_current(), *c;
+
+    spin_lock(&sched_lock);
+    c = proc_lookup_locked(child);
+    while (c != NULL && c->vfork_parent == self) {
+        /* the child cannot be reaped meanwhile: only we reap it */
+        if (block_current_locked((wait_channel_t)&c->vfork_parent,
+                                 &sched_lock) != 0) {
+            break; /* killed: we end at our next safe point */
+        }
+    }
+    spin_unlock(&sched_lock);
+}
+
+void proc_vfork_release(struct process *p)
+{
+    spin_lock(&sched_lock);
+    if (p->vfork_parent != NULL) {
+        p->vfork_parent = NULL;
+        wake_channel_locked((wait_channel_t)&p->vfork_parent);
+    }
+    spin_unlock(&sched_lock);
 }
 
 /* ---- Exit, orphans and reaping ----------------------------------------------- */
@@ -390,6 +439,7 @@ static _Noreturn void exit_with(int code, int sig)
               p->name);
     }
     /* What only p uses goes now; its stack must wait for the reaper. */
+    proc_vfork_release(p);
     uvm_exit_current();
     fd_release_all(p);
     proc_release_regions(p);

@@ -134,6 +134,9 @@ struct process {
      * sched_lock; the switch reads it (under sched_lock).
      */
     struct uvm *vm;
+    /* A vfork child (CLONE_VFORK): its parent, asleep until this process
+     * execs or exits; NULL otherwise.  sched_lock. */
+    struct process *vfork_parent;
 };
 
 extern struct spinlock sched_lock;
@@ -153,6 +156,15 @@ void proc_set_std_devices(struct chardev *input, struct chardev *output);
  */
 pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
                  struct uvm *vm);
+/* proc_spawn for fork: the child gets every descriptor of the caller
+ * (fd_fork) and runs entry(NULL) on vm first; with vfork it is marked as
+ * the caller's vfork child (proc_vfork_wait). */
+pid_t proc_fork(const char *name, process_entry_t entry, struct uvm *vm,
+                bool vfork);
+/* Sleep until vfork child child execs or exits (or we are killed). */
+void proc_vfork_wait(pid_t child);
+/* p execs or exits: its vfork parent, if any, goes on. */
+void proc_vfork_release(struct process *p);
 
 /* The running process (idle between processes; NULL before process_init). */
 struct process *proc_current(void);

@@ -48,11 +48,13 @@ struct uvm *uvm_create(int *err)
     return vm;
 }
 
+/* A frame leaves vm: freed unless another address space still holds it
+ * (copy-on-write after fork). */
 static void release_frame(uintptr_t pa, void *ctx)
 {
     struct uvm *vm = ctx;
 
-    free_frame(pa);
+    frame_release(pa);
     vm->pages--;
 }
 
@@ -196,29 +198,104 @@ int uvm_write(struct uvm *vm, uintptr_t va, const void *src, size_t len)
     return 0;
 }
 
+/*
+ * A write to a page shared copy-on-write (present, read-only in the page
+ * tables, writable by its area): a private copy if others hold the frame,
+ * else the page is simply made writable again.
+ */
+static int break_cow(struct uvm *vm, uintptr_t va, uintptr_t pa, unsigned prot)
+{
+    uintptr_t copy;
+
+    if (frame_holders(pa) <= 1) {
+        return arch_aspace_protect(&vm->as, va, prot);
+    }
+    copy = alloc_frame();
+    if (copy == 0) {
+        return -ENOMEM;
+    }
+    memcpy(arch_phys_to_virt(copy), arch_phys_to_virt(pa), PAGE_SIZE);
+    arch_aspace_replace(&vm->as, va, copy, prot);
+    frame_release(pa); /* ours no more; the others keep it */
+    return 0;
+}
+
 int uvm_fault(struct uvm *vm, uintptr_t addr, unsigned access)
 {
     struct uvm_area *a = find_area(vm, addr);
-    uintptr_t va = addr & PAGE_MASK;
+    uintptr_t va = addr & PAGE_MASK, pa;
+    unsigned now;
 
-    if (a == NULL || a->prot == ARCH_PROT_NONE || (access & ~a->prot) != 0 ||
-        arch_aspace_lookup(&vm->as, va, NULL) != 0) {
-        return -EFAULT; /* no area, not allowed, or present (protection) */
+    if (a == NULL || a->prot == ARCH_PROT_NONE || (access & ~a->prot) != 0) {
+        return -EFAULT; /* no area, or it does not allow the access */
     }
-    return map_zero_page(vm, va, a->prot);
+    pa = arch_aspace_lookup(&vm->as, va, &now);
+    if (pa == 0) {
+        return map_zero_page(vm, va, a->prot);
+    }
+    if ((access & ARCH_PROT_WRITE) && !(now & ARCH_PROT_WRITE)) {
+        return break_cow(vm, va, pa, a->prot);
+    }
+    return -EFAULT; /* present and allowed: not ours to fix */
+}
+
+struct uvm *uvm_fork(struct uvm *parent, int *err)
+{
+    struct uvm *vm = uvm_create(err);
+    struct list *l;
+
+    if (vm == NULL) {
+        return NULL;
+    }
+    memcpy(&vm->uctx, &parent->uctx, sizeof(vm->uctx));
+    vm->brk_start = parent->brk_start;
+    vm->brk = parent->brk;
+    vm->mmap_top = parent->mmap_top;
+    vm->umask = parent->umask;
+    list_for_each(l, &parent->areas)
+    {
+        const struct uvm_area *a = area_of(l);
+        uintptr_t va = a->start, pa;
+        unsigned prot;
+
+        *err = uvm_add_area(vm, a->start, a->end, a->prot, a->kind);
+        while (*err == 0 && (va = arch_aspace_next(&parent->as, va, a->end, &pa,
+                                                   &prot)) < a->end) {
+            unsigned shared = prot & ~ARCH_PROT_WRITE;
+
+            if (prot != ARCH_PROT_NONE && shared == ARCH_PROT_NONE) {
+                shared = ARCH_PROT_READ;
+            }
+            *err = arch_aspace_map(&vm->as, va, pa, shared);
+            if (*err == 0) {
+                frame_share(pa);
+                vm->pages++;
+                if (prot & ARCH_PROT_WRITE) {
+                    arch_aspace_protect(&parent->as, va, shared);
+                }
+            }
+            va += PAGE_SIZE;
+        }
+        if (*err != 0) {
+            uvm_destroy(vm);
+            return NULL;
+        }
+    }
+    return vm;
 }
 
 /* ---- Unmapping, splitting, protecting ----------------------------------- */
 
 static void unmap_pages(struct uvm *vm, uintptr_t start, uintptr_t end)
 {
-    for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
-        uintptr_t pa = arch_aspace_unmap(&vm->as, va);
+    uintptr_t va = start, pa;
+    unsigned prot;
 
-        if (pa != 0) {
-            free_frame(pa);
-            vm->pages--;
-        }
+    while ((va = arch_aspace_next(&vm->as, va, end, &pa, &prot)) < end) {
+        arch_aspace_unmap(&vm->as, va);
+        frame_release(pa);
+        vm->pages--;
+        va += PAGE_SIZE;
     }
 }
 
@@ -306,9 +383,19 @@ int uvm_mprotect(struct uvm *vm, uintptr_t addr, size_t len, unsigned prot)
         struct uvm_area *a = area_of(l);
 
         if (a->start >= addr && a->end <= end) {
+            uintptr_t va = a->start, pa;
+            unsigned now;
+
             a->prot = prot;
-            for (uintptr_t va = a->start; va < a->end; va += PAGE_SIZE) {
-                arch_aspace_protect(&vm->as, va, prot); /* -ENOENT: absent */
+            while ((va = arch_aspace_next(&vm->as, va, a->end, &pa, &now)) <
+                   a->end) {
+                /* a copy-on-write page stays read-only until written */
+                unsigned p = (prot & ARCH_PROT_WRITE) && frame_holders(pa) > 1
+                                 ? prot & ~ARCH_PROT_WRITE
+                                 : prot;
+
+                arch_aspace_protect(&vm->as, va, p);
+                va += PAGE_SIZE;
             }
         }
     }
@@ -440,6 +527,20 @@ _Noreturn void uvm_start(void)
     struct uvm *vm = proc_current()->vm; /* loaded by the switch into us */
 
     arch_enter_user(vm->entry, vm->sp);
+}
+
+_Noreturn void uvm_start_forked(void)
+{
+    struct process *p = proc_current();
+    struct uvm *vm = p->vm;
+
+    if (vm->child_tid != 0) {
+        int32_t tid = p->pid;
+
+        /* a bad address is the child's problem: Linux ignores it too */
+        (void)arch_copy_to_user((void *)vm->child_tid, &tid, sizeof(tid));
+    }
+    arch_return_to_user(&vm->regs);
 }
 
 void uvm_exit_current(void)

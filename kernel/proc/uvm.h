@@ -43,6 +43,8 @@ struct uvm {
     uintptr_t brk_start, brk; /* the heap: brk may move in [brk_start, ..) */
     uintptr_t mmap_top;       /* mmap places below this, top down */
     uintptr_t entry, sp;      /* where the program starts in ring 3 */
+    struct arch_uregs regs;   /* a forked child's first registers */
+    uintptr_t child_tid;      /* CLONE_CHILD_SETTID: the tid goes here */
     uint64_t logged[8];       /* system calls 0..511 logged as missing */
     unsigned umask;           /* umask(2): kept, nothing creates files yet */
 };
@@ -73,13 +75,22 @@ int uvm_populate(struct uvm *vm, uintptr_t start, uintptr_t end);
 int uvm_write(struct uvm *vm, uintptr_t va, const void *src, size_t len);
 /*
  * A fault of the running user process at addr (access: ARCH_PROT_WRITE
- * for a write, ARCH_PROT_EXEC for a fetch, else a read) on a page not
- * present: if an area allows the access, map a zeroed frame and return 0
- * (the instruction runs again); else -EFAULT (the caller signals
- * SIGSEGV), or -ENOMEM when no frame is left.
+ * for a write, ARCH_PROT_EXEC for a fetch, else a read): if an area
+ * allows the access, a page not present gets a zeroed frame and a write
+ * to a copy-on-write page its own copy, and 0 is returned (the
+ * instruction runs again); else -EFAULT (the caller signals SIGSEGV), or
+ * -ENOMEM when no frame is left.
  */
 int uvm_fault(struct uvm *vm, uintptr_t addr, unsigned access);
 
+/*
+ * A copy of parent for a forked child: the same areas, and every mapped
+ * page shared copy-on-write (both map it read-only; the first write in
+ * either copies it: uvm_fault), the user context copied.  NULL with *err
+ * (-ENOMEM; nothing of parent changes then but pages made read-only,
+ * which fault back to writable).
+ */
+struct uvm *uvm_fork(struct uvm *parent, int *err);
 /* brk(2), Linux's raw form: move the heap's end to addr (rounded up to a
  * page; 0 or an address out of range changes nothing) and return the end
  * in effect. */
@@ -122,6 +133,10 @@ _Noreturn void uvm_enter(struct uvm *vm, uintptr_t entry, uintptr_t sp);
 /* For a process spawned on a vm (proc_spawn): leave for ring 3 at its
  * entry and stack.  Never returns. */
 _Noreturn void uvm_start(void);
+/* For a forked child (proc_fork on a uvm_fork copy with regs set): its
+ * tid written where CLONE_CHILD_SETTID asked, then ring 3 with the
+ * parent's registers (the system call returning 0).  Never returns. */
+_Noreturn void uvm_start_forked(void);
 /* At exit: the running process's user memory goes (its kernel stack and
  * record wait for the reaper).  Nothing for a kernel process. */
 void uvm_exit_current(void);

@@ -28,6 +28,10 @@ long sys_prlimit64(const long arg[6]);
 long sys_getrlimit(const long arg[6]);
 long sys_setrlimit(const long arg[6]);
 long sys_umask(const long arg[6]);
+/* sys_fork.c: fork, vfork, clone (docs/linux-abi.md). */
+long sys_fork(const long arg[6]);
+long sys_vfork(const long arg[6]);
+long sys_clone(const long arg[6]);
 /* A user process's first call of an unknown number nr: one log line. */
 void sys_log_unknown(long nr);
 

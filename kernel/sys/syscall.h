@@ -25,6 +25,9 @@
 #define SYS_sched_yield            24
 #define SYS_nanosleep              35
 #define SYS_getpid                 39
+#define SYS_clone                  56
+#define SYS_fork                   57
+#define SYS_vfork                  58
 #define SYS_exit                   60
 #define SYS_wait4                  61
 #define SYS_kill                   62

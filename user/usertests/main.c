@@ -99,6 +99,11 @@ static const struct ut_case cases[] = {
     PASS(spawn_errors),
     PASS(spinner_preempted),
     PASS(thousand_processes),
+    PASS(fork_cow),
+    PASS(fork_shares_offsets),
+    PASS(fork_tree),
+    PASS(vfork_then_exit),
+    PASS(clone_flags),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -123,6 +128,9 @@ const struct ut_call ut_calls[] = {
     {SYS_readv, "readv"},
     {SYS_writev, "writev"},
     {SYS_sched_yield, "sched_yield"},
+    {SYS_fork, "fork"},
+    {SYS_vfork, "vfork"},
+    {SYS_clone, "clone"},
     {SYS_nanosleep, "nanosleep"},
     {SYS_getpid, "getpid"},
     {SYS_exit, "exit"},

@@ -1,0 +1,140 @@
+/*
+ * fork, vfork and clone (issue 11): copy-on-write memory, shared
+ * descriptors, the flag sets C libraries use, and the ones refused.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ut.h"
+
+#define CLONE_VM             0x00000100
+#define CLONE_VFORK          0x00004000
+#define CLONE_THREAD         0x00010000
+#define CLONE_SIGHAND        0x00000800
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID   0x01000000
+
+static volatile int global = 1;
+
+/* Parent and child each see only their own writes: to the data segment,
+ * the heap, the stack, a page written before the fork and one after. */
+void t_fork_cow(void)
+{
+    volatile int local = 10;
+    int *heap = malloc(64 * 1024);
+    long pid;
+    int status;
+
+    if (heap == NULL) {
+        ut_fail("malloc");
+    }
+    heap[0] = 100;
+    heap[10000] = 7;
+    pid = SCN(SYS_fork);
+    if (pid < 0) {
+        ut_fail("fork gave %ld", pid);
+    }
+    if (pid == 0) {
+        global = 2;
+        local = 20;
+        heap[0] = 200;
+        _exit(global == 2 && local == 20 && heap[0] == 200 &&
+                      heap[10000] == 7
+                  ? 42
+                  : 1);
+    }
+    status = ut_wait(pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 42) {
+        ut_fail("the child saw the wrong values (status %#x)", status);
+    }
+    if (global != 1 || local != 10 || heap[0] != 100 || heap[10000] != 7) {
+        ut_fail("the child's writes reached the parent: %d %d %d", global,
+                local, heap[0]);
+    }
+    heap[10000] = 8; /* the parent's own copy, writable again */
+    free(heap);
+}
+
+/* A descriptor after fork is the same open file: its offset is shared. */
+void t_fork_shares_offsets(void)
+{
+    long fd = SCN(SYS_open, ut_self, O_RDONLY), pid;
+    char buf[4];
+
+    if (fd < 0) {
+        ut_fail("open gave %ld", fd);
+    }
+    pid = SCN(SYS_fork);
+    if (pid == 0) {
+        _exit(SC(SYS_read, fd, buf, 4) == 4 ? 0 : 1);
+    }
+    ut_expect(WEXITSTATUS(ut_wait(pid)), 0, "the child's read");
+    ut_expect(SCN(SYS_lseek, fd, 0, SEEK_CUR), 4,
+              "the parent's offset after the child read 4 bytes");
+    SC(SYS_close, fd);
+}
+
+/* Levels of processes below the caller, n deep: each forks the next,
+ * waits for it and passes its count up, plus one. */
+static int levels(int n)
+{
+    long pid;
+
+    if (n == 0) {
+        return 0;
+    }
+    pid = SCN(SYS_fork);
+    if (pid < 0) {
+        ut_fail("fork gave %ld", pid);
+    }
+    if (pid == 0) {
+        _exit(levels(n - 1));
+    }
+    return WEXITSTATUS(ut_wait(pid)) + 1;
+}
+
+/* A chain of five: every level forked, run and reaped by its parent. */
+void t_fork_tree(void)
+{
+    ut_expect(levels(5), 5, "the levels counted back up the chain");
+}
+
+/* vfork: the parent sleeps until the child exits, then goes on. */
+void t_vfork_then_exit(void)
+{
+    long pid = SCN(SYS_vfork);
+
+    if (pid == 0) {
+        SC(SYS_exit, 9); /* a vfork child may only exec or _exit */
+    }
+    if (pid < 0) {
+        ut_fail("vfork gave %ld", pid);
+    }
+    ut_expect(WEXITSTATUS(ut_wait(pid)), 9, "the vfork child's status");
+}
+
+/* clone with glibc's fork flags writes the child's tid; thread flags are
+ * refused (no threads). */
+void t_clone_flags(void)
+{
+    static volatile int tid;
+    long pid = SCN(SYS_clone,
+                   CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, 0,
+                   &tid, 0);
+
+    if (pid == 0) {
+        _exit(tid == SC(SYS_getpid) ? 0 : 1);
+    }
+    if (pid < 0) {
+        ut_fail("clone(CHILD_SETTID|CHILD_CLEARTID|SIGCHLD) gave %ld", pid);
+    }
+    ut_expect(WEXITSTATUS(ut_wait(pid)), 0, "the child's tid at child_tid");
+    ut_expect(SC(SYS_clone, CLONE_THREAD | SIGCHLD, 0, 0, 0, 0), -EINVAL,
+              "clone(CLONE_THREAD) without CLONE_SIGHAND");
+}
