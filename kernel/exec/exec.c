@@ -128,16 +128,87 @@ static void name_of(const char *path, char name[PROCESS_NAME_MAX])
     }
 }
 
-pid_t spawn_user_process(const char *path, const char *const argv[],
-                         const char *const envp[])
+#define SCRIPT_MAX   256 /* a #! line's bytes, as Linux's BINPRM_BUF_SIZE */
+#define SCRIPT_DEPTH 4   /* interpreters of interpreters: -ELOOP past it */
+
+static int load(const char *path, const char *const argv[],
+                const char *const envp[], int depth, struct uvm **out);
+
+/*
+ * A "#!interpreter [arg]" script: run the interpreter with argv
+ * {interpreter, [arg,] path, argv[1..]}, as Linux does.  The line must end
+ * within SCRIPT_MAX bytes; one optional argument (the rest of the line,
+ * spaces and all, trailing blanks cut).
+ */
+static int load_script(const char *path, const uint8_t *image, size_t len,
+                       const char *const argv[], const char *const envp[],
+                       int depth, struct uvm **out)
+{
+    char line[SCRIPT_MAX];
+    const char **args;
+    size_t n = 0, i = 2, k = 0, nargs = 0;
+    char *interp, *arg = NULL;
+    int err;
+
+    while (i < len && i < SCRIPT_MAX && image[i] != '\n') {
+        line[n++] = (char)image[i++];
+    }
+    if (i >= len || image[i] != '\n' || depth >= SCRIPT_DEPTH) {
+        return depth >= SCRIPT_DEPTH ? -ELOOP : -ENOEXEC;
+    }
+    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t')) {
+        n--;
+    }
+    line[n] = '\0';
+    interp = line;
+    while (*interp == ' ' || *interp == '\t') {
+        interp++;
+    }
+    for (char *c = interp; *c != '\0'; c++) {
+        if (*c == ' ' || *c == '\t') {
+            *c++ = '\0';
+            while (*c == ' ' || *c == '\t') {
+                c++;
+            }
+            arg = *c != '\0' ? c : NULL;
+            break;
+        }
+    }
+    if (*interp == '\0') {
+        return -ENOEXEC;
+    }
+    while (argv != NULL && argv[nargs] != NULL) {
+        nargs++;
+    }
+    args = kmalloc((nargs + 4) * sizeof(*args));
+    if (args == NULL) {
+        return -ENOMEM;
+    }
+    args[k++] = interp;
+    if (arg != NULL) {
+        args[k++] = arg;
+    }
+    args[k++] = path;
+    for (size_t a = 1; a < nargs; a++) {
+        args[k++] = argv[a];
+    }
+    args[k] = NULL;
+    err = load(interp, args, envp, depth + 1, out);
+    kfree(args);
+    return err;
+}
+
+/* path's program in a new uvm, ready to run (entry, sp set): 0 or the
+ * errors of spawn_user_process. */
+static int load(const char *path, const char *const argv[],
+                const char *const envp[], int depth, struct uvm **out)
 {
     const struct ramfs_node *node;
+    struct ramfs_stat st;
     struct elf_plan plan;
     const uint8_t *image;
-    char name[PROCESS_NAME_MAX];
     struct uvm *vm;
     size_t len;
-    pid_t pid;
     int err;
 
     if (path == NULL) {
@@ -148,8 +219,12 @@ pid_t spawn_user_process(const char *path, const char *const argv[],
         return err;
     }
     image = ramfs_data(node, &len);
-    if (image == NULL) {
-        return -EACCES; /* a directory (or anything not a file) */
+    ramfs_stat(node, &st);
+    if (image == NULL || (st.mode & 0111) == 0) {
+        return -EACCES; /* not a file, or no execute bit (as for root) */
+    }
+    if (len >= 2 && image[0] == '#' && image[1] == '!') {
+        return load_script(path, image, len, argv, envp, depth, out);
     }
     if (elf_load_plan(image, len, &plan) != 0) {
         return -ENOEXEC;
@@ -164,11 +239,54 @@ pid_t spawn_user_process(const char *path, const char *const argv[],
     if (err == 0) {
         err = load_stack(vm, &plan, path, argv, envp);
     }
+    if (err != 0) {
+        uvm_destroy(vm);
+        return err;
+    }
+    *out = vm;
+    return 0;
+}
+
+pid_t spawn_user_process(const char *path, const char *const argv[],
+                         const char *const envp[])
+{
+    char name[PROCESS_NAME_MAX];
+    struct uvm *vm;
+    pid_t pid;
+    int err = load(path, argv, envp, 0, &vm);
+
+    if (err != 0) {
+        return err;
+    }
     name_of(path, name);
-    pid = err == 0 ? proc_spawn(name[0] ? name : "user", user_start, NULL, vm)
-                   : err;
+    pid = proc_spawn(name[0] ? name : "user", user_start, NULL, vm);
     if (pid < 0) {
         uvm_destroy(vm);
     }
     return pid;
+}
+
+int exec_prepare(const char *path, const char *const argv[],
+                 const char *const envp[], struct uvm **vm,
+                 char name[PROCESS_NAME_MAX])
+{
+    int err;
+
+    if (proc_current()->vm == NULL) {
+        return -EINVAL; /* kernel processes spawn programs */
+    }
+    err = load(path, argv, envp, 0, vm);
+    if (err == 0) {
+        name_of(path, name);
+        if (name[0] == '\0') {
+            kstrlcpy(name, "user", PROCESS_NAME_MAX);
+        }
+    }
+    return err;
+}
+
+_Noreturn void exec_finish(struct uvm *vm, const char *name)
+{
+    proc_exec(vm, name);
+    uvm_start();
 }

@@ -127,6 +127,15 @@ void fd_inherit(struct process *child, const struct process *parent)
     }
 }
 
+void fd_exec(struct process *p)
+{
+    for (int fd = 0; fd < MAX_FDS; fd++) {
+        if ((p->fd_cloexec >> fd) & 1) {
+            fd_close(fd);
+        }
+    }
+}
+
 void fd_fork(struct process *child, const struct process *parent)
 {
     memset(child->fds, 0, sizeof(child->fds));

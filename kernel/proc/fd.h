@@ -46,6 +46,8 @@ int fd_cloexec(int fd, int set);
 void fd_inherit(struct process *child, const struct process *parent);
 /* Close every descriptor of p (its exit, or a failed spawn). */
 void fd_release_all(struct process *p);
+/* execve: close the running process p's close-on-exec descriptors. */
+void fd_exec(struct process *p);
 /* A forked child's table: every descriptor of parent (the running
  * process) shared, close-on-exec flags too. */
 void fd_fork(struct process *child, const struct process *parent);

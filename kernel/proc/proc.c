@@ -366,6 +366,18 @@ static pid_t spawn_common(const char *name, process_entry_t entry, void *arg,
     return pid;
 }
 
+void proc_exec(struct uvm *vm, const char *name)
+{
+    struct process *p = proc_current();
+
+    uvm_replace_current(vm);
+    fd_exec(p);
+    spin_lock(&sched_lock);
+    kstrlcpy(p->name, name, sizeof(p->name));
+    spin_unlock(&sched_lock);
+    proc_vfork_release(p);
+}
+
 void proc_vfork_wait(pid_t child)
 {
     struct process *self = proc_current(), *c;

@@ -107,7 +107,7 @@ struct process {
      * sched_lock, then constant while the record lives.
      */
     pid_t pid;
-    char name[PROCESS_NAME_MAX];
+    char name[PROCESS_NAME_MAX]; /* changed by execve, under sched_lock */
     uint32_t start_tick;   /* timer_ticks() at spawn, low 32 bits (a hole) */
     process_entry_t entry; /* what the process runs, and its argument */
     void *arg;
@@ -161,6 +161,10 @@ pid_t proc_spawn(const char *name, process_entry_t entry, void *arg,
  * the caller's vfork child (proc_vfork_wait). */
 pid_t proc_fork(const char *name, process_entry_t entry, struct uvm *vm,
                 bool vfork);
+/* The running user process becomes vm's program named name (execve):
+ * the new address space loaded, the old freed, close-on-exec descriptors
+ * closed, a vfork parent released. */
+void proc_exec(struct uvm *vm, const char *name);
 /* Sleep until vfork child child execs or exits (or we are killed). */
 void proc_vfork_wait(pid_t child);
 /* p execs or exits: its vfork parent, if any, goes on. */

@@ -529,6 +529,18 @@ _Noreturn void uvm_start(void)
     arch_enter_user(vm->entry, vm->sp);
 }
 
+void uvm_replace_current(struct uvm *vm)
+{
+    struct process *p = proc_current();
+    struct uvm *old = p->vm;
+
+    spin_lock(&sched_lock);
+    p->vm = vm;
+    arch_user_switch(NULL, &vm->uctx, &vm->as, kstack_top(p));
+    spin_unlock(&sched_lock);
+    uvm_destroy(old); /* no longer loaded */
+}
+
 _Noreturn void uvm_start_forked(void)
 {
     struct process *p = proc_current();

@@ -133,6 +133,9 @@ _Noreturn void uvm_enter(struct uvm *vm, uintptr_t entry, uintptr_t sp);
 /* For a process spawned on a vm (proc_spawn): leave for ring 3 at its
  * entry and stack.  Never returns. */
 _Noreturn void uvm_start(void);
+/* execve: the running user process's address space becomes vm (loaded
+ * now), the old one is freed. */
+void uvm_replace_current(struct uvm *vm);
 /* For a forked child (proc_fork on a uvm_fork copy with regs set): its
  * tid written where CLONE_CHILD_SETTID asked, then ring 3 with the
  * parent's registers (the system call returning 0).  Never returns. */

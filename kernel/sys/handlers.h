@@ -19,6 +19,7 @@ long sys_uname(const long arg[6]);
 long sys_getuid(const long arg[6]);
 long sys_gettid(const long arg[6]);
 long sys_kairos_spawn(const long arg[6]);
+long sys_execve(const long arg[6]);
 /* sys_info.c: randomness, clocks, the system, limits (docs/user.md). */
 long sys_getrandom(const long arg[6]);
 long sys_time(const long arg[6]);

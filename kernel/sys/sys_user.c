@@ -300,15 +300,16 @@ static int copy_strings(const void *uv, char *buf, size_t room, struct args *a,
 
 #define SPAWN_PTRS (USTACK_ARG_MAX / sizeof(char *))
 
-/* kairos_spawn(path, argv, envp): spawn_user_process for user programs
- * (docs/user.md): the new process's pid, or spawn_user_process's errors,
- * -EFAULT for a bad pointer. */
-long sys_kairos_spawn(const long arg[6])
+/* The caller's (path, argv, envp) as kernel copies, then spawn (a new
+ * process) or exec (this one, never returning if it works). */
+static long spawn_or_exec(const long arg[6], bool exec)
 {
     char *path = kmalloc(FS_PATH_MAX), *strings = kmalloc(USTACK_ARG_MAX);
     const char **argv = kmalloc(SPAWN_PTRS * sizeof(char *));
     const char **envp = kmalloc(SPAWN_PTRS * sizeof(char *));
     struct args a = {0}, e = {0};
+    struct uvm *vm = NULL;
+    char name[PROCESS_NAME_MAX];
     long r;
 
     if (path == NULL || strings == NULL || argv == NULL || envp == NULL) {
@@ -326,14 +327,33 @@ long sys_kairos_spawn(const long arg[6])
                          envp, SPAWN_PTRS);
     }
     if (r >= 0) {
-        r = spawn_user_process(path, argv, envp);
+        r = exec ? exec_prepare(path, argv, envp, &vm, name)
+                 : spawn_user_process(path, argv, envp);
     }
 out:
     kfree(path);
     kfree(strings);
     kfree(argv);
     kfree(envp);
+    if (exec && r == 0) {
+        exec_finish(vm, name); /* the copies are on the new stack */
+    }
     return r;
+}
+
+/* kairos_spawn(path, argv, envp): spawn_user_process for user programs
+ * (docs/user.md): the new process's pid, or spawn_user_process's errors,
+ * -EFAULT for a bad pointer. */
+long sys_kairos_spawn(const long arg[6])
+{
+    return spawn_or_exec(arg, false);
+}
+
+/* execve(path, argv, envp): exec_current; returns only on failure, with
+ * the caller untouched. */
+long sys_execve(const long arg[6])
+{
+    return spawn_or_exec(arg, true);
 }
 
 void sys_log_unknown(long nr)

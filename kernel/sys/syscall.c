@@ -470,6 +470,7 @@ static const syscall_fn syscalls[] = {
     [SYS_clone] = sys_clone,
     [SYS_fork] = sys_fork,
     [SYS_vfork] = sys_vfork,
+    [SYS_execve] = sys_execve,
     [SYS_getrandom] = sys_getrandom,
     [SYS_time] = sys_time,
     [SYS_gettimeofday] = sys_gettimeofday,

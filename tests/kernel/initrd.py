@@ -65,6 +65,7 @@ def corrupt(elf, out):
     for name, data in cases.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
+        os.chmod(os.path.join(out, name), 0o755)  # executable: -ENOEXEC
 
 
 if __name__ == "__main__":

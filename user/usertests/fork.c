@@ -44,8 +44,7 @@ void t_fork_cow(void)
         global = 2;
         local = 20;
         heap[0] = 200;
-        _exit(global == 2 && local == 20 && heap[0] == 200 &&
-                      heap[10000] == 7
+        _exit(global == 2 && local == 20 && heap[0] == 200 && heap[10000] == 7
                   ? 42
                   : 1);
     }
@@ -124,9 +123,9 @@ void t_vfork_then_exit(void)
 void t_clone_flags(void)
 {
     static volatile int tid;
-    long pid = SCN(SYS_clone,
-                   CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, 0,
-                   &tid, 0);
+    long pid =
+        SCN(SYS_clone, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0,
+            0, &tid, 0);
 
     if (pid == 0) {
         _exit(tid == SC(SYS_getpid) ? 0 : 1);
@@ -137,4 +136,65 @@ void t_clone_flags(void)
     ut_expect(WEXITSTATUS(ut_wait(pid)), 0, "the child's tid at child_tid");
     ut_expect(SC(SYS_clone, CLONE_THREAD | SIGCHLD, 0, 0, 0, 0), -EINVAL,
               "clone(CLONE_THREAD) without CLONE_SIGHAND");
+}
+
+/* fork + execve + wait: the child becomes another program (this one, told
+ * to run exit_code, which exits 7). */
+void t_fork_exec_wait(void)
+{
+    char *argv[] = {(char *)ut_self, "exit_code", NULL};
+    char *envp[] = {"UT_ONE=1", NULL};
+    long pid = SCN(SYS_fork);
+
+    if (pid == 0) {
+        SC(SYS_execve, ut_self, argv, envp);
+        _exit(99); /* execve failed */
+    }
+    ut_expect(WEXITSTATUS(ut_wait(pid)), 7, "the exec'd program's status");
+}
+
+/* A failed execve returns its error and leaves the caller running. */
+void t_exec_errors(void)
+{
+    char *argv[] = {"x", NULL};
+
+    ut_expect(SC(SYS_execve, "/nonexistent", argv, NULL), -ENOENT,
+              "execve of a missing file");
+    ut_expect(SC(SYS_execve, "/", argv, NULL), -EACCES,
+              "execve of a directory");
+    ut_expect(SC(SYS_execve, "/etc/motd", argv, NULL), -EACCES,
+              "execve of a file without an execute bit");
+    ut_expect(SC(SYS_execve, (char *)8, argv, NULL), -EFAULT,
+              "execve with a bad path pointer");
+    ut_expect(SC(SYS_execve, ut_self, (char **)8, NULL), -EFAULT,
+              "execve with a bad argv");
+}
+
+/* A "#!" script runs its interpreter with {interpreter, arg, script, ...}:
+ * /etc/script-test is "#!/bin/usertests script_target" (Kairos's
+ * initramfs: user/rootfs). */
+void t_exec_script(void)
+{
+    char *argv[] = {"/etc/script-test", "extra", NULL};
+    long pid, fd = SC(SYS_open, "/etc/script-test", O_RDONLY);
+
+    if (fd < 0) {
+        ut_need(-ENOSYS, SYS_execve); /* not on this system (Linux) */
+    }
+    SC(SYS_close, fd);
+    pid = SCN(SYS_fork);
+    if (pid == 0) {
+        SC(SYS_execve, "/etc/script-test", argv, NULL);
+        _exit(99);
+    }
+    ut_expect(WEXITSTATUS(ut_wait(pid)), 0, "the script's interpreter");
+}
+
+/* What t_exec_script's interpreter checks. */
+void t_script_target(void)
+{
+    if (ut_argc != 4 || strcmp(ut_argv[2], "/etc/script-test") != 0 ||
+        strcmp(ut_argv[3], "extra") != 0) {
+        ut_fail("argv: %d words", ut_argc);
+    }
 }

@@ -104,6 +104,9 @@ static const struct ut_case cases[] = {
     PASS(fork_tree),
     PASS(vfork_then_exit),
     PASS(clone_flags),
+    PASS(fork_exec_wait),
+    PASS(exec_errors),
+    PASS(exec_script),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -111,6 +114,7 @@ static const struct ut_case cases[] = {
 static const struct ut_case helpers[] = {
     PASS(exit0),
     PASS(spin),
+    PASS(script_target),
 };
 
 const struct ut_call ut_calls[] = {
@@ -131,6 +135,7 @@ const struct ut_call ut_calls[] = {
     {SYS_fork, "fork"},
     {SYS_vfork, "vfork"},
     {SYS_clone, "clone"},
+    {SYS_execve, "execve"},
     {SYS_nanosleep, "nanosleep"},
     {SYS_getpid, "getpid"},
     {SYS_exit, "exit"},
