@@ -279,6 +279,24 @@ void arch_uregs_set_sp(struct arch_uregs *r, uintptr_t sp);
 /* Back to ring 3 with every register from r; the running process's state
  * must be loaded (a forked child's first code). */
 _Noreturn void arch_return_to_user(const struct arch_uregs *r);
+/*
+ * Run a signal handler when the running user process returns to ring 3:
+ * a Linux rt_sigframe on its user stack (below the red zone) holding its
+ * registers and FPU state as they were, old_blocked and a siginfo for
+ * sig; then rip = handler, rdi = sig, rsi = &siginfo, rdx = &ucontext,
+ * the return address restorer.  0, or -EFAULT if the stack cannot hold
+ * the frame (the caller then kills it with SIGSEGV).
+ */
+int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
+                      uint64_t restorer, uint64_t old_blocked);
+/*
+ * rt_sigreturn: the registers and FPU state back from the frame the
+ * handler returned over (at the user rsp - 8), its saved blocked set in
+ * *blocked.  The value the call must return (the restored rax), or
+ * -EFAULT for a frame that cannot be read or is hostile (then SIGSEGV).
+ */
+long arch_signal_return(uint64_t *blocked);
+
 /* Set the running user process's TLS base (arch_prctl ARCH_SET_FS);
  * -EINVAL if not a canonical user address. */
 int arch_set_tls(struct arch_uctx *u, uintptr_t base);

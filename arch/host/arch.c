@@ -577,3 +577,20 @@ void arch_uregs_set_sp(struct arch_uregs *r, uintptr_t sp)
 {
     r->words[20] = sp;
 }
+
+int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
+                      uint64_t restorer, uint64_t old_blocked)
+{
+    (void)sig;
+    (void)handler;
+    (void)flags;
+    (void)restorer;
+    (void)old_blocked;
+    return -EFAULT; /* no user processes on the host */
+}
+
+long arch_signal_return(uint64_t *blocked)
+{
+    (void)blocked;
+    return -EFAULT;
+}

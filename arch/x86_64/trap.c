@@ -21,6 +21,7 @@
 #include "param.h"
 #include "proc.h"
 #include "syscall.h"
+#include "ksignal.h"
 #include "x86.h"
 
 static const char *const exception_names[32] = {
@@ -245,7 +246,8 @@ void trap_dispatch(struct trap_frame *tf)
         handle_exception(tf);
     } else if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + NUM_IRQS) {
         irq_trap(tf->vector); /* from ring 3: the whole frame was saved */
-    } else {                  /* system calls have their own entry */
+        signal_return_to_user();
+    } else { /* system calls have their own entry */
         kprintf("trap: unexpected vector %lu ignored\n",
                 (unsigned long)tf->vector);
     }

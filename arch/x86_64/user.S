@@ -70,12 +70,14 @@ syscall64_entry:
     pushq %r11
     pushq $(SEL_UCODE | 3)
     pushq %rcx
-    pushq $0
+    pushq $-1                    /* error slot: -1 marks a system call */
     pushq %rax
     push_gprs
     cld
     movq %rsp, %rdi
     call user_syscall_trap       /* returns with interrupts off */
+    testl %eax, %eax
+    jnz user_iret                /* every register restored: iretq */
     pop_gprs
     addq $16, %rsp               /* vector and error slots */
     popq %rcx                    /* rip */
@@ -126,6 +128,7 @@ arch_return_to_user:
     /* fall through */
 
 /* The frame at rsp back to ring 3 through iretq. */
+    .globl user_iret
 user_iret:
     pop_gprs
     addq $16, %rsp

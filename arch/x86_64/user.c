@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "syscall.h"
 #include "uvm.h"
+#include "ksignal.h"
 #include "x86.h"
 
 /* The per-CPU area (layout.h's CPU_* offsets). */
@@ -139,7 +140,9 @@ uintptr_t arch_get_tls(const struct arch_uctx *u)
 
 /* ---- System calls from ring 3 ------------------------------------------ */
 
-void user_syscall_trap(struct trap_frame *f);
+int user_syscall_trap(struct trap_frame *f);
+
+static bool iret_next[MAX_CPUS]; /* rt_sigreturn: rcx and r11 matter */
 
 /*
  * Interrupts on for the call; the way out takes a pending reschedule or
@@ -147,15 +150,20 @@ void user_syscall_trap(struct trap_frame *f);
  * non-canonical rip (a #GP in ring 0): a frame whose rip left the user
  * half (a bad signal handler, for instance) ends the process instead.
  */
-void user_syscall_trap(struct trap_frame *f)
+int user_syscall_trap(struct trap_frame *f)
 {
     const long arg[6] = {(long)f->rdi, (long)f->rsi, (long)f->rdx,
                          (long)f->r10, (long)f->r8,  (long)f->r9};
+    unsigned cpu = arch_cpu_id();
+    bool iret;
 
     sti();
     f->rax = (uint64_t)syscall_dispatch_args((long)f->vector, arg);
     cli();
     sched_irq_exit();
+    signal_return_to_user();
+    iret = iret_next[cpu];
+    iret_next[cpu] = false;
     if (f->rip >= ARCH_USER_END) {
         struct process *p = proc_current();
 
@@ -164,6 +172,14 @@ void user_syscall_trap(struct trap_frame *f)
         process_kill(p->pid, SIGSEGV);
         sched_irq_exit(); /* ends it */
     }
+    return iret;
+}
+
+/* rt_sigreturn restored every register: go back with iretq (sysret would
+ * lose rcx and r11). */
+void user_return_by_iret(void)
+{
+    iret_next[arch_cpu_id()] = true;
 }
 
 _Static_assert(sizeof(struct trap_frame) == sizeof(struct arch_uregs),
@@ -256,6 +272,7 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
 
     if (demand_page(tf, cr2)) {
         sched_irq_exit(); /* the way back to ring 3 */
+        signal_return_to_user();
         return;
     }
 
@@ -270,8 +287,9 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
         kprintf("pid %d (%s): %s at rip 0x%lx\n", p->pid, p->name,
                 fault_name(tf->vector), (unsigned long)tf->rip);
     }
-    process_kill(p->pid, sig);
-    sched_irq_exit(); /* ends it: ring 3 held no lock */
+    signal_force(sig);
+    sched_irq_exit(); /* ends it, unless it has a handler: */
+    signal_return_to_user();
 }
 
 /* ---- User copies ------------------------------------------------------- */

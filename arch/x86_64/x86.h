@@ -47,6 +47,8 @@ void user_init(void);
 /* The running user process's registers as ring 3 left them: every entry
  * from ring 3 saves a struct trap_frame at the top of its kernel stack. */
 struct trap_frame *user_frame(void);
+/* The current system call returns to ring 3 through iretq. */
+void user_return_by_iret(void);
 /* An exception in ring 3: log it, signal the process (it ends on the way
  * out). */
 void user_fault(const struct trap_frame *tf, uint64_t cr2);

@@ -359,6 +359,7 @@ static pid_t spawn_common(const char *name, process_entry_t entry, void *arg,
         init_proc = p; /* the first process spawned */
     }
     p->vm = vm; /* its first switch in loads it */
+    p->sig_blocked = how != SPAWN_NEW ? parent->sig_blocked : 0;
     p->vfork_parent = how == SPAWN_VFORK ? parent : NULL;
     table_insert_locked(p);
     sched_admit_locked(p);
@@ -371,6 +372,7 @@ void proc_exec(struct uvm *vm, const char *name)
     struct process *p = proc_current();
 
     uvm_replace_current(vm);
+    signal_exec_reset(p);
     fd_exec(p);
     spin_lock(&sched_lock);
     kstrlcpy(p->name, name, sizeof(p->name));
@@ -470,6 +472,9 @@ static _Noreturn void exit_with(int code, int sig)
     trace_exit(p, code);
     list_remove(&p->sibling);
     list_push_back(&p->parent->zombies, &p->sibling);
+    if (!p->parent->idle) {
+        signal_send_locked(p->parent, SIGCHLD); /* ignored unless caught */
+    }
     sched_zombie_locked(p);
     wake_channel_locked((wait_channel_t)p->parent);
     schedule_locked();

@@ -85,7 +85,9 @@ struct process {
     uint64_t preemptions;   /* times the timer took the CPU from it */
     int exit_code;          /* once ZOMBIE */
     unsigned check_mark;    /* sched_check's visit stamp */
-    uint32_t sig_pending;   /* bit s: signal s recorded (signal.c) */
+    uint64_t sig_pending;   /* bit s-1: signal s recorded, deliverable */
+    uint64_t sig_held;      /* bit s-1: recorded but blocked */
+    uint64_t sig_blocked;   /* bit s-1: blocked (rt_sigprocmask) */
     uint8_t exit_signal;    /* once ZOMBIE: the signal that ended it, or 0 */
     bool wait_intr;         /* BLOCKED in an interruptible wait */
     struct process *parent; /* idle's record for orphans of a dead init */

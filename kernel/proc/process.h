@@ -39,19 +39,33 @@ enum process_state {
 #define NICE_MAX       19
 
 /*
- * Signals (docs/signals.md).  Kernel processes have no handlers: every
- * signal 1..KNSIG-1 terminates, at the target's next safe point, with exit
- * code 128 + signal.  Only these three have names here.
+ * Signals (docs/signals.md), Linux's numbers 1..64.  Kernel processes have
+ * no handlers: every signal whose default action is to terminate ends
+ * them at their next safe point, with exit code 128 + signal; those whose
+ * default is to be ignored (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) are
+ * discarded when sent.  User processes may catch, ignore or block them
+ * (rt_sigaction, rt_sigprocmask), except SIGKILL and SIGSTOP.
  */
-#define SIGINT  2
-#define SIGILL  4 /* a user process's invalid instruction (#UD) */
-#define SIGTRAP 5 /* a user process's breakpoint (#BP, #DB) */
-#define SIGBUS  7 /* a user process's alignment or segment fault */
-#define SIGFPE  8 /* a user process's arithmetic fault (#DE, x87, SIMD) */
-#define SIGKILL 9
-#define SIGSEGV 11 /* a user process's page or protection fault */
-#define SIGTERM 15
-#define KNSIG   32 /* valid signals are 1 .. KNSIG - 1; 0 probes */
+#define SIGHUP   1
+#define SIGINT   2
+#define SIGQUIT  3
+#define SIGILL   4 /* a user process's invalid instruction (#UD) */
+#define SIGTRAP  5 /* a user process's breakpoint (#BP, #DB) */
+#define SIGBUS   7 /* a user process's alignment or segment fault */
+#define SIGFPE   8 /* a user process's arithmetic fault (#DE, x87, SIMD) */
+#define SIGKILL  9
+#define SIGSEGV  11 /* a user process's page or protection fault */
+#define SIGUSR1  10
+#define SIGUSR2  12
+#define SIGPIPE  13
+#define SIGALRM  14
+#define SIGTERM  15
+#define SIGCHLD  17 /* to the parent when a child ends (default: ignored) */
+#define SIGCONT  18
+#define SIGSTOP  19
+#define SIGURG   23
+#define SIGWINCH 28
+#define KNSIG    65 /* valid signals are 1 .. KNSIG - 1; 0 probes */
 
 /* Any kernel address, or a named event constant (WAIT_EVENT_*). */
 typedef uintptr_t wait_channel_t;

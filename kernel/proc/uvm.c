@@ -252,6 +252,7 @@ struct uvm *uvm_fork(struct uvm *parent, int *err)
     vm->brk = parent->brk;
     vm->mmap_top = parent->mmap_top;
     vm->umask = parent->umask;
+    memcpy(vm->sigact, parent->sigact, sizeof(vm->sigact)); /* as fork */
     list_for_each(l, &parent->areas)
     {
         const struct uvm_area *a = area_of(l);

@@ -35,6 +35,17 @@ struct uvm_area {
     enum uvm_kind kind;
 };
 
+/* Linux's kernel struct sigaction (x86_64), as rt_sigaction passes it. */
+struct ksigaction {
+    uint64_t handler;  /* SIG_DFL 0, SIG_IGN 1, or the handler */
+    uint64_t flags;    /* SA_* */
+    uint64_t restorer; /* where the handler returns: rt_sigreturn */
+    uint64_t mask;     /* bit s-1: blocked while it runs */
+};
+
+#define KSIG_DFL 0
+#define KSIG_IGN 1
+
 struct uvm {
     struct arch_aspace as;    /* the page tables */
     struct arch_uctx uctx;    /* FPU state, TLS base */
@@ -47,6 +58,7 @@ struct uvm {
     uintptr_t child_tid;      /* CLONE_CHILD_SETTID: the tid goes here */
     uint64_t logged[8];       /* system calls 0..511 logged as missing */
     unsigned umask;           /* umask(2): kept, nothing creates files yet */
+    struct ksigaction sigact[64]; /* signal s: sigact[s - 1] */
 };
 
 /* The standard layout (docs/user.md). */

@@ -33,6 +33,10 @@ long sys_umask(const long arg[6]);
 long sys_fork(const long arg[6]);
 long sys_vfork(const long arg[6]);
 long sys_clone(const long arg[6]);
+/* sys_signal.c: handlers and masks (docs/signals.md). */
+long sys_rt_sigaction(const long arg[6]);
+long sys_rt_sigprocmask(const long arg[6]);
+long sys_rt_sigreturn(const long arg[6]);
 /* A user process's first call of an unknown number nr: one log line. */
 void sys_log_unknown(long nr);
 

@@ -19,6 +19,9 @@
 #define SYS_mprotect               10
 #define SYS_munmap                 11
 #define SYS_brk                    12
+#define SYS_rt_sigaction           13
+#define SYS_rt_sigprocmask         14
+#define SYS_rt_sigreturn           15
 #define SYS_ioctl                  16
 #define SYS_readv                  19
 #define SYS_writev                 20

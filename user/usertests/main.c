@@ -107,6 +107,12 @@ static const struct ut_case cases[] = {
     PASS(fork_exec_wait),
     PASS(exec_errors),
     PASS(exec_script),
+    PASS(signal_handler_runs),
+    PASS(sigprocmask_blocks),
+    PASS(sig_ign),
+    PASS(sigchld),
+    PASS(sigsegv_caught), /* exits 33: see expected_code */
+    SIG(sigterm_default, SIGTERM),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -136,6 +142,8 @@ const struct ut_call ut_calls[] = {
     {SYS_vfork, "vfork"},
     {SYS_clone, "clone"},
     {SYS_execve, "execve"},
+    {SYS_rt_sigaction, "rt_sigaction"},
+    {SYS_rt_sigprocmask, "rt_sigprocmask"},
     {SYS_nanosleep, "nanosleep"},
     {SYS_getpid, "getpid"},
     {SYS_exit, "exit"},
@@ -281,9 +289,13 @@ static void describe(int status, char *buf, size_t size)
     }
 }
 
-/* exit_code's process must end with exit(7); every other PASS case 0. */
+/* exit_code's process must end with exit(7), sigsegv_caught's handler
+ * with 33; every other PASS case 0. */
 static int expected_code(const struct ut_case *c)
 {
+    if (strcmp(c->name, "sigsegv_caught") == 0) {
+        return 33;
+    }
     return strcmp(c->name, "exit_code") == 0 ? 7 : 0;
 }
 
