@@ -563,7 +563,7 @@ void arch_uregs_get(struct arch_uregs *out)
 
 void arch_uregs_set_return(struct arch_uregs *r, long value)
 {
-    r->words[14] = (uint64_t)value;
+    r->words[6] = (uint64_t)value; /* rax */
 }
 
 _Noreturn void arch_return_to_user(const struct arch_uregs *r)

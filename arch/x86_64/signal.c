@@ -77,22 +77,36 @@ int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
         tf->rax = tf->vector; /* the number again */
         tf->rip -= 2;         /* the syscall instruction */
     }
-    __asm__ volatile("fxsave %0" : "=m"(fp)); /* the user's, still live */
+    __asm__ volatile("fxsave %0" : "=m"(fp));  /* the user's, still live */
     fpa = ((tf->rsp - 128) - FP_SIZE) & ~63UL; /* below the red zone */
     fa = ((fpa - sizeof(f)) & ~15UL) - 8;      /* as after a call */
     memset(&f, 0, sizeof(f));
     f.pretcode = restorer;
     f.uc.mcontext = (struct ksigcontext){
-        .r8 = tf->r8,   .r9 = tf->r9,   .r10 = tf->r10, .r11 = tf->r11,
-        .r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
-        .rdi = tf->rdi, .rsi = tf->rsi, .rbp = tf->rbp, .rbx = tf->rbx,
-        .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx, .rsp = tf->rsp,
-        .rip = tf->rip, .eflags = tf->rflags,
-        .cs = (uint16_t)tf->cs, .ss = (uint16_t)tf->ss,
+        .r8 = tf->r8,
+        .r9 = tf->r9,
+        .r10 = tf->r10,
+        .r11 = tf->r11,
+        .r12 = tf->r12,
+        .r13 = tf->r13,
+        .r14 = tf->r14,
+        .r15 = tf->r15,
+        .rdi = tf->rdi,
+        .rsi = tf->rsi,
+        .rbp = tf->rbp,
+        .rbx = tf->rbx,
+        .rdx = tf->rdx,
+        .rax = tf->rax,
+        .rcx = tf->rcx,
+        .rsp = tf->rsp,
+        .rip = tf->rip,
+        .eflags = tf->rflags,
+        .cs = (uint16_t)tf->cs,
+        .ss = (uint16_t)tf->ss,
         .err = tf->error != (uint64_t)-1 && tf->vector < 32 ? tf->error : 0,
-        .trapno = tf->error != (uint64_t)-1 && tf->vector < 32 ? tf->vector
-                                                                 : 0,
-        .oldmask = old_blocked, .fpstate = fpa,
+        .trapno = tf->error != (uint64_t)-1 && tf->vector < 32 ? tf->vector : 0,
+        .oldmask = old_blocked,
+        .fpstate = fpa,
     };
     f.uc.sigmask = old_blocked;
     f.info.signo = sig;
@@ -136,8 +150,8 @@ long arch_signal_return(uint64_t *blocked)
     tf->rsp = c->rsp;
     tf->rip = c->rip;
     /* user flags only, IF on; the selectors stay ring 3's own */
-    tf->rflags = (tf->rflags & ~RFLAGS_USER) | (c->eflags & RFLAGS_USER) |
-                 RFLAGS_IF;
+    tf->rflags =
+        (tf->rflags & ~RFLAGS_USER) | (c->eflags & RFLAGS_USER) | RFLAGS_IF;
     *blocked = f.uc.sigmask;
     user_return_by_iret();
     return (long)c->rax;

@@ -150,10 +150,13 @@ static bool iret_next[MAX_CPUS]; /* rt_sigreturn: rcx and r11 matter */
  * non-canonical rip (a #GP in ring 0): a frame whose rip left the user
  * half (a bad signal handler, for instance) ends the process instead.
  */
+_Static_assert(__builtin_offsetof(struct trap_frame, r9) ==
+                   5 * sizeof(uint64_t),
+               "the arguments lead the frame");
+
 int user_syscall_trap(struct trap_frame *f)
 {
-    const long arg[6] = {(long)f->rdi, (long)f->rsi, (long)f->rdx,
-                         (long)f->r10, (long)f->r8,  (long)f->r9};
+    const long *arg = (const long *)(void *)f; /* rdi, rsi, rdx, r10, r8, r9 */
     unsigned cpu = arch_cpu_id();
     bool iret;
 
@@ -161,7 +164,9 @@ int user_syscall_trap(struct trap_frame *f)
     f->rax = (uint64_t)syscall_dispatch_args((long)f->vector, arg);
     cli();
     sched_irq_exit();
-    signal_return_to_user();
+    if (__builtin_expect(proc_current()->sig_pending != 0, 0)) {
+        signal_return_to_user(); /* a handler to run */
+    }
     iret = iret_next[cpu];
     iret_next[cpu] = false;
     if (f->rip >= ARCH_USER_END) {

@@ -50,39 +50,39 @@ trap_common:
     jz 1f
     swapgs
 1:
-    pushq %rax
+    pushq %r15
+    pushq %r14
+    pushq %r13
+    pushq %r12
+    pushq %rbp
     pushq %rbx
+    pushq %r11
     pushq %rcx
+    pushq %rax
+    pushq %r9
+    pushq %r8
+    pushq %r10
     pushq %rdx
     pushq %rsi
     pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
     cld
     movq %rsp, %rdi
     call trap_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
     popq %rdi
     popq %rsi
     popq %rdx
-    popq %rcx
-    popq %rbx
+    popq %r10
+    popq %r8
+    popq %r9
     popq %rax
+    popq %rcx
+    popq %r11
+    popq %rbx
+    popq %rbp
+    popq %r12
+    popq %r13
+    popq %r14
+    popq %r15
     addq $16, %rsp                   /* vector and error code */
     testb $3, 8(%rsp)
     jz 2f

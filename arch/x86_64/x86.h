@@ -13,8 +13,10 @@
 
 /* Registers saved on every trap, in the order vectors.S pushes them. */
 struct trap_frame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    /* the six argument registers first, in Linux's order: &rdi is a
+     * system call's arg[6] */
+    uint64_t rdi, rsi, rdx, r10, r8, r9;
+    uint64_t rax, rcx, r11, rbx, rbp, r12, r13, r14, r15;
     uint64_t vector;                   /* pushed by the stub */
     uint64_t error;                    /* CPU error code, or 0 */
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */

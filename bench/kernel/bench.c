@@ -8,6 +8,8 @@
  */
 #include "bench.h"
 
+#include "exec.h"
+
 #include "arch.h"
 #include "boot.h"
 #include "demos.h"
@@ -192,6 +194,24 @@ static bool run_inversion(uintptr_t inherit)
     return true;
 }
 
+/*
+ * K7-K9 are measured by a user program, /bin/kbench (user/kbench.c), which
+ * prints its own CSV line: fork + exit + wait, fork + execve + exit +
+ * wait, a pipe round trip.
+ */
+static bool run_kbench(const char *what)
+{
+    const char *argv[] = {"kbench", what, NULL};
+    pid_t pid = spawn_user_process("/bin/kbench", argv, NULL);
+    int code = -1;
+
+    if (pid < 0 || wait_for_child(pid, &code) != pid || code != 0) {
+        kprintf("# kbench %s: failed (%d, exit %d)\n", what, pid, code);
+        return false;
+    }
+    return true;
+}
+
 static void exit_fail(void)
 {
     qemu_debug_exit(BENCH_EXIT_FAIL);
@@ -217,6 +237,7 @@ int kernel_run(void *arg)
         }
     }
     ok = ok && run_inversion(1) && run_inversion(0);
+    ok = ok && run_kbench("fork") && run_kbench("exec");
     kprintf("# kernel benchmarks: %s\n", ok ? "done" : "FAILED");
     qemu_debug_exit(ok ? BENCH_EXIT_PASS : BENCH_EXIT_FAIL);
     return ok ? 0 : 1;

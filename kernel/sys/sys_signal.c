@@ -15,12 +15,11 @@
 #define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define KSA_KNOWN                                                     \
-    (0x00000001U /* NOCLDSTOP */ | 0x00000002U /* NOCLDWAIT */ |     \
-     KSA_SIGINFO | KSA_RESTORER | KSA_ONSTACK | KSA_RESTART |        \
-     KSA_NODEFER | KSA_RESETHAND)
+#define KSA_KNOWN                                                              \
+    (0x00000001U /* NOCLDSTOP */ | 0x00000002U /* NOCLDWAIT */ | KSA_SIGINFO | \
+     KSA_RESTORER | KSA_ONSTACK | KSA_RESTART | KSA_NODEFER | KSA_RESETHAND)
 
-#define BIT(s) (1ULL << ((s) - 1))
+#define BIT(s) (1ULL << ((s)-1))
 
 /* rt_sigaction(sig, act, oact, sigsetsize). */
 long sys_rt_sigaction(const long arg[6])
@@ -66,8 +65,8 @@ long sys_rt_sigprocmask(const long arg[6])
     void *osetp = (void *)arg[2];
     uint64_t set = 0, old;
 
-    if (arg[3] != 8 || (setp != NULL && (arg[0] < SIG_BLOCK ||
-                                         arg[0] > SIG_SETMASK))) {
+    if (arg[3] != 8 ||
+        (setp != NULL && (arg[0] < SIG_BLOCK || arg[0] > SIG_SETMASK))) {
         return -EINVAL;
     }
     if (setp != NULL && copy_from_caller(&set, setp, sizeof(set)) != 0) {

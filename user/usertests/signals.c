@@ -22,7 +22,7 @@ static void on_usr1(int sig, siginfo_t *info, void *uc)
     got_code_ok = sig == SIGUSR1;
 }
 
-static void catch(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
+static void catch (int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 {
     struct sigaction sa;
 
@@ -40,7 +40,7 @@ void t_signal_handler_runs(void)
 {
     volatile long a = 1, b = 2, c = 3;
 
-    catch(SIGUSR1, on_usr1, 0);
+    catch (SIGUSR1, on_usr1, 0);
     ut_expect(SCN(SYS_kill, SCN(SYS_getpid), SIGUSR1), 0, "kill(self)");
     if (got != 1 || got_signo != SIGUSR1 || !got_code_ok) {
         ut_fail("handler ran %d times, signo %d", (int)got, (int)got_signo);
@@ -55,7 +55,7 @@ void t_sigprocmask_blocks(void)
 {
     sigset_t set, old;
 
-    catch(SIGUSR1, on_usr1, 0);
+    catch (SIGUSR1, on_usr1, 0);
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     if (sigprocmask(SIG_BLOCK, &set, &old) != 0) {
@@ -93,7 +93,7 @@ void t_sigchld(void)
 {
     long pid;
 
-    catch(SIGCHLD, on_chld, SA_RESTART);
+    catch (SIGCHLD, on_chld, SA_RESTART);
     pid = SCN(SYS_fork);
     if (pid == 0) {
         _exit(0);
@@ -114,7 +114,7 @@ static void on_segv(int sig, siginfo_t *info, void *uc)
 /* A fault is delivered to the handler installed for it. */
 void t_sigsegv_caught(void)
 {
-    catch(SIGSEGV, on_segv, 0);
+    catch (SIGSEGV, on_segv, 0);
     *(volatile int *)0 = 1;
     ut_fail("the fault returned");
 }
