@@ -259,7 +259,8 @@ static int partial_and_atomic(void *arg)
     EXPECT_EQ(reap(kid, &sig), 0);
 
     /* Room for PIPE_BUF - 1: the writer waits, writes nothing. */
-    EXPECT_EQ(wr(p[1], back, PIPE_SIZE - PIPE_BUF + 1), PIPE_SIZE - PIPE_BUF + 1);
+    EXPECT_EQ(wr(p[1], back, PIPE_SIZE - PIPE_BUF + 1),
+              PIPE_SIZE - PIPE_BUF + 1);
     kid = spawn_with(p[1], write_atomic);
     yield_now(); /* it runs and blocks */
     EXPECT_EQ(sc(SYS_fcntl, p[0], KF_SETFL, O_NONBLOCK, 0), 0);
@@ -666,16 +667,11 @@ static void test_poll_bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_round_trip_and_eof),
-        T(test_epipe_and_sigpipe),
-        T(test_nonblocking),
-        T(test_partial_and_atomic_writes),
-        T(test_blocking_and_signals),
-        T(test_references_follow_open_files),
-        T(test_dup_and_fcntl),
-        T(test_poll_pipes),
-        T(test_poll_console),
-        T(test_poll_bad_arguments),
+        T(test_round_trip_and_eof),   T(test_epipe_and_sigpipe),
+        T(test_nonblocking),          T(test_partial_and_atomic_writes),
+        T(test_blocking_and_signals), T(test_references_follow_open_files),
+        T(test_dup_and_fcntl),        T(test_poll_pipes),
+        T(test_poll_console),         T(test_poll_bad_arguments),
     };
 
     if (machine_alloc() != 0) {
