@@ -156,8 +156,7 @@ static void bad_addresses(void)
         KT_EQ(arch_syscall(SYS_pipe, bad[i], 0, 0, 0, 0, 0), -EFAULT);
         KT_EQ(arch_syscall(SYS_poll, bad[i], 1, 0, 0, 0, 0), -EFAULT);
     }
-    KT_EQ(arch_syscall(SYS_poll, (long)(uintptr_t)&ro, 1, 0, 0, 0, 0),
-          -EFAULT);
+    KT_EQ(arch_syscall(SYS_poll, (long)(uintptr_t)&ro, 1, 0, 0, 0, 0), -EFAULT);
     KT_EQ(constant[0], 7);
     KT_ASSERT(at_baseline());
     KT_EQ(sys_pipe2(p, 0), 0);

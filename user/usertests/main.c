@@ -107,6 +107,13 @@ static const struct ut_case cases[] = {
     PASS(fork_exec_wait),
     PASS(exec_errors),
     PASS(exec_script),
+    PASS(pipe_round_trip),
+    PASS(pipe_eof),
+    SIG(pipe_sigpipe, SIGPIPE),
+    PASS(pipe_nonblock),
+    PASS(pipe_to_child),
+    PASS(dup_semantics),
+    PASS(poll_timeouts),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -115,6 +122,9 @@ static const struct ut_case helpers[] = {
     PASS(exit0),
     PASS(spin),
     PASS(script_target),
+    PASS(pipe_reader),
+    PASS(stdout_probe),
+    PASS(write_later),
 };
 
 const struct ut_call ut_calls[] = {
@@ -160,6 +170,13 @@ const struct ut_call ut_calls[] = {
     {SYS_exit_group, "exit_group"},
     {SYS_openat, "openat"},
     {SYS_newfstatat, "newfstatat"},
+    {SYS_poll, "poll"},
+    {SYS_ppoll, "ppoll"},
+    {SYS_pipe2, "pipe2"},
+    {SYS_dup, "dup"},
+    {SYS_dup2, "dup2"},
+    {SYS_dup3, "dup3"},
+    {SYS_fcntl, "fcntl"},
     {SYS_kairos_spawn, "kairos_spawn"},
 };
 const int ut_ncalls = (int)(sizeof(ut_calls) / sizeof(ut_calls[0]));
