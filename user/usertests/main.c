@@ -119,12 +119,8 @@ static const struct ut_case cases[] = {
 
 /* Cases other cases spawn; `usertests NAME` runs them, the suite does not. */
 static const struct ut_case helpers[] = {
-    PASS(exit0),
-    PASS(spin),
-    PASS(script_target),
-    PASS(pipe_reader),
-    PASS(stdout_probe),
-    PASS(write_later),
+    PASS(exit0),       PASS(spin),         PASS(script_target),
+    PASS(pipe_reader), PASS(stdout_probe), PASS(write_later),
 };
 
 const struct ut_call ut_calls[] = {
