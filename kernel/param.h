@@ -56,6 +56,9 @@
 
 #define SYSCALL_IO_MAX (1L << 20) /* largest read or write; more is -EINVAL */
 
+#define PIPE_SIZE (64 * 1024) /* bytes a pipe holds (Linux's default) */
+#define PIPE_BUF  4096        /* writes up to this size are atomic (POSIX) */
+
 #define SHELL_MAX_CHILDREN 64  /* demo processes one shell tracks at once */
 #define SPIN_CPU_SECONDS   2   /* CPU time each spin demo uses, then exits */
 #define SHELL_LINE_MAX     128 /* longest shell line */

@@ -127,7 +127,14 @@ static long kbd_read(struct chardev *dev, void *buf, size_t len)
     return input_ring_read(&rx, dev, buf, len);
 }
 
-static const struct chardev_ops kbd_ops = {.read = kbd_read};
+static bool kbd_ready(struct chardev *dev)
+{
+    (void)dev;
+    return ringbuf_count(&rx) > 0;
+}
+
+static const struct chardev_ops kbd_ops = {.read = kbd_read,
+                                           .ready = kbd_ready};
 
 /* Wait (bounded) until the controller can take a byte. */
 static bool kbd_wait_input(void)

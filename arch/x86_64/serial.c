@@ -120,9 +120,16 @@ static long serial_write(struct chardev *dev, const void *buf, size_t len)
     return (long)len;
 }
 
+static bool serial_ready(struct chardev *dev)
+{
+    (void)dev;
+    return ringbuf_count(&rx) > 0;
+}
+
 static const struct chardev_ops serial_ops = {
     .read = serial_read,
     .write = serial_write,
+    .ready = serial_ready,
 };
 
 void serial_register(void)

@@ -47,8 +47,23 @@ static long keyboard_dev_read(struct chardev *dev, void *buf, size_t len)
     return err;
 }
 
+/* Ready when any input is. */
+static bool keyboard_dev_ready(struct chardev *dev)
+{
+    (void)dev;
+    for (size_t i = 0; i < ninputs; i++) {
+        if (dev_ready(inputs[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static const struct chardev_ops console_ops = {.write = console_dev_write};
-static const struct chardev_ops keyboard_ops = {.read = keyboard_dev_read};
+static const struct chardev_ops keyboard_ops = {
+    .read = keyboard_dev_read,
+    .ready = keyboard_dev_ready,
+};
 
 int console_devices_init(const char *const *names, size_t nnames)
 {

@@ -149,6 +149,11 @@ long dev_read(struct chardev *dev, void *buf, size_t len)
     return dev->ops->read(dev, buf, len);
 }
 
+bool dev_ready(struct chardev *dev)
+{
+    return dev->ops->ready == NULL || dev->ops->ready(dev);
+}
+
 long dev_write(struct chardev *dev, const void *buf, size_t len)
 {
     if (dev->ops->write == NULL) {

@@ -9,6 +9,7 @@
 #ifndef KAIROS_DRIVER_H
 #define KAIROS_DRIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "param.h"
@@ -20,6 +21,9 @@ struct chardev_ops {
     long (*read)(struct chardev *dev, void *buf, size_t len);
     /* Write len bytes; bytes written or -errno. */
     long (*write)(struct chardev *dev, const void *buf, size_t len);
+    /* True when read would return at once (bytes queued); under input_lock,
+     * like read.  NULL: a device whose read never waits (always ready). */
+    bool (*ready)(struct chardev *dev);
 };
 
 struct chardev {
@@ -42,6 +46,9 @@ struct chardev *driver_at(size_t i);
 /* Read or write through a device: the op's result, or -EINVAL if it has none. */
 long dev_read(struct chardev *dev, void *buf, size_t len);
 long dev_write(struct chardev *dev, const void *buf, size_t len);
+/* Would a read of dev return at once?  The ready op's answer; true for a
+ * device without one.  Caller holds input_lock for an input device. */
+bool dev_ready(struct chardev *dev);
 /* Forget every device and free the table (host tests only). */
 void driver_reset(void);
 

@@ -8,6 +8,7 @@
 #include "heap.h"
 #include "kerrno.h"
 #include "kstring.h"
+#include "pipe.h"
 
 #define SEEK_SET_  0
 #define SEEK_CUR_  1
@@ -103,7 +104,7 @@ int file_open(const struct vnode *v, int flags, struct file **out)
 void file_init_fixed(struct file *f, struct chardev *in, struct chardev *out,
                      const struct devnode *dn, int flags)
 {
-    struct vnode v = {dn != NULL ? VNODE_DEV : VNODE_NONE, NULL, dn};
+    struct vnode v = {dn != NULL ? VNODE_DEV : VNODE_NONE, NULL, dn, 0};
 
     init_common(f, FILE_CHR, &v, flags);
     f->in = in;
@@ -114,12 +115,27 @@ void file_init_fixed(struct file *f, struct chardev *in, struct chardev *out,
 struct file *file_open_chardev(struct chardev *in, struct chardev *out,
                                int flags)
 {
-    struct vnode v = {VNODE_NONE, NULL, NULL};
+    struct vnode v = {VNODE_NONE, NULL, NULL, 0};
     struct file *f = file_alloc(FILE_CHR, &v, flags);
 
     if (f != NULL) {
         f->in = in;
         f->out = out;
+    }
+    return f;
+}
+
+struct file *file_open_pipe(struct pipe *p, int flags,
+                            const struct file_ops *ops)
+{
+    struct vnode v = {VNODE_PIPE, NULL, NULL, 0};
+    struct file *f;
+
+    v.ino = p->ino;
+    f = file_alloc(FILE_PIPE, &v, flags);
+    if (f != NULL) {
+        f->pipe = p;
+        f->ops = ops;
     }
     return f;
 }
@@ -138,6 +154,9 @@ void file_put(struct file *f)
     if (f->fixed) {
         f->refs = 1; /* a fixed file's own reference was dropped: keep it */
         return;
+    }
+    if (f->ops != NULL && f->ops->release != NULL) {
+        f->ops->release(f);
     }
     __atomic_sub_fetch(&nopen, 1, __ATOMIC_RELAXED);
     kfree(f);
@@ -239,6 +258,9 @@ long file_lseek(struct file *f, int64_t off, unsigned whence)
     size_t size = 0;
     long ret;
 
+    if (f->kind == FILE_PIPE) {
+        return -ESPIPE;
+    }
     if (f->kind == FILE_CHR) {
         if (file_is_null(f)) {
             return whence <= SEEK_HOLE_ ? 0 : -EINVAL; /* Linux's null */

@@ -53,12 +53,22 @@
 #define FILE_O_SETFL (O_APPEND | O_NONBLOCK)
 
 enum file_kind {
-    FILE_CHR, /* a character device: /dev/console, /dev/null, or a driver */
-    FILE_REG, /* a regular file of the initramfs */
-    FILE_DIR, /* a directory: the initramfs's or /dev */
+    FILE_CHR,  /* a character device: /dev/console, /dev/null, or a driver */
+    FILE_REG,  /* a regular file of the initramfs */
+    FILE_DIR,  /* a directory: the initramfs's or /dev */
+    FILE_PIPE, /* one end of a pipe (pipe.h): O_RDONLY or O_WRONLY */
 };
 
 struct chardev;
+struct file;
+struct pipe;
+
+/* What a kind implemented above this layer (pipes: kernel/sys/sys_pipe.c)
+ * does when its file goes. */
+struct file_ops {
+    /* The last reference was dropped: f is freed when this returns. */
+    void (*release)(struct file *f);
+};
 
 struct file {
     /* lock must be held when using these: */
@@ -70,10 +80,12 @@ struct file {
 
     /* Constant once opened: */
     enum file_kind kind;
-    struct vnode node;        /* what stat reports */
-    struct chardev *in, *out; /* FILE_CHR: what read / write use (NULL:
+    struct vnode node;          /* what stat reports */
+    struct chardev *in, *out;   /* FILE_CHR: what read / write use (NULL:
                                  none; /dev/null has neither) */
-    bool fixed;               /* not from the heap (stdio): never freed */
+    struct pipe *pipe;          /* FILE_PIPE: the pipe it is an end of */
+    const struct file_ops *ops; /* NULL, or the kind's release */
+    bool fixed;                 /* not from the heap (stdio): never freed */
 };
 
 struct file_stats {
@@ -102,6 +114,13 @@ void file_init_fixed(struct file *f, struct chardev *in, struct chardev *out,
  */
 struct file *file_open_chardev(struct chardev *in, struct chardev *out,
                                int flags);
+/*
+ * A heap file on one end of pipe p (flags: O_RDONLY for the read end or
+ * O_WRONLY, and O_NONBLOCK), whose last reference calls ops->release.
+ * NULL when out of memory.
+ */
+struct file *file_open_pipe(struct pipe *p, int flags,
+                            const struct file_ops *ops);
 /* Take a reference: f, for chaining. */
 struct file *file_get(struct file *f);
 /* Drop a reference; the last one frees a heap file.  NULL does nothing. */

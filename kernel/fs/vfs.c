@@ -44,7 +44,7 @@ void vfs_set_root(const struct ramfs *fs)
 
 struct vnode vfs_root(void)
 {
-    return (struct vnode){VNODE_RAMFS, ramfs_root(root_fs()), NULL};
+    return (struct vnode){VNODE_RAMFS, ramfs_root(root_fs()), NULL, 0};
 }
 
 static bool is_root(const struct vnode *v)
@@ -66,7 +66,7 @@ static int step(struct vnode *cur, const char *name, size_t clen, int rflags)
         for (size_t i = 0; i < NDEVNODES; i++) {
             if (strncmp(devnodes[i].name, name, clen) == 0 &&
                 devnodes[i].name[clen] == '\0') {
-                *cur = (struct vnode){VNODE_DEV, NULL, &devnodes[i]};
+                *cur = (struct vnode){VNODE_DEV, NULL, &devnodes[i], 0};
                 return 0;
             }
         }
@@ -76,7 +76,7 @@ static int step(struct vnode *cur, const char *name, size_t clen, int rflags)
         return -ENOTDIR;
     }
     if (is_root(cur) && clen == 3 && memcmp(name, "dev", 3) == 0) {
-        *cur = (struct vnode){VNODE_DEVDIR, NULL, NULL};
+        *cur = (struct vnode){VNODE_DEVDIR, NULL, NULL, 0};
         return 0;
     }
     return ramfs_lookup(root_fs(), cur->rn, name, rflags, &cur->rn);
@@ -177,6 +177,8 @@ uint32_t vfs_type(const struct vnode *v)
         return st.mode & FS_IFMT;
     case VNODE_DEVDIR:
         return FS_IFDIR;
+    case VNODE_PIPE:
+        return FS_IFIFO;
     default:
         return FS_IFCHR;
     }
@@ -229,6 +231,12 @@ void vfs_stat(const struct vnode *v, struct kstat *st)
         return;
     case VNODE_NONE:
         st->st_mode = FS_IFCHR | 0600; /* a bare device: no node */
+        return;
+    case VNODE_PIPE:
+        st->st_dev = VFS_DEV_PIPE;
+        st->st_ino = v->ino;
+        st->st_nlink = 1;
+        st->st_mode = FS_IFIFO | 0600;
         return;
     }
 }

@@ -17,6 +17,7 @@
 #define VFS_MKDEV(ma, mi) ((uint64_t)(((ma) << 8) | (mi)))
 #define VFS_DEV_ROOT      VFS_MKDEV(0, 1) /* st_dev of the initramfs */
 #define VFS_DEV_DEVDIR    VFS_MKDEV(0, 5) /* st_dev of /dev (Linux: devtmpfs) */
+#define VFS_DEV_PIPE      VFS_MKDEV(0, 12) /* st_dev of pipes (Linux: pipefs) */
 
 #define VFS_NOFOLLOW 1 /* lookup: a final symlink is the result */
 
@@ -31,6 +32,7 @@ enum vnode_kind {
     VNODE_RAMFS,  /* a node of the initramfs */
     VNODE_DEVDIR, /* /dev itself */
     VNODE_DEV,    /* a device node in /dev */
+    VNODE_PIPE,   /* a pipe (no name): FS_IFIFO, st_ino its ino */
 };
 
 /* A character device node in /dev: what stat says and what it reaches. */
@@ -48,6 +50,7 @@ struct vnode {
     enum vnode_kind kind;
     const struct ramfs_node *rn; /* VNODE_RAMFS */
     const struct devnode *dn;    /* VNODE_DEV (may be NULL for VNODE_NONE) */
+    uint64_t ino;                /* VNODE_PIPE: the pipe's number */
 };
 
 /* Linux x86_64's struct stat, 144 bytes (asm/stat.h). */

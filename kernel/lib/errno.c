@@ -22,6 +22,7 @@ static const char *const names[] = {
     [ENFILE] = "ENFILE",     [EMFILE] = "EMFILE",
     [ENOTTY] = "ENOTTY",     [ESPIPE] = "ESPIPE",
     [EROFS] = "EROFS",       [EOVERFLOW] = "EOVERFLOW",
+    [EPIPE] = "EPIPE",
 };
 
 /* Lock-free and bounds-checked, so a dump on a wedged machine can use it. */

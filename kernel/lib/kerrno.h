@@ -32,6 +32,7 @@
 #define ENOSPC       28  /* no space left */
 #define ESPIPE       29  /* seek on something that has no offset */
 #define EROFS        30  /* read-only file system */
+#define EPIPE        32  /* a write to a pipe nobody reads */
 #define ERANGE       34  /* result out of range */
 #define ENAMETOOLONG 36  /* a path or one of its names is too long */
 #define ENOSYS       38  /* no such system call */

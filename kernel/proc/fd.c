@@ -7,7 +7,7 @@
 #include "kstring.h"
 #include "proc.h"
 
-_Static_assert(MAX_FDS <= 32, "fd_cloexec is a 32-bit mask");
+_Static_assert(MAX_FDS <= 64, "fd_cloexec is a 64-bit mask");
 
 /* Descriptors 0 (stdin) and 1, 2 (stdout, stderr) of idle's children:
  * the console's node over the devices boot hands over, never freed. */
@@ -49,19 +49,24 @@ static struct file *swap_slot(struct process *p, int fd, struct file *f,
     spin_lock(&sched_lock);
     old = p->fds[fd];
     p->fds[fd] = f;
-    p->fd_cloexec = (p->fd_cloexec & ~(1u << fd)) | ((uint32_t)cloexec << fd);
+    p->fd_cloexec = (p->fd_cloexec & ~(1ull << fd)) | ((uint64_t)cloexec << fd);
     spin_unlock(&sched_lock);
     return old;
 }
 
 int fd_install(struct file *f, bool cloexec)
 {
+    return fd_install_from(f, 0, cloexec);
+}
+
+int fd_install_from(struct file *f, int min, bool cloexec)
+{
     struct process *p = owner();
 
-    if (p == NULL) {
-        return -EMFILE;
+    if (p == NULL || min < 0) {
+        return p == NULL ? -EMFILE : -EINVAL;
     }
-    for (int fd = 0; fd < MAX_FDS; fd++) {
+    for (int fd = min; fd < MAX_FDS; fd++) {
         if (p->fds[fd] == NULL) {
             (void)swap_slot(p, fd, f, cloexec);
             return fd;
@@ -104,7 +109,7 @@ int fd_cloexec(int fd, int set)
     if (set >= 0) {
         spin_lock(&sched_lock);
         p->fd_cloexec =
-            (p->fd_cloexec & ~(1u << fd)) | ((uint32_t) !!set << fd);
+            (p->fd_cloexec & ~(1ull << fd)) | ((uint64_t) !!set << fd);
         spin_unlock(&sched_lock);
     }
     return was;
@@ -161,11 +166,15 @@ void fd_release_all(struct process *p)
 }
 
 /* The snapshot process_descriptor gives of f. */
-static void describe(const struct file *f, uint32_t cloexec,
+static void describe(const struct file *f, uint64_t cloexec,
                      struct file_descriptor *out)
 {
     static const enum fd_kind kinds[] = {
-        [FILE_CHR] = FD_CHAR, [FILE_REG] = FD_FILE, [FILE_DIR] = FD_DIR};
+        [FILE_CHR] = FD_CHAR,
+        [FILE_REG] = FD_FILE,
+        [FILE_DIR] = FD_DIR,
+        [FILE_PIPE] = FD_PIPE,
+    };
 
     out->kind = kinds[f->kind];
     out->dev = f->in != NULL ? f->in : f->out;

@@ -28,6 +28,9 @@ struct file *fd_get(int fd);
  * the reference stays the caller's).
  */
 int fd_install(struct file *f, bool cloexec);
+/* fd_install at the lowest free descriptor >= min (F_DUPFD): -EMFILE
+ * when none is free (min >= MAX_FDS too), -EINVAL for min < 0. */
+int fd_install_from(struct file *f, int min, bool cloexec);
 /*
  * Make descriptor fd of the running process refer to f (a new reference;
  * NULL: close it), dropping what it held.  0, or -EBADF (fd out of range,

@@ -121,7 +121,7 @@ struct process {
      * sched_lock (process_descriptor).  Emptied at exit.
      */
     struct file *fds[MAX_FDS]; /* NULL, or a reference to an open file */
-    uint32_t fd_cloexec;       /* bit fd: close fd on exec */
+    uint64_t fd_cloexec;       /* bit fd: close fd on exec */
 
     /*
      * No lock: used only by the process itself while it runs, then by

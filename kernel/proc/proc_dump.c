@@ -78,6 +78,9 @@ static void dump_fds(const struct process *p)
         if (f->kind == FILE_CHR) {
             kprintf(" %d=%.*s", fd, DRIVER_NAME_MAX,
                     dev != NULL ? dev->name : "null");
+        } else if (f->kind == FILE_PIPE) {
+            kprintf(" %d=pipe:%lu%s", fd, (unsigned long)f->node.ino,
+                    file_writable(f) ? "w" : "r");
         } else if ((unsigned)f->kind < 3 && f->node.kind == VNODE_RAMFS) {
             kprintf(" %d=%s@%lu", fd, kinds[f->kind], (unsigned long)f->offset);
         } else {

@@ -18,7 +18,7 @@
 
 typedef int pid_t; /* the same type as the host's <sys/types.h> */
 
-#define MAX_FDS          16 /* descriptors per process */
+#define MAX_FDS          64 /* descriptors per process (RLIMIT_NOFILE) */
 #define PROCESS_NAME_MAX 16 /* bytes in a process name, with the NUL */
 
 enum process_state {
@@ -84,6 +84,7 @@ enum fd_kind {
     FD_CHAR, /* a character device */
     FD_FILE, /* a regular file of the initramfs */
     FD_DIR,  /* a directory */
+    FD_PIPE, /* one end of a pipe */
 };
 
 /* A snapshot of one descriptor, taken under the scheduler lock. */

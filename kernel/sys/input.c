@@ -6,9 +6,11 @@
 
 #include "driver.h"
 #include "klog.h"
+#include "poll.h"
 #include "process.h"
 
 struct spinlock input_lock = SPINLOCK_INIT("input");
+struct list input_polls = LIST_INIT(input_polls);
 
 /* Who gets ctrl-C's SIGINT; 0 none.  A plain store: one writer, the shell,
  * and the reader (an interrupt) needs only some recent value. */
@@ -36,6 +38,7 @@ void input_ready(void)
 {
     spin_lock(&input_lock);
     wake_channel(WAIT_EVENT_INPUT);
+    poll_wake_locked(&input_polls);
     spin_unlock(&input_lock);
 }
 

@@ -25,6 +25,7 @@
 #include "kstring.h"
 #include "param.h"
 #include "process.h"
+#include "sys_pipe.h"
 #include "uaccess.h"
 
 #define IO_CHUNK 256 /* bytes bounced per device transfer */
@@ -125,12 +126,15 @@ static long read_file(struct file *f, void *buf, size_t len, bool block)
         return -EISDIR;
     case FILE_REG:
         return read_reg(f, buf, len);
+    case FILE_PIPE:
+        return pipe_read(f, buf, len, block);
     default:
         return read_dev(f, buf, len, block);
     }
 }
 
-/* write buf (len > 0, range checked) to a device, IO_CHUNK at a time. */
+/* write buf (len > 0, range checked) to a device, IO_CHUNK at a time, or
+ * to a pipe. */
 static long write_file(struct file *f, const void *buf, size_t len)
 {
     uint8_t bounce[IO_CHUNK];
@@ -139,6 +143,9 @@ static long write_file(struct file *f, const void *buf, size_t len)
 
     if (file_is_null(f)) {
         return (long)len;
+    }
+    if (f->kind == FILE_PIPE) {
+        return pipe_write(f, buf, len);
     }
     if (f->kind != FILE_CHR || f->out == NULL) {
         return -EINVAL; /* a device that cannot be written */

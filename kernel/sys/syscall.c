@@ -24,6 +24,7 @@
 #include "handlers.h"
 #include "timer.h"
 #include "sys_file.h"
+#include "sys_pipe.h"
 #include "uaccess.h"
 
 /* A handler gets the six argument registers, rdi first. */
@@ -485,6 +486,14 @@ static const syscall_fn syscalls[] = {
     [SYS_getdents64] = do_getdents64,
     [SYS_openat] = do_openat,
     [SYS_newfstatat] = do_newfstatat,
+    [SYS_poll] = do_poll,
+    [SYS_ppoll] = do_ppoll,
+    [SYS_pipe] = do_pipe,
+    [SYS_pipe2] = do_pipe2,
+    [SYS_dup] = do_dup,
+    [SYS_dup2] = do_dup2,
+    [SYS_dup3] = do_dup3,
+    [SYS_fcntl] = do_fcntl,
 };
 
 #define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))

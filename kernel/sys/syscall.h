@@ -14,6 +14,7 @@
 #define SYS_close                  3
 #define SYS_stat                   4
 #define SYS_fstat                  5
+#define SYS_poll                   7
 #define SYS_lseek                  8
 #define SYS_mmap                   9
 #define SYS_mprotect               10
@@ -25,7 +26,10 @@
 #define SYS_ioctl                  16
 #define SYS_readv                  19
 #define SYS_writev                 20
+#define SYS_pipe                   22
 #define SYS_sched_yield            24
+#define SYS_dup                    32
+#define SYS_dup2                   33
 #define SYS_nanosleep              35
 #define SYS_getpid                 39
 #define SYS_clone                  56
@@ -36,6 +40,7 @@
 #define SYS_wait4                  61
 #define SYS_kill                   62
 #define SYS_uname                  63
+#define SYS_fcntl                  72
 #define SYS_umask                  95
 #define SYS_gettimeofday           96
 #define SYS_getrlimit              97
@@ -65,6 +70,9 @@
 #define SYS_exit_group             231
 #define SYS_openat                 257
 #define SYS_newfstatat             262
+#define SYS_ppoll                  271
+#define SYS_dup3                   292
+#define SYS_pipe2                  293
 #define SYS_prlimit64              302
 #define SYS_getrandom              318
 /* Kairos's own (no Linux call has it): spawn_user_process(path, argv,

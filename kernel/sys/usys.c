@@ -111,6 +111,43 @@ long sys_getdents64(int fd, void *buf, unsigned count)
     return arch_syscall(SYS_getdents64, fd, (long)buf, (long)count, 0, 0, 0);
 }
 
+long sys_pipe2(int fds[2], int flags)
+{
+    return arch_syscall(SYS_pipe2, (long)fds, flags, 0, 0, 0, 0);
+}
+
+long sys_dup(int fd)
+{
+    return arch_syscall(SYS_dup, fd, 0, 0, 0, 0, 0);
+}
+
+long sys_dup2(int oldfd, int newfd)
+{
+    return arch_syscall(SYS_dup2, oldfd, newfd, 0, 0, 0, 0);
+}
+
+long sys_dup3(int oldfd, int newfd, int flags)
+{
+    return arch_syscall(SYS_dup3, oldfd, newfd, flags, 0, 0, 0);
+}
+
+long sys_fcntl(int fd, int cmd, long arg)
+{
+    return arch_syscall(SYS_fcntl, fd, cmd, arg, 0, 0, 0);
+}
+
+long sys_poll(void *fds, unsigned long nfds, int timeout)
+{
+    return arch_syscall(SYS_poll, (long)fds, (long)nfds, timeout, 0, 0, 0);
+}
+
+long sys_ppoll(void *fds, unsigned long nfds, const void *tsp,
+               const void *sigmask, unsigned long sigsetsize)
+{
+    return arch_syscall(SYS_ppoll, (long)fds, (long)nfds, (long)tsp,
+                        (long)sigmask, (long)sigsetsize, 0);
+}
+
 long sys_kill(pid_t pid, int sig)
 {
     return arch_syscall(SYS_kill, pid, sig, 0, 0, 0, 0);

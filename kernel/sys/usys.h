@@ -50,6 +50,15 @@ long sys_ioctl(int fd, unsigned long cmd, void *arg);
 long sys_readv(int fd, const void *iov, long cnt);
 long sys_writev(int fd, const void *iov, long cnt);
 long sys_getdents64(int fd, void *buf, unsigned count);
+/* Pipes and descriptors (sys_pipe.h), each the raw call. */
+long sys_pipe2(int fds[2], int flags);
+long sys_dup(int fd);
+long sys_dup2(int oldfd, int newfd);
+long sys_dup3(int oldfd, int newfd, int flags);
+long sys_fcntl(int fd, int cmd, long arg);
+long sys_poll(void *fds, unsigned long nfds, int timeout);
+long sys_ppoll(void *fds, unsigned long nfds, const void *tsp,
+               const void *sigmask, unsigned long sigsetsize);
 /* kill(2): send sig to pid (> 0; else -ESRCH): 0, -ESRCH, -EINVAL, -EPERM
  * (idle, init).  docs/signals.md. */
 long sys_kill(pid_t pid, int sig);

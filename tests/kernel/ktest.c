@@ -30,7 +30,8 @@ const bool kernel_run_reads_test_options = true;
 extern const struct ktest_suite suite_memory, suite_heap, suite_paging,
     suite_aspace, suite_user, suite_exec, suite_trap, suite_timer,
     suite_spinlock, suite_drivers, suite_lib, suite_process, suite_syscall,
-    suite_sleep, suite_sync, suite_stdin, suite_fs, suite_file, suite_kstack;
+    suite_sleep, suite_sync, suite_stdin, suite_fs, suite_file, suite_kstack,
+    suite_pipe;
 
 static const struct {
     const struct ktest_suite *suite;
@@ -42,7 +43,7 @@ static const struct {
     {&suite_drivers, false}, {&suite_lib, false},   {&suite_process, false},
     {&suite_syscall, false}, {&suite_sleep, false}, {&suite_sync, false},
     {&suite_fs, false},      {&suite_file, false},  {&suite_kstack, false},
-    {&suite_stdin, true},
+    {&suite_pipe, false},    {&suite_stdin, true},
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))

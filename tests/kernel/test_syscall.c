@@ -401,7 +401,8 @@ static long probe_write(struct chardev *dev, const void *buf, size_t len)
     return (long)len;
 }
 
-static const struct chardev_ops probe_ops = {probe_read, probe_write};
+static const struct chardev_ops probe_ops = {.read = probe_read,
+                                             .write = probe_write};
 
 /* Make the caller's fd an open file over dev, read and write (NULL:
  * close it). */

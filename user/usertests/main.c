@@ -113,14 +113,20 @@ static const struct ut_case cases[] = {
     PASS(sigchld),
     PASS(sigsegv_caught), /* exits 33: see expected_code */
     SIG(sigterm_default, SIGTERM),
+    PASS(pipe_round_trip),
+    PASS(pipe_eof),
+    SIG(pipe_sigpipe, SIGPIPE),
+    PASS(pipe_nonblock),
+    PASS(pipe_to_child),
+    PASS(dup_semantics),
+    PASS(poll_timeouts),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
 /* Cases other cases spawn; `usertests NAME` runs them, the suite does not. */
 static const struct ut_case helpers[] = {
-    PASS(exit0),
-    PASS(spin),
-    PASS(script_target),
+    PASS(exit0),       PASS(spin),         PASS(script_target),
+    PASS(pipe_reader), PASS(stdout_probe), PASS(write_later),
 };
 
 const struct ut_call ut_calls[] = {
@@ -168,6 +174,13 @@ const struct ut_call ut_calls[] = {
     {SYS_exit_group, "exit_group"},
     {SYS_openat, "openat"},
     {SYS_newfstatat, "newfstatat"},
+    {SYS_poll, "poll"},
+    {SYS_ppoll, "ppoll"},
+    {SYS_pipe2, "pipe2"},
+    {SYS_dup, "dup"},
+    {SYS_dup2, "dup2"},
+    {SYS_dup3, "dup3"},
+    {SYS_fcntl, "fcntl"},
     {SYS_kairos_spawn, "kairos_spawn"},
 };
 const int ut_ncalls = (int)(sizeof(ut_calls) / sizeof(ut_calls[0]));

@@ -153,6 +153,17 @@ void t_mmap_readonly_write_faults(void);
 void t_mprotect_readonly_write_faults(void);
 void t_mprotect_exec_runs(void);
 void t_mmap_bad_arguments(void);
+
+void t_pipe_round_trip(void);
+void t_pipe_eof(void);
+void t_pipe_sigpipe(void);
+void t_pipe_nonblock(void);
+void t_pipe_to_child(void);
+void t_pipe_reader(void);
+void t_dup_semantics(void);
+void t_stdout_probe(void);
+void t_poll_timeouts(void);
+void t_write_later(void);
 void t_huge_allocation_fails(void);
 void t_malloc(void);
 
