@@ -102,7 +102,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < SAMPLES; i++) {
             v[i] = fork_cycle(exec) - o;
         }
-        report(exec ? "kernel_user_fork_exec_wait" : "kernel_user_fork_exit_wait",
+        report(exec ? "kernel_user_fork_exec_wait"
+                    : "kernel_user_fork_exit_wait",
                v);
         return 0;
     }
