@@ -117,11 +117,15 @@ int main(int argc, char **argv)
             return 1;
         }
         pid = fork();
-        if (pid == 0) { /* the echo */
+        if (pid == 0) { /* the echo: EOF once the parent closes its end */
+            close(ab[1]);
+            close(ba[0]);
             while (read(ab[0], &c, 1) == 1 && write(ba[1], &c, 1) == 1) {
             }
             _exit(0);
         }
+        close(ab[0]);
+        close(ba[1]);
         for (int i = 0; i < WARMUP; i++) {
             pipe_trip(ab[1], ba[0]);
         }

@@ -237,7 +237,7 @@ int kernel_run(void *arg)
         }
     }
     ok = ok && run_inversion(1) && run_inversion(0);
-    ok = ok && run_kbench("fork") && run_kbench("exec");
+    ok = ok && run_kbench("fork") && run_kbench("exec") && run_kbench("pipe");
     kprintf("# kernel benchmarks: %s\n", ok ? "done" : "FAILED");
     qemu_debug_exit(ok ? BENCH_EXIT_PASS : BENCH_EXIT_FAIL);
     return ok ? 0 : 1;

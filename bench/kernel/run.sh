@@ -39,7 +39,7 @@ names="kernel_null_syscall kernel_yield_switch kernel_yield_switch_syscall
 kernel_tick kernel_spawn_exit_wait kernel_sleep_wake kernel_boot_to_prompt
 kernel_inversion_inherit kernel_inversion_noinherit kernel_user_null_syscall
 kernel_user_yield_switch kernel_user_spawn_exit_wait kernel_user_fork_exit_wait
-kernel_user_fork_exec_wait"
+kernel_user_fork_exec_wait kernel_user_pipe_round_trip"
 for p in other fifo; do # B7: the sleeper's policy and the spinners
     for n in 1 4 16 64; do
         names="$names kernel_wakeup_${p}_n$n kernel_wakeup_${p}_n${n}_ticks"
@@ -155,6 +155,7 @@ while IFS=, read -r name value _; do
     kernel_user_yield_switch) target=300 ;;
     kernel_user_spawn_exit_wait) target=100000 ;;
     kernel_user_fork_exit_wait) target=198705 ;; # xv6's 1,987,053 / 10
+    kernel_user_pipe_round_trip) target=5448 ;;  # xv6's 27,240 / 5
     kernel_tick) target=150 ;;
     kernel_yield_switch) target=150 ;;
     *) continue ;;
