@@ -13,6 +13,7 @@
 #include "kerrno.h"
 #include "kstring.h"
 #include "param.h"
+#include "cwd.h"
 #include "proc.h"
 #include "random.h"
 #include "ramfs.h"
@@ -203,7 +204,7 @@ static int load_script(const char *path, const uint8_t *image, size_t len,
 static int load(const char *path, const char *const argv[],
                 const char *const envp[], int depth, struct uvm **out)
 {
-    const struct ramfs_node *node;
+    struct vnode v;
     struct ramfs_stat st;
     struct elf_plan plan;
     const uint8_t *image;
@@ -214,12 +215,15 @@ static int load(const char *path, const char *const argv[],
     if (path == NULL) {
         return -EINVAL;
     }
-    err = ramfs_lookup(initramfs(), NULL, path, 0, &node);
+    err = cwd_lookup(path, 0, &v); /* relative: from the caller's cwd */
     if (err != 0) {
         return err;
     }
-    image = ramfs_data(node, &len);
-    ramfs_stat(node, &st);
+    if (v.kind != VNODE_RAMFS) {
+        return -EACCES; /* /dev and its nodes are not programs */
+    }
+    image = ramfs_data(v.rn, &len);
+    ramfs_stat(v.rn, &st);
     if (image == NULL || (st.mode & 0111) == 0) {
         return -EACCES; /* not a file, or no execute bit (as for root) */
     }

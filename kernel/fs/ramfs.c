@@ -509,6 +509,28 @@ long ramfs_readlink(const struct ramfs_node *n, char *buf, size_t len)
     return (long)len;
 }
 
+long ramfs_path(const struct ramfs_node *n, char *buf, size_t size)
+{
+    size_t len = 0, at;
+    const struct ramfs_node *c;
+
+    for (c = n; c->parent != c; c = c->parent) {
+        len += 1 + c->namelen;
+    }
+    len = len == 0 ? 1 : len; /* the root is "/" */
+    if (len + 1 > size) {
+        return -ERANGE;
+    }
+    buf[0] = '/';
+    buf[len] = '\0';
+    for (at = len, c = n; c->parent != c; c = c->parent) {
+        at -= c->namelen;
+        memcpy(buf + at, c->name, c->namelen);
+        buf[--at] = '/';
+    }
+    return (long)len;
+}
+
 int ramfs_readdir(const struct ramfs_node *dir, uint64_t index,
                   struct ramfs_dirent *out)
 {

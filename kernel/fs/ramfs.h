@@ -34,6 +34,7 @@
 #define FS_ISDIR(m) (((m)&FS_IFMT) == FS_IFDIR)
 #define FS_ISREG(m) (((m)&FS_IFMT) == FS_IFREG)
 #define FS_ISLNK(m) (((m)&FS_IFMT) == FS_IFLNK)
+#define FS_ISCHR(m) (((m)&FS_IFMT) == FS_IFCHR)
 
 #define RAMFS_NOFOLLOW 1 /* lookup flag: a final symlink is the result */
 
@@ -129,6 +130,12 @@ const void *ramfs_data(const struct ramfs_node *node, size_t *size);
  * added; the bytes copied, or -EINVAL when node is not a symlink.
  */
 long ramfs_readlink(const struct ramfs_node *node, char *buf, size_t len);
+/*
+ * The absolute path of node from the root ("/" for the root; no links,
+ * since a node has one parent) into buf with its NUL: its length, or
+ * -ERANGE when it needs more than size bytes.  O(depth).
+ */
+long ramfs_path(const struct ramfs_node *node, char *buf, size_t size);
 /*
  * Entry number index of directory dir into *out: 0 is ".", 1 is "..", then
  * the children in archive order.  1 when filled, 0 past the last entry,

@@ -167,6 +167,45 @@ int vfs_lookup_parent(const struct vnode *start, const char *path)
     return err != 0 ? err : vfs_is_dir(&v) ? 0 : -ENOTDIR;
 }
 
+static long path_root(char *buf, size_t size)
+{
+    if (size < 2) {
+        return -ERANGE;
+    }
+    memcpy(buf, "/", 2);
+    return 1;
+}
+
+long vfs_path(const struct vnode *dir, char *buf, size_t size)
+{
+    static const char devdir[] = "/dev";
+
+    switch (dir->kind) {
+    case VNODE_RAMFS:
+        if (dir->rn != NULL) {
+            return vfs_is_dir(dir) ? ramfs_path(dir->rn, buf, size) : -ENOTDIR;
+        }
+        return path_root(buf, size); /* an empty root */
+    case VNODE_NONE:
+        return path_root(buf, size);
+    case VNODE_DEVDIR:
+        if (size < sizeof(devdir)) {
+            return -ERANGE;
+        }
+        memcpy(buf, devdir, sizeof(devdir));
+        return sizeof(devdir) - 1;
+    default:
+        return -ENOTDIR;
+    }
+}
+
+long vfs_readlink(const struct vnode *v, char *buf, size_t len)
+{
+    return v->kind == VNODE_RAMFS && v->rn != NULL
+               ? ramfs_readlink(v->rn, buf, len)
+               : -EINVAL;
+}
+
 uint32_t vfs_type(const struct vnode *v)
 {
     struct ramfs_stat st;

@@ -104,6 +104,15 @@ int vfs_lookup(const struct vnode *start, const char *path, int flags,
  * vfs_lookup's error.  (For O_CREAT: the parent exists, so -EROFS.)
  */
 int vfs_lookup_parent(const struct vnode *start, const char *path);
+/*
+ * The absolute path of directory dir into buf (size bytes with the NUL):
+ * its length, -ERANGE when it does not fit, -ENOTDIR for a non-directory.
+ * VNODE_NONE is taken as the root (a working directory never set).
+ */
+long vfs_path(const struct vnode *dir, char *buf, size_t size);
+/* A symlink's target into buf (len bytes at most, no NUL): the bytes
+ * copied, or -EINVAL when v is not a link (readlink(2)). */
+long vfs_readlink(const struct vnode *v, char *buf, size_t len);
 /* True for a directory (of either filesystem). */
 bool vfs_is_dir(const struct vnode *v);
 /* The file type of v: FS_IFREG, FS_IFDIR, FS_IFLNK or FS_IFCHR. */

@@ -24,6 +24,7 @@
  */
 #include "proc.h"
 
+#include "cwd.h"
 #include "fd.h"
 #include "klog.h"
 #include "heap.h"
@@ -31,6 +32,7 @@
 #include "kstring.h"
 #include "panic.h"
 #include "param.h"
+#include "pgrp.h"
 #include "proc_mem.h"
 #include "sched.h"
 #include "uvm.h"
@@ -194,7 +196,9 @@ static pid_t alloc_pid_locked(void)
         pid_t pid = next_pid;
 
         next_pid = next_pid == INT32_MAX ? 2 : next_pid + 1;
-        if (table[(size_t)pid & (capacity - 1)] == NULL) {
+        /* A live group's id stays reserved, as on Linux. */
+        if (table[(size_t)pid & (capacity - 1)] == NULL &&
+            !pgrp_exists_locked(pid)) {
             return pid;
         }
     }
@@ -340,15 +344,19 @@ static pid_t spawn_common(const char *name, process_entry_t entry, void *arg,
     } else {
         fd_inherit(p, proc_current());
     }
+    cwd_inherit(p, proc_current());
     spin_lock(&sched_lock);
     pid = alloc_pid_locked();
+    if (pid >= 0) {
+        p->pid = pid;
+        pid = pgrp_spawn_locked(p, proc_current()) == 0 ? pid : -ENOMEM;
+    }
     if (pid < 0) {
         spin_unlock(&sched_lock);
         fd_release_all(p);
         proc_record_destroy(p);
         return pid;
     }
-    p->pid = pid;
     arch_context_init(&p->context, p->stack,
                       PROC_STACK_SIZE - proc_stack_colour(pid), process_start,
                       p); /* a few stores into the new stack's top */
@@ -505,6 +513,7 @@ static pid_t reap_locked(struct process *z, int *exit_code, int *signal)
         *signal = z->exit_signal;
     }
     list_remove(&z->sibling);
+    pgrp_leave_locked(z);
     table_remove_locked(z);
     sched_forget_locked(z);
     proc_record_put_locked(z);
@@ -522,13 +531,49 @@ void proc_reap_idle_children_locked(void)
     }
 }
 
-/* A zombie child for wait: 0 none yet, 1 found (*out), or -ECHILD. */
+/* Is c in group pgid?  Caller holds sched_lock. */
+static bool in_group(const struct process *c, pid_t pgid)
+{
+    return c->pgrp != NULL && c->pgrp->pgid == pgid;
+}
+
+/*
+ * A zombie child of p in group pgid: 0 none yet, 1 found (*out), or
+ * -ECHILD (no child in it).  O(p's children): Linux walks them too.
+ */
+static int find_group_zombie_locked(struct process *p, pid_t pgid,
+                                    struct process **out)
+{
+    struct list *l;
+
+    list_for_each(l, &p->zombies)
+    {
+        if (in_group(list_entry(l, struct process, sibling), pgid)) {
+            *out = list_entry(l, struct process, sibling);
+            return 1;
+        }
+    }
+    list_for_each(l, &p->children)
+    {
+        if (in_group(list_entry(l, struct process, sibling), pgid)) {
+            return 0;
+        }
+    }
+    return -ECHILD;
+}
+
+/* A zombie child for wait: 0 none yet, 1 found (*out), or -ECHILD.
+ * target as wait4's pid: -1 any, > 0 that one, 0 p's group, < -1 a group. */
 static int find_zombie_locked(struct process *p, pid_t target,
                               struct process **out)
 {
     struct process *c;
 
     KASSERT(holding(&sched_lock));
+    if (target == 0 || target < -1) {
+        return find_group_zombie_locked(
+            p, target == 0 ? p->pgrp->pgid : -target, out);
+    }
     if (target == -1) {
         if (!list_empty(&p->zombies)) {
             *out = list_entry(p->zombies.next, struct process, sibling);
@@ -550,8 +595,8 @@ pid_t wait_child_sig(pid_t target, int *exit_code, int *signal, bool block)
     struct process *z = NULL;
     pid_t ret;
 
-    if (p == NULL || p->idle || target == 0 || target < -1) {
-        return -EINVAL;
+    if (p == NULL || p->idle || target == INT32_MIN) {
+        return p == NULL || p->idle ? -EINVAL : -ESRCH; /* -INT_MIN: none */
     }
     spin_lock(&sched_lock);
     for (;;) {
@@ -693,6 +738,7 @@ void process_reset(void)
         proc_record_destroy(list_entry(l, struct process, all_link));
     }
     proc_cache_trim_locked();
+    pgrp_reset();
     arrays_free(table, sched_reset_locked());
     kfree(boot_table);
     kfree(boot_buckets);

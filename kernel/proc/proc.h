@@ -20,6 +20,7 @@
 #include "rbtree.h"
 #include "spinlock.h"
 #include "timer.h"
+#include "vfs.h"
 
 #define PROC_STACK_SIZE         (16 * 1024) /* kernel stack per process */
 #define PROC_STACK_FILL         0xCD /* never-used stack bytes hold this */
@@ -99,6 +100,8 @@ struct process {
     struct process *hash_next; /* next in its table slot's chain */
     struct kmutex *held;       /* mutexes it owns, by held_next */
     struct kwaiter *waiting;   /* in a sleeping lock's queue, or NULL */
+    struct pgrp *pgrp;         /* its process group (pgrp.h); NULL: idle */
+    struct list pgrp_link;     /* in pgrp->members, until reaped */
 
     /* timer_lock must be held when using these: */
     struct timer
@@ -129,6 +132,9 @@ struct process {
      */
     struct list regions; /* struct region, newest first */
     size_t region_bytes; /* sum of their sizes */
+    /* The working directory (cwd.h): the parent's at spawn, then changed
+     * only by chdir/fchdir.  A vnode is a plain value (vfs.h). */
+    struct vnode cwd;
 
     /*
      * A user process's address space and user context (uvm.h), NULL for a

@@ -37,6 +37,22 @@ long sys_clone(const long arg[6]);
 long sys_rt_sigaction(const long arg[6]);
 long sys_rt_sigprocmask(const long arg[6]);
 long sys_rt_sigreturn(const long arg[6]);
+/* sys_proc.c: groups, sessions, kill and wait4 (docs/syscalls.md). */
+long sys_getpgid(const long arg[6]);
+long sys_getpgrp(const long arg[6]);
+long sys_getsid(const long arg[6]);
+long sys_setpgid(const long arg[6]);
+long sys_setsid(const long arg[6]);
+long do_kill(const long arg[6]);
+long do_wait4(const long arg[6]);
+/* sys_path.c: the working directory, access, readlink. */
+long sys_getcwd(const long arg[6]);
+long sys_chdir(const long arg[6]);
+long sys_fchdir(const long arg[6]);
+long sys_access(const long arg[6]);
+long sys_faccessat(const long arg[6]);
+long sys_readlink(const long arg[6]);
+long sys_readlinkat(const long arg[6]);
 /* A user process's first call of an unknown number nr: one log line. */
 void sys_log_unknown(long nr);
 

@@ -17,6 +17,7 @@
  */
 #include "sys_file.h"
 
+#include "cwd.h"
 #include "driver.h"
 #include "fd.h"
 #include "heap.h"
@@ -329,7 +330,7 @@ long do_writev(const long arg[6])
 
 /* The caller's path at upath into a new FS_PATH_MAX buffer (kfree it):
  * NULL with *err -ENOMEM, -EFAULT or -ENAMETOOLONG. */
-static char *path_from_caller(const void *upath, long *err)
+char *path_from_caller(const void *upath, long *err)
 {
     char *path = kmalloc(FS_PATH_MAX);
     long n;
@@ -348,16 +349,16 @@ static char *path_from_caller(const void *upath, long *err)
 }
 
 /*
- * Where a path from dirfd starts: the root for an absolute path or
- * AT_FDCWD (no cwd yet), else the directory dirfd is open on: 0, -EBADF,
- * -ENOTDIR.
+ * Where a path from dirfd starts: the root for an absolute path, the
+ * caller's working directory for AT_FDCWD (cwd.h), else the directory
+ * dirfd is open on: 0, -EBADF, -ENOTDIR.
  */
-static long path_start(int dirfd, const char *path, struct vnode *start)
+long path_start(int dirfd, const char *path, struct vnode *start)
 {
     struct file *f;
     long err = 0;
 
-    *start = vfs_root();
+    *start = path[0] == '/' ? vfs_root() : cwd_get();
     if (path[0] == '/' || dirfd == KAT_FDCWD) {
         return 0;
     }
@@ -500,7 +501,7 @@ static long stat_at(int dirfd, const void *upath, void *ubuf, int flags)
     if (path[0] == '\0' && (flags & KAT_EMPTY_PATH)) {
         kfree(path);
         if (dirfd == KAT_FDCWD) {
-            v = vfs_root();
+            v = cwd_get();
             return put_stat(ubuf, &v);
         }
         return fstat_fd(dirfd, ubuf);

@@ -12,7 +12,7 @@
 
 /* *at calls: the directory a relative path starts from, and flags
  * (Linux's values). */
-#define KAT_FDCWD            (-100) /* no cwd yet: "/" */
+#define KAT_FDCWD            (-100) /* the caller's working directory */
 #define KAT_SYMLINK_NOFOLLOW 0x100
 #define KAT_NO_AUTOMOUNT     0x800 /* accepted, nothing to do */
 #define KAT_EMPTY_PATH       0x1000
@@ -65,6 +65,14 @@ struct kdirent64 {
  * Each returns the call's result or -errno, as docs/syscalls.md lists;
  * no lock is held on entry; read, readv and open may block.
  */
+/* The caller's path at upath in a new FS_PATH_MAX buffer (kfree it), or
+ * NULL with *err -ENOMEM, -EFAULT or -ENAMETOOLONG (sys_path.c uses it). */
+char *path_from_caller(const void *upath, long *err);
+struct vnode;
+/* Where path from dirfd starts: "/" for an absolute path, the caller's
+ * cwd for AT_FDCWD, else dirfd's directory: 0, -EBADF, -ENOTDIR. */
+long path_start(int dirfd, const char *path, struct vnode *start);
+
 long do_read(const long arg[6]);
 long do_write(const long arg[6]);
 long do_open(const long arg[6]);

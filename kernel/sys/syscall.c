@@ -60,56 +60,6 @@ static long do_exit(const long arg[6])
     exit_current((int)arg[0] & 0xff);
 }
 
-/*
- * wait4(pid, status, options, rusage).  No process groups, options or
- * resource usage: pid must be -1 or a pid, options 0 and rusage NULL.  The
- * status is checked before waiting, so a bad pointer never loses a child.
- * The caller chose the pointer, so it may be misaligned: it is stored
- * bytewise, never through an int *.
- */
-static long do_wait4(const long arg[6])
-{
-    pid_t target = (pid_t)arg[0];
-    void *status = (void *)arg[1];
-    int code, sig, wstatus;
-    pid_t pid;
-
-    if ((int)arg[2] != 0 || arg[3] != 0) {
-        return -EINVAL;
-    }
-    if (target == 0 || target < -1) {
-        return -EINVAL;
-    }
-    if (status != NULL && check_caller_writable(status, sizeof(wstatus))) {
-        return -EFAULT;
-    }
-    pid = wait_child_sig(target, &code, &sig, true);
-    if (pid > 0 && status != NULL) {
-        /* Linux's encoding: killed, WTERMSIG = sig; else WEXITSTATUS. */
-        wstatus = sig != 0 ? sig & 0x7f : (code & 0xff) << 8;
-        if (copy_to_caller(status, &wstatus, sizeof(wstatus)) != 0) {
-            return -EFAULT; /* unmapped since the check: reaped anyway */
-        }
-    }
-    return pid;
-}
-
-/*
- * kill(pid, sig): pid > 0 only.  No process groups exist, so 0 (the
- * caller's group), -1 (every process) and < -1 (a group) name no process:
- * -ESRCH, Linux's answer for a group with no members.
- */
-static long do_kill(const long arg[6])
-{
-    pid_t pid = (pid_t)arg[0];
-    int sig = (int)arg[1];
-
-    if (sig < 0 || sig >= KNSIG) {
-        return -EINVAL;
-    }
-    return pid > 0 ? process_kill(pid, sig) : -ESRCH;
-}
-
 /* ---- Time ---------------------------------------------------------------- */
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -494,6 +444,18 @@ static const syscall_fn syscalls[] = {
     [SYS_dup2] = do_dup2,
     [SYS_dup3] = do_dup3,
     [SYS_fcntl] = do_fcntl,
+    [SYS_getpgid] = sys_getpgid,
+    [SYS_getpgrp] = sys_getpgrp,
+    [SYS_getsid] = sys_getsid,
+    [SYS_setpgid] = sys_setpgid,
+    [SYS_setsid] = sys_setsid,
+    [SYS_getcwd] = sys_getcwd,
+    [SYS_chdir] = sys_chdir,
+    [SYS_fchdir] = sys_fchdir,
+    [SYS_access] = sys_access,
+    [SYS_faccessat] = sys_faccessat,
+    [SYS_readlink] = sys_readlink,
+    [SYS_readlinkat] = sys_readlinkat,
 };
 
 #define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))

@@ -26,6 +26,7 @@
 #define SYS_ioctl                  16
 #define SYS_readv                  19
 #define SYS_writev                 20
+#define SYS_access                 21
 #define SYS_pipe                   22
 #define SYS_sched_yield            24
 #define SYS_dup                    32
@@ -41,6 +42,10 @@
 #define SYS_kill                   62
 #define SYS_uname                  63
 #define SYS_fcntl                  72
+#define SYS_getcwd                 79
+#define SYS_chdir                  80
+#define SYS_fchdir                 81
+#define SYS_readlink               89
 #define SYS_umask                  95
 #define SYS_gettimeofday           96
 #define SYS_getrlimit              97
@@ -49,7 +54,12 @@
 #define SYS_getgid                 104
 #define SYS_geteuid                107
 #define SYS_getegid                108
+#define SYS_setpgid                109
 #define SYS_getppid                110
+#define SYS_getpgrp                111
+#define SYS_setsid                 112
+#define SYS_getpgid                121
+#define SYS_getsid                 124
 #define SYS_getpriority            140
 #define SYS_setpriority            141
 #define SYS_sched_setparam         142
@@ -70,6 +80,8 @@
 #define SYS_exit_group             231
 #define SYS_openat                 257
 #define SYS_newfstatat             262
+#define SYS_readlinkat             267
+#define SYS_faccessat              269
 #define SYS_ppoll                  271
 #define SYS_dup3                   292
 #define SYS_pipe2                  293

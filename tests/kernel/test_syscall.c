@@ -288,7 +288,8 @@ static void wait4_misaligned_status(void)
     }
 }
 
-/* Bad wait4 calls fail before waiting: the child is still there after. */
+/* Bad wait4 calls fail before waiting: the child is still there after.
+ * WNOHANG finds it running (0) by pid, by the caller's group and by -1. */
 static void wait4_bad_arguments(void)
 {
     long rusage[18];
@@ -297,18 +298,25 @@ static void wait4_bad_arguments(void)
 
     reset_gate();
     pid = spawn_kernel_process("waited", pass_gate, (void *)7);
-    KT_EQ(sys_wait4(pid, &status, 1, NULL), -EINVAL); /* WNOHANG */
-    KT_EQ(sys_wait4(pid, &status, INT_MIN, NULL), -EINVAL);
-    KT_EQ(sys_wait4(pid, &status, 0, rusage), -EINVAL);
-    KT_EQ(sys_wait4(0, &status, 0, NULL), -EINVAL); /* process group */
-    KT_EQ(sys_wait4(-2, &status, 0, NULL), -EINVAL);
-    KT_EQ(sys_wait4(INT_MIN, &status, 0, NULL), -EINVAL);
+    KT_EQ(sys_wait4(pid, &status, 1, NULL), 0); /* WNOHANG: not yet */
+    KT_EQ(sys_wait4(0, &status, 1, NULL), 0);   /* its group: ours */
+    KT_EQ(sys_wait4(-1, &status, 1, NULL), 0);
+    KT_EQ(sys_wait4(pid, &status, 4, NULL), -EINVAL); /* WEXITED: waitid's */
+    KT_EQ(sys_wait4(pid, &status, 0x10, NULL), -EINVAL);
+    KT_EQ(sys_wait4(pid, &status, INT_MIN, NULL), -ECHILD); /* __WCLONE */
+    KT_EQ(sys_wait4(-99999, &status, 0, NULL), -ECHILD); /* no such group */
+    KT_EQ(sys_wait4(INT_MIN, &status, 0, NULL), -ESRCH);
+    KT_EQ(sys_wait4(pid, &status, 0, (void *)0xdead0000UL), -EFAULT);
     KT_EQ(sys_wait4(pid, (int *)0x8000000000000000UL, 0, NULL), -EFAULT);
     KT_EQ(sys_wait4(pid, (int *)0xdead0000UL, 0, NULL), -EFAULT);
     KT_EQ(sys_wait4(99999, &status, 0, NULL), -ECHILD);
+    memset(rusage, 0xff, sizeof(rusage));
     gate_open(&gate);
-    KT_EQ(sys_wait4(pid, &status, 0, NULL), pid);
+    KT_EQ(sys_wait4(pid, &status, 0, rusage), pid);
     KT_EQ(status, 7 << 8);
+    for (size_t i = 0; i < sizeof(rusage) / sizeof(rusage[0]); i++) {
+        KT_EQ(rusage[i], 0); /* no accounting: zeroed */
+    }
 }
 
 static int yield_loop(void *arg)
@@ -639,13 +647,22 @@ static void kill_through_the_syscall(void)
     KT_EQ(KWTERMSIG(status), SIGINT);
 }
 
-/* No process groups: pid 0, -1 and < -1 name nobody.  init and idle
- * refuse; a bad signal is -EINVAL; a probe of a live process is 0. */
+/* Probes of the caller's group, of everyone and of a group that does
+ * not exist; init and idle refuse; a bad signal is -EINVAL whatever the
+ * pid. */
 static void kill_bad_arguments(void)
 {
-    KT_EQ(sys_kill(0, SIGTERM), -ESRCH);
-    KT_EQ(sys_kill(-1, SIGTERM), -ESRCH);
-    KT_EQ(sys_kill(-2, SIGTERM), -ESRCH);
+    pid_t pid;
+
+    reset_gate();
+    pid = spawn_kernel_process("probed", pass_gate, (void *)0);
+    KT_EQ(sys_kill(0, 0), 0); /* the child is in the caller's group */
+    KT_EQ(sys_kill(-1, 0), 0);
+    gate_open(&gate);
+    KT_EQ(sys_wait4(pid, NULL, 0, NULL), pid);
+    KT_EQ(sys_kill(-99999, SIGTERM), -ESRCH);
+    KT_EQ(sys_kill(INT_MIN, SIGTERM), -ESRCH);
+    KT_EQ(sys_kill(0, KNSIG), -EINVAL);
     KT_EQ(sys_kill(1, SIGKILL), -EPERM);
     KT_EQ(sys_kill(current_pid(), KNSIG), -EINVAL);
     KT_EQ(sys_kill(current_pid(), -1), -EINVAL);
