@@ -20,6 +20,7 @@
  *    outermost spinlock is released (spinlock.h calls preempt_hook).
  */
 #include "sched.h"
+#include "pgrp.h"
 #include "uvm.h"
 
 #include "klog.h"
@@ -1094,6 +1095,9 @@ int sched_check(void)
         if (c.seen[s] != counted[s]) {
             check_fail(&c, "per-state count wrong", s);
         }
+    }
+    if (pgrp_check_locked() != 0) {
+        check_fail(&c, "process groups inconsistent", 0);
     }
     spin_unlock(&sched_lock);
     if (c.err != NULL) {

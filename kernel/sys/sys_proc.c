@@ -14,7 +14,9 @@
 
 /* wait4's options, Linux's values.  No process ever stops (there are no
  * stop signals), so WUNTRACED and WCONTINUED are accepted and never
- * report anything; the __W flags choose among threads, which are one. */
+ * report anything.  __WCLONE alone asks for "clone" children (those
+ * that signal their parent with something other than SIGCHLD): there are
+ * none. */
 #define KWNOHANG    0x00000001
 #define KWUNTRACED  0x00000002
 #define KWCONTINUED 0x00000008
@@ -103,6 +105,9 @@ long do_wait4(const long arg[6])
 
     if ((options & ~(unsigned)KWAIT4_OPTIONS) != 0) {
         return -EINVAL;
+    }
+    if ((options & K__WCLONE) && !(options & K__WALL)) {
+        return -ECHILD; /* clone children only: none (no threads) */
     }
     if (status != NULL && check_caller_writable(status, sizeof(wstatus))) {
         return -EFAULT;
