@@ -5,7 +5,8 @@
 #define KAIROS_INIT_H
 
 /*
- * init's body: start the shell ("sh"), then wait for children forever,
+ * init's body: start the shell ("sh"), or the init= program (its
+ * arguments in init.args=, comma-separated), then wait for children forever,
  * reaping every orphan given to init and starting a new shell when the shell
  * exits (unless it failed: a negative exit code).  Powers the machine off
  * when init has no child left.  Never returns.

@@ -175,11 +175,12 @@ size_t wake_channel(wait_channel_t channel);
 /* End the caller: a zombie with this code until its parent waits. */
 _Noreturn void exit_current(int code);
 /*
- * Wait for child target (or any child, target -1) to exit, reap it, and
- * store its exit code.  Returns its pid, -ECHILD (no such child, or no
- * children at all), -EINTR (a signal ended the wait: nothing reaped), or
- * -EINVAL (target 0 or < -1, or called from idle).  A child ended by signal
- * s has exit code 128 + s.
+ * Wait for child target to exit (target as wait4's pid: -1 any child, 0
+ * one in the caller's process group, < -1 one in group -target), reap it,
+ * and store its exit code.  Returns its pid, -ECHILD (no such child, or no
+ * children at all), -EINTR (a signal ended the wait: nothing reaped),
+ * -ESRCH (INT_MIN, which names no group), or -EINVAL (called from idle).
+ * A child ended by signal s has exit code 128 + s.
  */
 pid_t wait_for_child(pid_t target, int *exit_code);
 /*
