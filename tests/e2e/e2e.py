@@ -27,9 +27,10 @@ WAIT = 30  # seconds any single expected output may take
 class Machine:
     """A QEMU process whose serial console we can read and type into."""
 
-    def __init__(self, args):
-        if "-kernel" in args and os.environ.get("INITRD"):  # the boot module
-            args = args + ["-initrd", os.environ["INITRD"]]
+    def __init__(self, args, initrd=None):
+        initrd = initrd or os.environ.get("INITRD")
+        if "-kernel" in args and initrd:  # the boot module
+            args = args + ["-initrd", initrd]
         self.proc = subprocess.Popen(QEMU + args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
@@ -1063,6 +1064,46 @@ def _():
     listed = re.findall(r"^  make (\S+)", r.stdout, re.M)
     missing = [t for t in documented if t not in listed]
     assert r.returncode == 0 and not missing, (missing, r.stdout)
+
+
+def busybox_initrd():
+    path = os.environ.get("BUSYBOX_INITRD", "")
+    if not path or not os.path.exists(path):
+        raise Skip("no busybox archive (make busybox could not fetch "
+                   "busybox-static)")
+    return path
+
+
+@case("init=: busybox echo runs as the console program, its status logged, "
+      "then the shell")
+def _():
+    m = Machine(["-kernel", IMAGE, "-append",
+                 "init=/bin/busybox init.args=echo,hello,$((6*7))"],
+                initrd=busybox_initrd())
+    try:
+        m.expect(r"\nhello \$\(\(6\*7\)\)\n")  # argv as given: no shell
+        m.expect(r"init: /bin/busybox \(pid (\d+)\) exited with status 0\n")
+        m.expect(re.escape(PROMPT))
+    finally:
+        m.kill()
+
+
+@case("init=: an applet link runs with its own name as argv[0]; exit status "
+      "1 reaches init; a missing program falls back to the shell")
+def _():
+    m = Machine(["-kernel", IMAGE, "-append", "init=/bin/false"],
+                initrd=busybox_initrd())
+    try:
+        m.expect(r"init: /bin/false \(pid \d+\) exited with status 1\n")
+        m.expect(re.escape(PROMPT))
+    finally:
+        m.kill()
+    m = Machine(["-kernel", IMAGE, "-append", "init=/bin/nothing"])
+    try:
+        m.expect(r"init: cannot start /bin/nothing \(init=\): ENOENT\n")
+        m.expect(re.escape(PROMPT))
+    finally:
+        m.kill()
 
 
 @case("iso: the GRUB ISO boots to the shell")
