@@ -152,14 +152,16 @@ user: $(USER_BINS) ## Build the user programs (build/user/bin, /bin in the initr
 # INITRD_EXTRA=DIR (paths relative to DIR; a file there replaces the tree's
 # at the same path).  The test kernel's archive adds tests/kernel/initrd.py's
 # files.  Rebuilt when a file or folder under a source changes, or the
-# source list does.
+# source list does (symbolic links are not prerequisites, since make would
+# follow them and a dangling one like /etc/mtab has no rule: adding or
+# removing one changes its folder).
 
 INITRD := $(BUILD)/initramfs.cpio
 KTEST_INITRD := $(BUILD)/initramfs-test.cpio
 INITRD_DIRS := bin dev etc
 INITRD_SRCS := user/rootfs $(USER_DIR) $(INITRD_EXTRA)
 INITRD_DEPS := tools/mkinitramfs.py $(BUILD)/initramfs.srcs $(USER_BINS) \
-	$(shell find $(INITRD_SRCS) 2>/dev/null)
+	$(shell find $(INITRD_SRCS) ! -type l 2>/dev/null)
 mkinitramfs = $(PYTHON) tools/mkinitramfs.py -o $(1) \
 	$(addprefix --dir ,$(INITRD_DIRS)) $(2)
 

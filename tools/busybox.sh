@@ -7,7 +7,7 @@
 # 1. In OUT/deb, `apt-get download busybox-static` (the package file only:
 #    nothing is installed on this machine) unless a busybox-static_*.deb
 #    is already there, so later builds work offline.
-# 2. `dpkg -x` it into OUT/deb/x.
+# 2. `dpkg -x` it into OUT/deb/x (removed again at the end).
 # 3. OUT/root/bin/busybox, and for every applet `busybox --list` prints
 #    (the binary is static glibc: it runs here) a symbolic link
 #    OUT/root/bin/APPLET -> busybox, which the initramfs keeps as a link.
@@ -36,5 +36,8 @@ for a in $applets; do
     [ "$a" = busybox ] || ln -s busybox "$out/root/bin/$a"
 done
 # The binary last: the Makefile's target, so a half-done run is redone.
+# The unpacked tree goes (its *.d directories would confuse the
+# Makefile's dependency include); the .deb stays for offline rebuilds.
 mv "$out/root/bin/busybox.new" "$out/root/bin/busybox"
+rm -rf "$deb_dir/x"
 echo "busybox.sh: $(basename "$deb"): /bin/busybox and $(echo "$applets" | wc -w) applet links"

@@ -120,6 +120,14 @@ static const struct ut_case cases[] = {
     PASS(pipe_to_child),
     PASS(dup_semantics),
     PASS(poll_timeouts),
+    PASS(groups),
+    PASS(setsid),
+    PASS(kill_group),
+    PASS(wait_nohang),
+    PASS(wait_group),
+    PASS(cwd),
+    PASS(access),
+    PASS(readlink),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -127,6 +135,11 @@ static const struct ut_case cases[] = {
 static const struct ut_case helpers[] = {
     PASS(exit0),       PASS(spin),         PASS(script_target),
     PASS(pipe_reader), PASS(stdout_probe), PASS(write_later),
+    PASS(pgrp_leader),
+    PASS(pgrp_join),
+    PASS(sleeper),
+    PASS(setsid_child),
+    PASS(cwd_child),
 };
 
 const struct ut_call ut_calls[] = {
@@ -181,6 +194,18 @@ const struct ut_call ut_calls[] = {
     {SYS_dup2, "dup2"},
     {SYS_dup3, "dup3"},
     {SYS_fcntl, "fcntl"},
+    {SYS_getpgid, "getpgid"},
+    {SYS_setpgid, "setpgid"},
+    {SYS_getpgrp, "getpgrp"},
+    {SYS_getsid, "getsid"},
+    {SYS_setsid, "setsid"},
+    {SYS_getcwd, "getcwd"},
+    {SYS_chdir, "chdir"},
+    {SYS_fchdir, "fchdir"},
+    {SYS_access, "access"},
+    {SYS_faccessat, "faccessat"},
+    {SYS_readlink, "readlink"},
+    {SYS_readlinkat, "readlinkat"},
     {SYS_kairos_spawn, "kairos_spawn"},
 };
 const int ut_ncalls = (int)(sizeof(ut_calls) / sizeof(ut_calls[0]));

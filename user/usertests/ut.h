@@ -81,6 +81,9 @@ long ut_spawn(const char *path, char *const argv[], char *const envp[]);
  * NULL-terminated, or NULL) and envp; returns the pid or a negative
  * errno. */
 long ut_spawn_self(const char *name, char *const extra[], char *const envp[]);
+/* True in the Kairos build (spawn.c), false in the Linux one: for the few
+ * checks where Kairos differs on purpose (a read-only root, no /proc). */
+extern const int ut_on_kairos;
 /* Wait for pid; returns its wait4 status (fails the case on error). */
 int ut_wait(long pid);
 
@@ -176,5 +179,20 @@ void t_spinner_preempted(void);
 void t_thousand_processes(void);
 void t_exit0(void);
 void t_spin(void);
+
+void t_groups(void);
+void t_setsid(void);
+void t_kill_group(void);
+void t_wait_nohang(void);
+void t_wait_group(void);
+void t_pgrp_leader(void);
+void t_pgrp_join(void);
+void t_sleeper(void);
+void t_setsid_child(void);
+
+void t_cwd(void);
+void t_access(void);
+void t_readlink(void);
+void t_cwd_child(void);
 
 #endif

@@ -14,3 +14,5 @@ long ut_spawn(const char *path, char *const argv[], char *const envp[])
 
     return err != 0 ? -err : pid;
 }
+
+const int ut_on_kairos = 0;
