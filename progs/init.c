@@ -34,9 +34,8 @@
 static volatile unsigned long orphans_reaped;
 
 /* The init= program's environment, as Linux gives its init (and PATH). */
-static const char *const init_env[] = {"HOME=/", "TERM=linux",
-                                       "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
-                                       NULL};
+static const char *const init_env[] = {
+    "HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", NULL};
 
 unsigned long init_orphans_reaped(void)
 {
@@ -119,8 +118,8 @@ static pid_t program_exited(const char *path, pid_t pid, int code, int sig)
         fdprintf(STDOUT, "init: %s (pid %d) killed by signal %d\n", path, pid,
                  sig);
     } else {
-        fdprintf(STDOUT, "init: %s (pid %d) exited with status %d\n", path,
-                 pid, code);
+        fdprintf(STDOUT, "init: %s (pid %d) exited with status %d\n", path, pid,
+                 code);
     }
     return start_shell();
 }

@@ -20,10 +20,10 @@
 struct process;
 
 struct pgrp {
-    pid_t pgid;              /* the id: its first leader's pid */
-    pid_t sid;               /* the session it belongs to */
-    struct list members;     /* struct process, by pgrp_link */
-    struct pgrp *hash_next;  /* next in its hash bucket's chain */
+    pid_t pgid;             /* the id: its first leader's pid */
+    pid_t sid;              /* the session it belongs to */
+    struct list members;    /* struct process, by pgrp_link */
+    struct pgrp *hash_next; /* next in its hash bucket's chain */
 };
 
 /*

@@ -46,8 +46,7 @@ long sys_getcwd(const long arg[6])
 }
 
 /* Resolve the caller's path at upath from dirfd into *v: 0 or -errno. */
-static long lookup_at(int dirfd, const void *upath, int flags,
-                      struct vnode *v)
+static long lookup_at(int dirfd, const void *upath, int flags, struct vnode *v)
 {
     struct vnode start;
     long err = 0;

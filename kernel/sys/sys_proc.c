@@ -17,15 +17,14 @@
  * report anything.  __WCLONE alone asks for "clone" children (those
  * that signal their parent with something other than SIGCHLD): there are
  * none. */
-#define KWNOHANG    0x00000001
-#define KWUNTRACED  0x00000002
-#define KWCONTINUED 0x00000008
+#define KWNOHANG     0x00000001
+#define KWUNTRACED   0x00000002
+#define KWCONTINUED  0x00000008
 #define K__WNOTHREAD 0x20000000
-#define K__WALL     0x40000000
-#define K__WCLONE   0x80000000
-#define KWAIT4_OPTIONS                                                \
-    (KWNOHANG | KWUNTRACED | KWCONTINUED | K__WNOTHREAD | K__WALL | \
-     K__WCLONE)
+#define K__WALL      0x40000000
+#define K__WCLONE    0x80000000
+#define KWAIT4_OPTIONS \
+    (KWNOHANG | KWUNTRACED | KWCONTINUED | K__WNOTHREAD | K__WALL | K__WCLONE)
 
 /* Linux x86_64's struct rusage: two timevals and fourteen longs. */
 #define KRUSAGE_SIZE 144

@@ -12,6 +12,7 @@
 #include "ktest.h"
 #include "proc.h"
 #include "sys_file.h"
+#include "syscall.h"
 #include "usys.h"
 
 #define HELLO        "Kairos initramfs: these bytes, exactly.\n"
@@ -248,6 +249,58 @@ static void shared_offsets(void)
     KT_ASSERT(at_baseline());
 }
 
+static long call(long nr, long a, long b, long c)
+{
+    return arch_syscall(nr, a, b, c, 0, 0, 0);
+}
+
+/*
+ * The working directory of a kernel process through the trap: relative
+ * opens, stat and readlink from it, getcwd's answers, fchdir, /dev, and
+ * the refusals leaving it where it was.  Restored to "/" at the end.
+ */
+static void working_directory(void)
+{
+    char buf[64];
+    struct kstat st;
+    long fd;
+
+    baseline();
+    KT_EQ(call(SYS_getcwd, (long)buf, sizeof(buf), 0), 2); /* "/" and NUL */
+    KT_EQ(strcmp(buf, "/"), 0);
+    KT_EQ(call(SYS_chdir, (long)"/ktest/sub/deep", 0, 0), 0);
+    KT_EQ(call(SYS_getcwd, (long)buf, sizeof(buf), 0), 16);
+    KT_EQ(strcmp(buf, "/ktest/sub/deep"), 0);
+    KT_EQ(call(SYS_getcwd, (long)buf, 15, 0), -ERANGE);
+    KT_EQ(call(SYS_chdir, (long)"../..", 0, 0), 0);
+    fd = sys_open("hello.txt", O_RDONLY, 0);
+    KT_ASSERT(fd >= 3);
+    KT_EQ(sys_read(fd, buf, sizeof(buf)), sizeof(HELLO) - 1);
+    KT_EQ(sys_close(fd), 0);
+    KT_EQ(sys_stat("link", &st), 0);
+    KT_EQ(st.st_size, sizeof(HELLO) - 1); /* followed to hello.txt */
+    KT_EQ(call(SYS_readlink, (long)"link", (long)buf, sizeof(buf)), 9);
+    KT_EQ(memcmp(buf, "hello.txt", 9), 0);
+    KT_EQ(call(SYS_readlink, (long)"hello.txt", (long)buf, sizeof(buf)),
+          -EINVAL);
+    KT_EQ(call(SYS_access, (long)"hello.txt", 4, 0), 0);      /* R_OK */
+    KT_EQ(call(SYS_access, (long)"hello.txt", 2, 0), -EROFS); /* W_OK */
+    KT_EQ(call(SYS_access, (long)"/dev/console", 2, 0), 0);   /* a device */
+    KT_EQ(call(SYS_chdir, (long)"hello.txt", 0, 0), -ENOTDIR);
+    KT_EQ(call(SYS_chdir, (long)"nothing", 0, 0), -ENOENT);
+    KT_EQ(call(SYS_chdir, (long)0x8000000000000000UL, 0, 0), -EFAULT);
+    KT_EQ(call(SYS_getcwd, (long)buf, sizeof(buf), 0), 7);
+    KT_EQ(strcmp(buf, "/ktest"), 0); /* the refusals moved nothing */
+    fd = sys_open("/dev", O_RDONLY | O_DIRECTORY, 0);
+    KT_ASSERT(fd >= 3);
+    KT_EQ(call(SYS_fchdir, fd, 0, 0), 0);
+    KT_EQ(sys_close(fd), 0);
+    KT_EQ(call(SYS_getcwd, (long)buf, sizeof(buf), 0), 5);
+    KT_EQ(strcmp(buf, "/dev"), 0);
+    KT_EQ(call(SYS_chdir, (long)"/", 0, 0), 0);
+    KT_ASSERT(at_baseline());
+}
+
 static const struct ktest_case cases[] = {
     {"read_files", read_files},
     {"errors", errors},
@@ -255,6 +308,7 @@ static const struct ktest_case cases[] = {
     {"stat_and_devices", stat_and_devices},
     {"directory_entries", directory_entries},
     {"shared_offsets", shared_offsets},
+    {"working_directory", working_directory},
 };
 
 KTEST_SUITE(suite_file, "file", cases);

@@ -134,9 +134,9 @@ static void wait_errors(void)
 
     KT_EQ(wait_for_child(-1, &code), -ECHILD); /* no children at all */
     KT_EQ(wait_for_child(99999, &code), -ECHILD);
-    KT_EQ(wait_for_child(1, &code), -ECHILD); /* itself */
-    KT_EQ(wait_for_child(0, &code), -ECHILD); /* no child in its group */
-    KT_EQ(wait_for_child(-99999, &code), -ECHILD); /* nor in that one */
+    KT_EQ(wait_for_child(1, &code), -ECHILD);        /* itself */
+    KT_EQ(wait_for_child(0, &code), -ECHILD);        /* no child in its group */
+    KT_EQ(wait_for_child(-99999, &code), -ECHILD);   /* nor in that one */
     KT_EQ(wait_for_child(INT32_MIN, &code), -ESRCH); /* -INT_MIN: none */
 }
 

@@ -304,7 +304,7 @@ static void wait4_bad_arguments(void)
     KT_EQ(sys_wait4(pid, &status, 4, NULL), -EINVAL); /* WEXITED: waitid's */
     KT_EQ(sys_wait4(pid, &status, 0x10, NULL), -EINVAL);
     KT_EQ(sys_wait4(pid, &status, INT_MIN, NULL), -ECHILD); /* __WCLONE */
-    KT_EQ(sys_wait4(-99999, &status, 0, NULL), -ECHILD); /* no such group */
+    KT_EQ(sys_wait4(-99999, &status, 0, NULL), -ECHILD);    /* no such group */
     KT_EQ(sys_wait4(INT_MIN, &status, 0, NULL), -ESRCH);
     KT_EQ(sys_wait4(pid, &status, 0, (void *)0xdead0000UL), -EFAULT);
     KT_EQ(sys_wait4(pid, (int *)0x8000000000000000UL, 0, NULL), -EFAULT);

@@ -97,11 +97,11 @@ static void run(process_entry_t controller)
     assert_int_equal(sched_check(), 0);
 }
 
-#define T(fn)                                \
-    static void test_##fn(void **state)      \
-    {                                        \
-        (void)state;                         \
-        run(fn);                             \
+#define T(fn)                           \
+    static void test_##fn(void **state) \
+    {                                   \
+        (void)state;                    \
+        run(fn);                        \
     }
 
 /* ---- Inheritance and setsid -------------------------------------------- */
@@ -149,7 +149,7 @@ static int setpgid_rules(void *arg)
     EXPECT_EQ(sc(SYS_setpgid, a, l, 0, 0), -EPERM); /* l's: another session */
     EXPECT_EQ(sc(SYS_setpgid, a, 0, 0, 0), 0);      /* a leads group a */
     EXPECT_EQ(sc(SYS_getpgid, a, 0, 0, 0), a);
-    EXPECT_EQ(sc(SYS_getsid, a, 0, 0, 0), 1); /* still session 1 */
+    EXPECT_EQ(sc(SYS_getsid, a, 0, 0, 0), 1);  /* still session 1 */
     EXPECT_EQ(sc(SYS_setpgid, b, a, 0, 0), 0); /* b joins it */
     EXPECT_EQ(sc(SYS_getpgid, b, 0, 0, 0), a);
     EXPECT_EQ(sc(SYS_setpgid, b, a, 0, 0), 0); /* already there */
@@ -369,9 +369,9 @@ T(many_groups)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        TEST(inherit),         TEST(setpgid_rules),   TEST(setpgid_grandchild),
-        TEST(kill_group),      TEST(kill_zombie_group), TEST(kill_everyone),
-        TEST(wait_groups),     TEST(wait_group_blocks), TEST(pgid_reserved),
+        TEST(inherit),     TEST(setpgid_rules),     TEST(setpgid_grandchild),
+        TEST(kill_group),  TEST(kill_zombie_group), TEST(kill_everyone),
+        TEST(wait_groups), TEST(wait_group_blocks), TEST(pgid_reserved),
         TEST(many_groups),
     };
 

@@ -22,8 +22,8 @@ static void expect_cwd(const char *want)
     long n = SCN(SYS_getcwd, buf, sizeof(buf));
 
     if (n != (long)strlen(want) + 1 || strcmp(buf, want) != 0) {
-        ut_fail("getcwd gave %ld \"%s\", expected \"%s\"", n,
-                n > 0 ? buf : "", want);
+        ut_fail("getcwd gave %ld \"%s\", expected \"%s\"", n, n > 0 ? buf : "",
+                want);
     }
 }
 
@@ -99,8 +99,7 @@ void t_access(void)
                   "W_OK before X_OK");
     }
     ut_expect(SCN(SYS_access, "/no/such", F_OK), -ENOENT, "access(missing)");
-    ut_expect(SCN(SYS_access, "/etc/motd/", F_OK), -ENOTDIR,
-              "access(file/)");
+    ut_expect(SCN(SYS_access, "/etc/motd/", F_OK), -ENOTDIR, "access(file/)");
     ut_expect(SCN(SYS_access, "/etc/motd", 8), -EINVAL, "access(mode 8)");
     ut_expect(SCN(SYS_access, BAD_PTR, F_OK), -EFAULT, "access(bad pointer)");
     ut_expect(SCN(SYS_faccessat, dir, "motd", R_OK), 0,

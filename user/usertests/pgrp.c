@@ -18,9 +18,9 @@
 
 extern char **environ;
 
-#define POLL_MS   10
-#define POLL_MAX  500 /* 5 s: far more than a spawn takes */
-#define LONG_NAP  30  /* seconds a member sleeps unless killed */
+#define POLL_MS  10
+#define POLL_MAX 500 /* 5 s: far more than a spawn takes */
+#define LONG_NAP 30  /* seconds a member sleeps unless killed */
 
 static void nap_ms(long ms)
 {
