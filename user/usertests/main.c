@@ -133,13 +133,10 @@ static const struct ut_case cases[] = {
 
 /* Cases other cases spawn; `usertests NAME` runs them, the suite does not. */
 static const struct ut_case helpers[] = {
-    PASS(exit0),       PASS(spin),         PASS(script_target),
-    PASS(pipe_reader), PASS(stdout_probe), PASS(write_later),
-    PASS(pgrp_leader),
-    PASS(pgrp_join),
-    PASS(sleeper),
-    PASS(setsid_child),
-    PASS(cwd_child),
+    PASS(exit0),        PASS(spin),         PASS(script_target),
+    PASS(pipe_reader),  PASS(stdout_probe), PASS(write_later),
+    PASS(pgrp_leader),  PASS(pgrp_join),    PASS(sleeper),
+    PASS(setsid_child), PASS(cwd_child),
 };
 
 const struct ut_call ut_calls[] = {
