@@ -50,15 +50,15 @@ static const struct known_key known[] = {
     {.name = "crash",
      .help = "test image: fault on purpose (pf, de, assert or stack)",
      .test_only = true},
+    {.name = "bootcount",
+     .help = "1: the shell prints the TSC before its first prompt",
+     .number = true},
     {.name = "init",
      .help = "a program init runs on the console in place of the built-in "
              "shell (e.g. /bin/busybox)"},
     {.name = "init.args",
      .help = "the init= program's arguments after argv[0], separated by "
              "commas (e.g. sh, or echo,hello)"},
-    {.name = "bootcount",
-     .help = "1: the shell prints the TSC before its first prompt",
-     .number = true},
 };
 
 #define NKNOWN (sizeof(known) / sizeof(known[0]))

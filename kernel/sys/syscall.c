@@ -192,8 +192,8 @@ static long do_clock_nanosleep(const long arg[6])
 /*
  * getpriority(which, who): the raw Linux call, which returns 20 - nice
  * (40 .. 1) so that no success is negative; the C library turns it back.
- * Only PRIO_PROCESS names a process; no process groups or users exist, so
- * PRIO_PGRP and PRIO_USER match nobody: -ESRCH, as kill's groups.  A
+ * Only PRIO_PROCESS names a process; PRIO_PGRP (groups are not walked
+ * for priorities yet) and PRIO_USER (no users) match nobody: -ESRCH.  A
  * negative who finds no process on Linux either: -ESRCH.
  */
 static long do_getpriority(const long arg[6])

@@ -118,7 +118,7 @@ struct ksched_param {
 };
 
 /* getpriority and setpriority's `which`, Linux's numbers (the host's
- * <sys/resource.h> has the same).  Kairos has no process groups or users. */
+ * <sys/resource.h> has the same).  PRIO_PGRP and PRIO_USER match nobody. */
 #ifndef PRIO_PROCESS
 #define PRIO_PROCESS 0 /* who is a pid (0: the caller) */
 #endif
