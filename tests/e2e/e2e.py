@@ -865,11 +865,12 @@ def _():
             "bogus=1": "ignored: unknown option",
             "junk": "ignored: not key=value",
         }, out
-        known = dict(re.findall(r"^  (\w+)\s+(\S+)\s+\S.*$",
+        known = dict(re.findall(r"^  ([\w.]+)\s+(\S+)\s+\S.*$",
                                 out.split("options known")[1], re.M))
         assert known == {"hz": "250", "slice": "5", "rt_runtime": "950",
                          "test": "-",
-                         "crash": "-", "bootcount": "0"}, out
+                         "crash": "-", "bootcount": "0", "init": "-",
+                         "init.args": "-"}, out
         assert "at 250 Hz" in m.command("uptime")  # the rate really in effect
     finally:
         m.kill()
