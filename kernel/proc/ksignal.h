@@ -42,6 +42,10 @@ void signal_set_blocked_locked(struct process *p, uint64_t mask);
  * user process catches gets its handler's frame (arch_signal_setup);
  * an uncaught one acts as in signal_deliver. */
 void signal_return_to_user(void);
+/* rt_sigsuspend: wait with mask until a signal is delivered: -EINTR; the
+ * mask before it comes back once the handler's frame is made (the frame
+ * holds it) or, with no handler, on the way back to ring 3. */
+int signal_suspend(uint64_t mask);
 /* execve: handlers reset to SIG_DFL (SIG_IGN stays). */
 void signal_exec_reset(struct process *p);
 

@@ -89,6 +89,8 @@ struct process {
     uint64_t sig_pending;   /* bit s-1: signal s recorded, deliverable */
     uint64_t sig_held;      /* bit s-1: recorded but blocked */
     uint64_t sig_blocked;   /* bit s-1: blocked (rt_sigprocmask) */
+    uint64_t sig_saved;     /* rt_sigsuspend: the mask to go back to */
+    bool sig_has_saved;     /* ... once a handler ran (or at return) */
     uint8_t exit_signal;    /* once ZOMBIE: the signal that ended it, or 0 */
     bool wait_intr;         /* BLOCKED in an interruptible wait */
     struct process *parent; /* idle's record for orphans of a dead init */

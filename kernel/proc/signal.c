@@ -173,7 +173,16 @@ void signal_return_to_user(void)
     uint64_t old;
     int sig = 0;
 
-    if (p == NULL || p->vm == NULL || p->sig_pending == 0) {
+    if (p == NULL || p->vm == NULL) {
+        return;
+    }
+    if (p->sig_pending == 0) {
+        spin_lock(&sched_lock);
+        if (p->sig_has_saved) { /* sigsuspend woke without a handler */
+            p->sig_has_saved = false;
+            signal_set_blocked_locked(p, p->sig_saved);
+        }
+        spin_unlock(&sched_lock);
         return;
     }
     sig = take_uncaught(p);
@@ -185,7 +194,8 @@ void signal_return_to_user(void)
         sig = signal_pick(p->sig_pending);
         p->sig_pending &= ~BIT(sig);
         act = p->vm->sigact[sig - 1];
-        old = p->sig_blocked;
+        old = p->sig_has_saved ? p->sig_saved : p->sig_blocked;
+        p->sig_has_saved = false; /* the frame restores the saved mask */
         signal_set_blocked_locked(
             p, old | act.mask | (act.flags & KSA_NODEFER ? 0 : BIT(sig)));
         if (act.flags & KSA_RESETHAND) {
@@ -199,6 +209,22 @@ void signal_return_to_user(void)
                                       old) != 0) {
         proc_exit_signalled(SIGSEGV); /* no room for the frame */
     }
+}
+
+int signal_suspend(uint64_t mask)
+{
+    struct process *p = proc_current();
+    int err;
+
+    spin_lock(&sched_lock);
+    p->sig_saved = p->sig_blocked;
+    p->sig_has_saved = true;
+    signal_set_blocked_locked(p, mask);
+    do { /* nothing wakes this channel: only a signal ends the wait */
+        err = block_current_locked((wait_channel_t)&p->sig_saved, &sched_lock);
+    } while (err == 0);
+    spin_unlock(&sched_lock);
+    return -EINTR;
 }
 
 void signal_exec_reset(struct process *p)

@@ -20,6 +20,9 @@ long sys_getuid(const long arg[6]);
 long sys_gettid(const long arg[6]);
 long sys_kairos_spawn(const long arg[6]);
 long sys_execve(const long arg[6]);
+long sys_set_robust_list(const long arg[6]);
+long sys_rseq(const long arg[6]);
+long sys_prctl(const long arg[6]);
 /* sys_info.c: randomness, clocks, the system, limits (docs/user.md). */
 long sys_getrandom(const long arg[6]);
 long sys_time(const long arg[6]);
@@ -37,6 +40,7 @@ long sys_clone(const long arg[6]);
 long sys_rt_sigaction(const long arg[6]);
 long sys_rt_sigprocmask(const long arg[6]);
 long sys_rt_sigreturn(const long arg[6]);
+long sys_rt_sigsuspend(const long arg[6]);
 /* sys_proc.c: groups, sessions, kill and wait4 (docs/syscalls.md). */
 long sys_getpgid(const long arg[6]);
 long sys_getpgrp(const long arg[6]);

@@ -108,3 +108,17 @@ long sys_rt_sigreturn(const long arg[6])
     spin_unlock(&sched_lock);
     return rax;
 }
+
+/* rt_sigsuspend(mask, sigsetsize): -EINTR once a signal came. */
+long sys_rt_sigsuspend(const long arg[6])
+{
+    uint64_t mask;
+
+    if (proc_current()->vm == NULL || arg[1] != 8) {
+        return -EINVAL;
+    }
+    if (copy_from_caller(&mask, (const void *)arg[0], sizeof(mask)) != 0) {
+        return -EFAULT;
+    }
+    return signal_suspend(mask);
+}

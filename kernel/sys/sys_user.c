@@ -16,6 +16,7 @@
 #include "param.h"
 #include "proc.h"
 #include "ramfs.h"
+#include "spinlock.h"
 #include "uaccess.h"
 #include "uvm.h"
 
@@ -354,6 +355,58 @@ long sys_kairos_spawn(const long arg[6])
 long sys_execve(const long arg[6])
 {
     return spawn_or_exec(arg, true);
+}
+
+/* set_robust_list(head, len): recorded nowhere — with one thread per
+ * process no futex owner can die while others wait — but accepted, as
+ * C libraries register one at start-up.  -EINVAL for a wrong len. */
+long sys_set_robust_list(const long arg[6])
+{
+    return arg[1] == 24 ? 0 : -EINVAL; /* sizeof(struct robust_list_head) */
+}
+
+/* rseq: not supported (C libraries then do without it): -ENOSYS, without
+ * the log line of an unknown call. */
+long sys_rseq(const long arg[6])
+{
+    (void)arg;
+    return -ENOSYS;
+}
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+/* prctl: the process's name (PR_SET_NAME, PR_GET_NAME: 16 bytes with the
+ * NUL, as Linux's comm); other options -EINVAL. */
+long sys_prctl(const long arg[6])
+{
+    struct process *p = proc_current();
+    char name[16];
+
+    if (arg[0] == PR_SET_NAME) {
+        long n = string_from_caller(name, (const void *)arg[1], sizeof(name));
+
+        if (n == -ENAMETOOLONG) { /* Linux cuts it to 15 bytes */
+            if (copy_from_caller(name, (const void *)arg[1], 15) != 0) {
+                return -EFAULT;
+            }
+            name[15] = '\0';
+        } else if (n < 0) {
+            return n;
+        }
+        spin_lock(&sched_lock);
+        kstrlcpy(p->name, name, sizeof(p->name));
+        spin_unlock(&sched_lock);
+        return 0;
+    }
+    if (arg[0] == PR_GET_NAME) {
+        memset(name, 0, sizeof(name));
+        spin_lock(&sched_lock);
+        kstrlcpy(name, p->name, sizeof(name));
+        spin_unlock(&sched_lock);
+        return copy_to_caller((void *)arg[1], name, sizeof(name));
+    }
+    return -EINVAL;
 }
 
 void sys_log_unknown(long nr)

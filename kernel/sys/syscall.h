@@ -60,6 +60,7 @@
 #define SYS_setsid                 112
 #define SYS_getpgid                121
 #define SYS_getsid                 124
+#define SYS_rt_sigsuspend          130
 #define SYS_getpriority            140
 #define SYS_setpriority            141
 #define SYS_sched_setparam         142
@@ -69,6 +70,7 @@
 #define SYS_sched_get_priority_max 146
 #define SYS_sched_get_priority_min 147
 #define SYS_sched_rr_get_interval  148
+#define SYS_prctl                  157
 #define SYS_arch_prctl             158
 #define SYS_setrlimit              160
 #define SYS_gettid                 186
@@ -79,6 +81,7 @@
 #define SYS_clock_nanosleep        230
 #define SYS_exit_group             231
 #define SYS_openat                 257
+#define SYS_set_robust_list        273
 #define SYS_newfstatat             262
 #define SYS_readlinkat             267
 #define SYS_faccessat              269
@@ -87,6 +90,7 @@
 #define SYS_pipe2                  293
 #define SYS_prlimit64              302
 #define SYS_getrandom              318
+#define SYS_rseq                   334
 /* Kairos's own (no Linux call has it): spawn_user_process(path, argv,
  * envp) for user programs until fork and execve exist (docs/user.md). */
 #define SYS_kairos_spawn 500
