@@ -309,7 +309,60 @@ static void areas_and_demand_paging(void)
     KT_EQ(frame_stats().free, frames);
 }
 
+/* Copy-on-write: after uvm_fork every page has two holders and no data
+ * frame was copied; a write in the child copies only that page; the
+ * child's end gives the parent its pages back whole; everything returns. */
+static void fork_copy_on_write_counts(void)
+{
+    size_t frames = frame_stats().free, after_parent, tables;
+    int err, pages = 4;
+    struct uvm *parent = uvm_create(&err), *child;
+    uintptr_t pa[4], cpa;
+    unsigned prot;
+    static const char hi[] = "parent";
+
+    KT_ASSERT(parent != NULL);
+    KT_EQ(uvm_add_area(parent, TEXT, TEXT + pages * PAGE_SIZE,
+                       ARCH_PROT_READ | ARCH_PROT_WRITE, UVM_ANON),
+          0);
+    KT_EQ(uvm_populate(parent, TEXT, TEXT + pages * PAGE_SIZE), 0);
+    KT_EQ(uvm_write(parent, TEXT, hi, sizeof(hi)), 0);
+    after_parent = frame_stats().free;
+    child = uvm_fork(parent, &err);
+    KT_ASSERT(child != NULL);
+    tables = arch_aspace_table_frames(&child->as);
+    KT_EQ(frame_stats().free, after_parent - tables); /* no data copied */
+    KT_EQ(child->pages, (size_t)pages);
+    for (int i = 0; i < pages; i++) {
+        pa[i] = arch_aspace_lookup(&parent->as, TEXT + i * PAGE_SIZE, &prot);
+        KT_EQ(prot & ARCH_PROT_WRITE, 0); /* read-only in both now */
+        KT_EQ(arch_aspace_lookup(&child->as, TEXT + i * PAGE_SIZE, NULL),
+              pa[i]);
+        KT_EQ(frame_holders(pa[i]), 2);
+    }
+    /* the child writes page 0: its own copy, with the parent's bytes */
+    KT_EQ(uvm_fault(child, TEXT, ARCH_PROT_READ | ARCH_PROT_WRITE), 0);
+    cpa = arch_aspace_lookup(&child->as, TEXT, &prot);
+    KT_ASSERT(cpa != pa[0] && (prot & ARCH_PROT_WRITE));
+    KT_EQ(memcmp(arch_phys_to_virt(cpa), hi, sizeof(hi)), 0);
+    KT_EQ(frame_holders(pa[0]), 1);
+    KT_EQ(frame_holders(cpa), 1);
+    KT_EQ(frame_stats().free, after_parent - tables - 1);
+    /* the parent's write to page 0: alone now, made writable, no copy */
+    KT_EQ(uvm_fault(parent, TEXT, ARCH_PROT_READ | ARCH_PROT_WRITE), 0);
+    KT_EQ(arch_aspace_lookup(&parent->as, TEXT, NULL), pa[0]);
+    KT_EQ(frame_stats().free, after_parent - tables - 1);
+    uvm_destroy(child); /* its copy and tables go; the shared pages stay */
+    KT_EQ(frame_stats().free, after_parent);
+    for (int i = 1; i < pages; i++) {
+        KT_EQ(frame_holders(pa[i]), 1);
+    }
+    uvm_destroy(parent);
+    KT_EQ(frame_stats().free, frames);
+}
+
 static const struct ktest_case user_cases[] = {
+    {"fork_copy_on_write_counts", fork_copy_on_write_counts},
     {"areas_and_demand_paging", areas_and_demand_paging},
     {"syscall_from_ring3", syscall_from_ring3},
     {"syscall_keeps_registers", syscall_keeps_registers},
