@@ -725,6 +725,18 @@ def run_long(line, timeout):
     return shell.out[start:shell.seen]
 
 
+@case("fuzz: random system calls with hostile arguments in forked children "
+      "(fixed seeds) never hurt the kernel; mem is back to its baseline")
+def _():
+    before = mem_counters()
+    out = shell.command("/bin/fuzz 6 1500")
+    m = re.search(r"fuzz: 6 seeds of 1500 calls: (\d+) exited, (\d+) ended by a "
+                  r"signal \((\d+) killed when stuck\); the kernel is alive", out)
+    assert m and int(m.group(1)) + int(m.group(2)) == 6, out
+    assert "PANIC" not in out and "EXCEPTION" not in out, out
+    until("mem back to its baseline", lambda: mem_counters() == before)
+
+
 @case("user: ctrl-C sends SIGINT to the foreground program (a spinner that "
       "never calls the kernel); the shell reports it and lives")
 def _():
