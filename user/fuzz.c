@@ -40,9 +40,22 @@ static char data[256];
 static long arg(void)
 {
     static const long special[] = {
-        0,  1,  -1, 2,  3,  100, 4096, (long)1 << 40, -4096, 0x7fffffff,
-        (long)0xffffffff80000000UL, (long)0xffff800000000000UL, 8, 16,
-        (long)0x800000000000UL, 0x10000,
+        0,
+        1,
+        -1,
+        2,
+        3,
+        100,
+        4096,
+        (long)1 << 40,
+        -4096,
+        0x7fffffff,
+        (long)0xffffffff80000000UL,
+        (long)0xffff800000000000UL,
+        8,
+        16,
+        (long)0x800000000000UL,
+        0x10000,
     };
 
     switch (next() % 6) {
