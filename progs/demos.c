@@ -142,6 +142,9 @@ static int pp_player_main(void *arg)
     struct pingpong *g = p->game;
     int code = pp_play(p);
 
+    if (code != 0) {
+        pp_stop(g); /* whatever ended us early must not strand the other */
+    }
     pp_put(g);
     return code;
 }
