@@ -8,47 +8,12 @@
  * way a process left and came back.
  */
 #include "layout.h"
+#include "regs.S.h"
 
 #define EFAULT 14
 
     .text
 
-/* The general registers in struct trap_frame's order (rdi lowest). */
-.macro push_gprs
-    pushq %r15
-    pushq %r14
-    pushq %r13
-    pushq %r12
-    pushq %rbp
-    pushq %rbx
-    pushq %r11
-    pushq %rcx
-    pushq %rax
-    pushq %r9
-    pushq %r8
-    pushq %r10
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-.endm
-
-.macro pop_gprs
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %r10
-    popq %r8
-    popq %r9
-    popq %rax
-    popq %rcx
-    popq %r11
-    popq %rbx
-    popq %rbp
-    popq %r12
-    popq %r13
-    popq %r14
-    popq %r15
-.endm
 
 /*
  * syscall from ring 3: rcx = user rip, r11 = user rflags, interrupts off

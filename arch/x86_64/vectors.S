@@ -9,6 +9,7 @@
  * the call is 16-byte aligned as the ABI requires.
  */
 #include "layout.h"
+#include "regs.S.h"
 
     .altmacro
 
@@ -50,39 +51,11 @@ trap_common:
     jz 1f
     swapgs
 1:
-    pushq %r15
-    pushq %r14
-    pushq %r13
-    pushq %r12
-    pushq %rbp
-    pushq %rbx
-    pushq %r11
-    pushq %rcx
-    pushq %rax
-    pushq %r9
-    pushq %r8
-    pushq %r10
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
+    push_gprs
     cld
     movq %rsp, %rdi
     call trap_dispatch
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %r10
-    popq %r8
-    popq %r9
-    popq %rax
-    popq %rcx
-    popq %r11
-    popq %rbx
-    popq %rbp
-    popq %r12
-    popq %r13
-    popq %r14
-    popq %r15
+    pop_gprs
     addq $16, %rsp                   /* vector and error code */
     testb $3, 8(%rsp)
     jz 2f

@@ -203,6 +203,10 @@ void signal_return_to_user(void)
         }
     } else {
         sig = 0;
+        if (p->sig_has_saved) { /* sigsuspend's wake was dropped */
+            p->sig_has_saved = false;
+            signal_set_blocked_locked(p, p->sig_saved);
+        }
     }
     spin_unlock(&sched_lock);
     if (sig != 0 && arch_signal_setup(sig, act.handler, act.flags, act.restorer,
@@ -229,6 +233,7 @@ int signal_suspend(uint64_t mask)
 
 void signal_exec_reset(struct process *p)
 {
+    spin_lock(&sched_lock); /* senders read sigact */
     for (int s = 1; s < KNSIG; s++) {
         struct ksigaction *a = &p->vm->sigact[s - 1];
 
@@ -236,4 +241,5 @@ void signal_exec_reset(struct process *p)
             *a = (struct ksigaction){0}; /* handlers are in the old image */
         }
     }
+    spin_unlock(&sched_lock);
 }

@@ -7,7 +7,8 @@
  * then on fault: a first touch of an anonymous page maps a zeroed frame.
  * Every frame mapped is one this uvm allocated and frees again; they are
  * counted (pages).  A uvm is used only by its process (one thread), so it
- * needs no lock of its own.
+ * needs no lock of its own, except sigact, which senders read (to discard
+ * ignored signals): it is read and written under sched_lock.
  */
 #ifndef KAIROS_UVM_H
 #define KAIROS_UVM_H
