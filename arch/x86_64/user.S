@@ -8,7 +8,7 @@
  * way a process left and came back.
  */
 #include "layout.h"
-#include "regs.S.h"
+#include "regs.inc"
 
 #define EFAULT 14
 

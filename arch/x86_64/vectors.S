@@ -9,7 +9,7 @@
  * the call is 16-byte aligned as the ABI requires.
  */
 #include "layout.h"
-#include "regs.S.h"
+#include "regs.inc"
 
     .altmacro
 
