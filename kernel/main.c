@@ -52,6 +52,16 @@ static void set_rt_runtime(void)
     sched_set_rt_runtime(ms < 0 ? -1 : ms * (long)hz / 1000, hz);
 }
 
+/* The process limit from procs=, by default one per PROC_MEM_EACH of
+ * memory (docs/linux-abi.md, "Limits"). */
+static void set_proc_limit(void)
+{
+    unsigned long def = frame_stats().total * PAGE_SIZE / PROC_MEM_EACH;
+
+    def = def < 16 ? 16 : def > PROC_LIMIT_MAX ? PROC_LIMIT_MAX : def;
+    proc_set_limit(cmdline_get_ulong("procs", def, 1, PROC_LIMIT_MAX));
+}
+
 _Noreturn void kernel_main(const struct boot_info *bi)
 {
     static const char *const inputs[] = {"ps2kbd", "serial0"};
@@ -78,6 +88,7 @@ _Noreturn void kernel_main(const struct boot_info *bi)
     proc_set_std_devices(driver_find("keyboard"), driver_find("console"));
     sched_set_slice(cmdline_get_ulong("slice", SLICE_DEFAULT, 1, SLICE_MAX));
     set_rt_runtime();
+    set_proc_limit();
     if (process_init() != 0) {
         panic("process_init: out of memory");
     }

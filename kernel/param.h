@@ -46,6 +46,12 @@
 #define PROC_TABLE_INITIAL 64  /* process table slots before it first grows */
 #define PROC_CACHE_MAX     16  /* reaped records kept for reuse until idle */
 #define PROC_TABLE_MAX     (1UL << 20) /* slots it may grow to; beyond: -EAGAIN */
+/* The most processes at once procs= may allow (the table stays at most
+ * half full), and the memory per process its default counts: a forked
+ * small musl process takes ~55 KiB (kernel stack, page tables, records),
+ * so a fork bomb meets the limit, not -ENOMEM, with room to spare. */
+#define PROC_LIMIT_MAX (PROC_TABLE_MAX / 2 - 1)
+#define PROC_MEM_EACH  (96 * 1024)
 
 /* Scheduler trace events kept (a power of two); older ones are overwritten. */
 #define TRACE_RECORDS 4096

@@ -44,6 +44,11 @@ static const struct known_key known[] = {
     {.name = "rt_runtime",
      .help = "ms of every second real-time processes may use, 0..1000, or "
              "-1 for no limit (default " STR(RT_RUNTIME_MS) ")"},
+    {.name = "procs",
+     .help = "most processes at once, zombies included, 1.." STR(
+         PROC_LIMIT_MAX) " (default: one per 96 KiB of memory); more get "
+                         "-EAGAIN",
+     .number = true},
     {.name = "test",
      .help = "test image: run only the suites whose name starts with this",
      .test_only = true},

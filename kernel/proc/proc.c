@@ -45,10 +45,11 @@ static struct process **table; /* capacity slots, NULL when free */
  * for whenever the table is back at that size; constant after init. */
 static struct process **boot_table;
 static struct list *boot_buckets;
-static size_t capacity;           /* a power of two */
-static pid_t next_pid = 1;        /* the next pid to try */
-static struct process *init_proc; /* pid 1 while it lives */
-static size_t nrecords;           /* records in the table */
+static size_t capacity;                    /* a power of two */
+static pid_t next_pid = 1;                 /* the next pid to try */
+static struct process *init_proc;          /* pid 1 while it lives */
+static size_t nrecords;                    /* records in the table */
+static size_t proc_limit = PROC_LIMIT_MAX; /* processes, idle aside */
 /* Every record in the table, by all_link, in spawn order (serial). */
 static struct list all = LIST_INIT(all);
 static uint64_t next_serial; /* the next record's serial */
@@ -184,6 +185,9 @@ static void maybe_shrink_locked(void)
 static pid_t alloc_pid_locked(void)
 {
     KASSERT(holding(&sched_lock));
+    if (nrecords > proc_limit) { /* nrecords counts idle too */
+        return -EAGAIN;
+    }
     if ((nrecords + 1) * 2 > capacity) {
         int err = capacity * 2 > PROC_TABLE_MAX ? -EAGAIN
                                                 : resize_locked(capacity * 2);
@@ -232,6 +236,18 @@ void proc_set_next_pid(pid_t pid)
     spin_lock(&sched_lock);
     next_pid = pid >= 2 ? pid : 2;
     spin_unlock(&sched_lock);
+}
+
+void proc_set_limit(size_t n)
+{
+    spin_lock(&sched_lock);
+    proc_limit = n < 1 ? 1 : n > PROC_LIMIT_MAX ? PROC_LIMIT_MAX : n;
+    spin_unlock(&sched_lock);
+}
+
+size_t proc_get_limit(void)
+{
+    return __atomic_load_n(&proc_limit, __ATOMIC_RELAXED);
 }
 
 /* ---- Creation -------------------------------------------------------------- */
@@ -747,6 +763,7 @@ void process_reset(void)
     table = NULL;
     capacity = 0;
     nrecords = 0;
+    proc_limit = PROC_LIMIT_MAX;
     list_init(&all);
     init_proc = NULL;
     spin_unlock(&sched_lock);

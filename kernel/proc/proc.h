@@ -211,6 +211,16 @@ void proc_foreach_locked(void (*fn)(struct process *p, void *ctx), void *ctx);
  * and stops at a NULL link, so a torn list cannot make it loop or fault. */
 void proc_foreach_nolock(void (*fn)(struct process *p, void *ctx), void *ctx);
 
+/*
+ * The most processes that may exist at once, zombies included and idle
+ * not counted (clamped to 1..PROC_LIMIT_MAX); a spawn or fork beyond
+ * it gets -EAGAIN.  Lowering it below the count now ends nothing: new
+ * ones wait for room.  Takes sched_lock.  main.c sets it from procs=.
+ */
+void proc_set_limit(size_t n);
+/* The limit in effect (RLIMIT_NPROC, /proc-less "ps" totals). */
+size_t proc_get_limit(void);
+
 /* Tests: make pid the next one to try (at least 2), to reach the
  * wrap-around past INT32_MAX quickly.  Takes sched_lock. */
 void proc_set_next_pid(pid_t pid);
@@ -285,8 +295,9 @@ int sched_check(void);
 /* Free the records kept for reuse by spawn (the idle loop does this
  * whenever the CPU has nothing to do).  Takes sched_lock. */
 void proc_cache_trim(void);
-/* Host tests: forget every process and free everything (no process may be
- * running; call from outside start_scheduler). */
+/* Host tests: forget every process and free everything, the process
+ * limit back to PROC_LIMIT_MAX (no process may be running; call from
+ * outside start_scheduler). */
 void process_reset(void);
 /* Host: true if the last start_scheduler ended in a deadlock. */
 bool sched_deadlocked(void);

@@ -89,7 +89,8 @@ struct ksysinfo {
     char reserved[4];
 };
 
-/* sysinfo(info): uptime, RAM (frames) and the process count; no load
+/* sysinfo(info): uptime, RAM (frames) and the process count (idle not
+ * counted, as Linux's; the same count RLIMIT_NPROC bounds); no load
  * average is kept (0), no swap. */
 long sys_sysinfo(const long arg[6])
 {
@@ -101,6 +102,7 @@ long sys_sysinfo(const long arg[6])
     si.uptime = (int64_t)(uptime_ns() / 1000000000ULL);
     si.totalram = fs.total * PAGE_SIZE;
     si.freeram = fs.free * PAGE_SIZE;
+    ss.processes--; /* idle */
     si.procs = ss.processes > 0xffff ? 0xffff : (uint16_t)ss.processes;
     si.mem_unit = 1;
     return copy_to_caller((void *)arg[0], &si, sizeof(si));
@@ -138,7 +140,7 @@ static int limit_of(int r, struct krlimit *l)
         v = 0; /* no core dumps */
         break;
     case RLIMIT_NPROC:
-        v = PROC_TABLE_MAX;
+        v = proc_get_limit();
         break;
     case RLIMIT_NOFILE:
         v = MAX_FDS;

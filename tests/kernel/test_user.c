@@ -7,9 +7,12 @@
  * address space of its own.
  */
 #include "arch.h"
+#include "exec.h"
 #include "frame.h"
 #include "heap.h"
+#include "kproc.h"
 #include "kerrno.h"
+#include "ksignal.h"
 #include "kstring.h"
 #include "ktest.h"
 #include "param.h"
@@ -361,8 +364,66 @@ static void fork_copy_on_write_counts(void)
     KT_EQ(frame_stats().free, frames);
 }
 
+/* The forked child's first code: execve /bin/usertests sleeper, which
+ * sleeps until killed.  Returns only if the exec could not be prepared. */
+static int exec_after_fork(void *arg)
+{
+    static const char *const argv[] = {"usertests", "sleeper", NULL};
+    char name[PROCESS_NAME_MAX];
+    struct uvm *vm;
+
+    (void)arg;
+    if (exec_prepare("/bin/usertests", argv, NULL, &vm, name) != 0) {
+        return 1;
+    }
+    exec_finish(vm, name);
+}
+
+/* Exec after fork: the child's new image drops every page it shared with
+ * the parent at once (each back to one holder while the child still
+ * lives), and once the child is killed and reaped the frames are back
+ * to the count before the fork, exactly. */
+static void exec_drops_copy_on_write_shares(void)
+{
+    int err, code, sig, pages = 4;
+    struct uvm *parent, *child;
+    uintptr_t pa[4];
+    size_t frames;
+    pid_t pid;
+
+    proc_cache_trim();
+    heap_trim();
+    frames = frame_stats().free;
+    parent = uvm_create(&err);
+    KT_ASSERT(parent != NULL);
+    KT_EQ(uvm_add_area(parent, TEXT, TEXT + pages * PAGE_SIZE,
+                       ARCH_PROT_READ | ARCH_PROT_WRITE, UVM_ANON),
+          0);
+    KT_EQ(uvm_populate(parent, TEXT, TEXT + pages * PAGE_SIZE), 0);
+    child = uvm_fork(parent, &err);
+    KT_ASSERT(child != NULL);
+    for (int i = 0; i < pages; i++) {
+        pa[i] = arch_aspace_lookup(&parent->as, TEXT + i * PAGE_SIZE, NULL);
+        KT_EQ(frame_holders(pa[i]), 2);
+    }
+    pid = proc_spawn("cowexec", exec_after_fork, NULL, child);
+    KT_ASSERT(pid > 1);
+    KT_ASSERT(wait_state(pid, PROCESS_BLOCKED, 1000)); /* asleep, exec'd */
+    for (int i = 0; i < pages; i++) {
+        KT_EQ(frame_holders(pa[i]), 1);
+    }
+    KT_EQ(process_kill(pid, SIGKILL), 0);
+    KT_EQ(wait_child_sig(pid, &code, &sig, true), pid);
+    KT_EQ(sig, SIGKILL); /* not exit 1: the exec went through */
+    uvm_destroy(parent);
+    proc_cache_trim();
+    heap_trim();
+    KT_EQ(frame_stats().free, frames);
+}
+
 static const struct ktest_case user_cases[] = {
     {"fork_copy_on_write_counts", fork_copy_on_write_counts},
+    {"exec_drops_copy_on_write_shares", exec_drops_copy_on_write_shares},
     {"areas_and_demand_paging", areas_and_demand_paging},
     {"syscall_from_ring3", syscall_from_ring3},
     {"syscall_keeps_registers", syscall_keeps_registers},

@@ -460,9 +460,9 @@ static void test_unknown_key_lookup_is_null(void **state)
  * help. */
 static void test_known_keys(void **state)
 {
-    static const char *const want[] = {"hz",   "slice",    "rt_runtime",
-                                       "test", "crash",    "bootcount",
-                                       "init", "init.args"};
+    static const char *const want[] = {"hz",        "slice", "rt_runtime",
+                                       "procs",     "test",  "crash",
+                                       "bootcount", "init",  "init.args"};
 
     (void)state;
     assert_int_equal(cmdline_known_count(), ARRAY_SIZE(want));

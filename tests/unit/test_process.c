@@ -999,6 +999,52 @@ static void test_second_wait_fails(void **state)
     run_expect_done();
 }
 
+/* ---- The process limit (procs=, RLIMIT_NPROC) ------------------------------------------ */
+
+static int limit_hold; /* channel the limit's children block on */
+
+/* With room for 5 processes, init spawns 4 children (zombies count
+ * too), the next gets -EAGAIN; after one is reaped a spawn works again;
+ * raising the limit lets more in. */
+static int limit_controller(void *arg)
+{
+    pid_t kids[4], extra;
+
+    (void)arg;
+    for (int i = 0; i < 4; i++) {
+        kids[i] = spawn_kernel_process("kid", block_once, &limit_hold);
+        EXPECT(kids[i] > 1);
+    }
+    EXPECT_EQ(spawn_kernel_process("over", exit_with, NULL), -EAGAIN);
+    while (state_of(kids[3]) != PROCESS_BLOCKED) {
+        yield_now(); /* the kids run and block, in spawn order */
+    }
+    EXPECT_EQ(wake_channel((wait_channel_t)&limit_hold), 4);
+    EXPECT_EQ(wait_for_child(kids[0], NULL), kids[0]);
+    /* three zombies and init: room for one */
+    extra = spawn_kernel_process("again", exit_with, NULL);
+    EXPECT(extra > 1);
+    EXPECT_EQ(spawn_kernel_process("over", exit_with, NULL), -EAGAIN);
+    proc_set_limit(7);
+    EXPECT(spawn_kernel_process("more", exit_with, NULL) > 1);
+    EXPECT(spawn_kernel_process("more", exit_with, NULL) > 1);
+    EXPECT_EQ(spawn_kernel_process("over", exit_with, NULL), -EAGAIN);
+    while (wait_for_child(-1, NULL) > 0) {
+    }
+    return 0;
+}
+
+static void test_process_limit_gives_eagain(void **state)
+{
+    (void)state;
+    assert_int_equal(proc_get_limit(), PROC_LIMIT_MAX); /* the default */
+    proc_set_limit(0);
+    assert_int_equal(proc_get_limit(), 1); /* clamped */
+    proc_set_limit(5);
+    spawn("init", limit_controller, NULL);
+    run_expect_done();
+}
+
 /* ---- Orphans: to init while it lives, to idle after --------------------------------------- */
 
 static struct {
@@ -1954,6 +2000,7 @@ int main(void)
         T(test_exit_and_wait_by_pid_and_any),
         T(test_wait_without_blocking),
         T(test_wait_errors),
+        T(test_process_limit_gives_eagain),
         T(test_second_wait_fails),
         T(test_orphans_go_to_init_which_reaps_them),
         T(test_adopted_zombie_wakes_init),

@@ -198,3 +198,105 @@ void t_script_target(void)
         ut_fail("argv: %d words", ut_argc);
     }
 }
+
+/* How many processes exist (sysinfo's procs). */
+static long procs_now(void)
+{
+    struct {
+        long uptime;
+        unsigned long loads[3], totalram, freeram, sharedram, bufferram;
+        unsigned long totalswap, freeswap;
+        unsigned short procs;
+        char pad[32];
+    } si;
+
+    if (SC(SYS_sysinfo, &si) != 0) {
+        _exit(4);
+    }
+    return si.procs;
+}
+
+/*
+ * The fork bomb's body, run by every process of it: fork until the
+ * kernel says no (each child at once does the same), then wait for the
+ * whole tree to stop forking (the pipe's last writer gone) and reap the
+ * children.  Exits 0 when its own failing fork gave -EAGAIN with exactly
+ * limit processes in the system (nothing of the tree exits before all of
+ * it has stopped, so the table is full then) and every child exited 0;
+ * else 1 (another error), 2 (short of the limit), 3 (no EOF), or the
+ * first child's non-zero status.
+ */
+static _Noreturn void bomb_run(int rfd, int wfd, long limit)
+{
+    int status, code = 0;
+    long pid;
+    char c;
+
+    while ((pid = SC(SYS_fork)) >= 0) {
+        /* parent: fork again; child: the same loop, as a bomb does */
+    }
+    if (pid != -EAGAIN) {
+        ut_say("# fork_bomb: a fork gave %ld\n", pid);
+        code = 1;
+    } else if (procs_now() != limit) {
+        ut_say("# fork_bomb: fork gave -EAGAIN with %ld processes\n",
+               procs_now());
+        code = 2;
+    }
+    SC(SYS_close, wfd);
+    if (SC(SYS_read, rfd, &c, 1) != 0) { /* 0: EOF, every bomber is done */
+        code = code ? code : 3;
+    }
+    while ((pid = SC(SYS_wait4, -1, &status, 0, 0)) > 0) {
+        if (code == 0 && status != 0) {
+            code = WIFEXITED(status) ? WEXITSTATUS(status) : 5;
+        }
+    }
+    _exit(code);
+}
+
+/*
+ * A fork bomb in a child of ours: every process of it forks until fork
+ * fails, and every failure is -EAGAIN at the process limit (RLIMIT_NPROC:
+ * the kernel's procs=), never -ENOMEM, and the kernel lives; then all of
+ * it is reaped and the process count is back where it was.  Skipped on
+ * Linux, whose limit is per user and does not bind root.
+ */
+void t_fork_bomb(void)
+{
+    struct {
+        unsigned long cur, max;
+    } lim;
+    int fds[2];
+    long before, pid;
+
+    if (!ut_on_kairos) {
+        ut_say("# fork_bomb: skipped on Linux (no table limit for root)\n");
+        return;
+    }
+    ut_expect(SC(SYS_prlimit64, 0, 6 /* RLIMIT_NPROC */, 0, &lim), 0,
+              "prlimit64(RLIMIT_NPROC)");
+    before = procs_now();
+    ut_expect(SC(SYS_pipe2, fds, 0), 0, "pipe2");
+    pid = SCN(SYS_fork);
+    if (pid == 0) {
+        bomb_run(fds[0], fds[1], (long)lim.cur);
+    }
+    if (pid < 0) {
+        ut_fail("fork gave %ld", pid);
+    }
+    SC(SYS_close, fds[0]);
+    SC(SYS_close, fds[1]);
+    ut_expect(ut_wait(pid), 0,
+              "the bomb's status (1: a fork failed otherwise than -EAGAIN, "
+              "2: it failed short of the limit)");
+    ut_expect(procs_now(), before, "processes after the bomb was reaped");
+    ut_say("# fork_bomb: %lu processes at the peak, every extra fork "
+           "-EAGAIN, all reaped\n",
+           lim.cur);
+    pid = SCN(SYS_fork); /* and forking works again */
+    if (pid == 0) {
+        _exit(0);
+    }
+    ut_expect(ut_wait(pid), 0, "a fork after the bomb");
+}

@@ -102,6 +102,7 @@ static const struct ut_case cases[] = {
     PASS(fork_cow),
     PASS(fork_shares_offsets),
     PASS(fork_tree),
+    PASS(fork_bomb),
     PASS(vfork_then_exit),
     PASS(clone_flags),
     PASS(fork_exec_wait),

@@ -139,6 +139,7 @@ void t_mmap_file(void);
 void t_fork_cow(void);
 void t_fork_shares_offsets(void);
 void t_fork_tree(void);
+void t_fork_bomb(void);
 void t_vfork_then_exit(void);
 void t_clone_flags(void);
 void t_fork_exec_wait(void);
