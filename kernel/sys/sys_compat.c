@@ -63,8 +63,8 @@ static long futex_wait(const void *uaddr, uint32_t val, const void *timeout,
 long sys_futex(const long arg[6])
 {
     const void *uaddr = (const void *)arg[0];
-    int op = (int)arg[1], cmd = op & ~(KFUTEX_PRIVATE_FLAG |
-                                       KFUTEX_CLOCK_REALTIME);
+    int op = (int)arg[1],
+        cmd = op & ~(KFUTEX_PRIVATE_FLAG | KFUTEX_CLOCK_REALTIME);
     bool realtime = (op & KFUTEX_CLOCK_REALTIME) != 0;
     bool bitset = cmd == KFUTEX_WAIT_BITSET || cmd == KFUTEX_WAKE_BITSET;
 
@@ -78,9 +78,8 @@ long sys_futex(const long arg[6])
         return -EINVAL;
     }
     if (cmd == KFUTEX_WAKE || cmd == KFUTEX_WAKE_BITSET) {
-        return check_caller_range(uaddr, sizeof(uint32_t), false) != 0
-                   ? -EFAULT
-                   : 0;
+        return check_caller_range(uaddr, sizeof(uint32_t), false) != 0 ? -EFAULT
+                                                                       : 0;
     }
     return futex_wait(uaddr, (uint32_t)arg[2], (const void *)arg[3], bitset,
                       realtime);
