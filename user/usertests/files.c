@@ -19,12 +19,12 @@
 
 #include "ut.h"
 
-#define BAD_PTR  ((void *)0x10) /* below every mapping */
+#define BAD_PTR ((void *)0x10) /* below every mapping */
 /* futex operations, Linux's values (musl has no linux/futex.h). */
 #define FUTEX_WAIT_PRIVATE        128
 #define FUTEX_WAKE_PRIVATE        129
 #define FUTEX_WAIT_BITSET_PRIVATE 137
-#define MOTD_MAX 4096
+#define MOTD_MAX                  4096
 
 /* /etc/motd open at offset 0 in *fd, its bytes in buf: its size. */
 static long open_motd(long *fd, char *buf)
@@ -114,8 +114,7 @@ void t_sendfile_errors(void)
     off = -1;
     ut_expect(SCN(SYS_sendfile, null, fd, &off, 1), -EINVAL, "*offset -1");
     ut_expect(SCN(SYS_sendfile, null, fd, NULL, -1L), -EINVAL, "count -1");
-    ut_expect(SCN(SYS_sendfile, null, p[0], NULL, 1), -EINVAL,
-              "in_fd a pipe");
+    ut_expect(SCN(SYS_sendfile, null, p[0], NULL, 1), -EINVAL, "in_fd a pipe");
     off = 0;
     ut_expect(SCN(SYS_sendfile, null, p[0], &off, 1), -ESPIPE,
               "in_fd a pipe, with an offset");
