@@ -10,7 +10,8 @@
  *   fuzz [seeds [calls]]     default 8 seeds of 2000 calls
  *
  * Calls that would leave the sandbox are never made: exit, fork and
- * friends, execve, kill (it could reach the shell), kairos_spawn.
+ * friends, execve, kill, tkill and tgkill (they could reach the shell),
+ * kairos_spawn.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -78,8 +79,8 @@ static int forbidden(long nr)
 {
     return nr == SYS_exit || nr == SYS_exit_group || nr == SYS_fork ||
            nr == SYS_vfork || nr == SYS_clone || nr == SYS_execve ||
-           nr == SYS_kill || nr == 500 || nr == SYS_rt_sigreturn ||
-           nr == SYS_rt_sigsuspend;
+           nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill || nr == 500 ||
+           nr == SYS_rt_sigreturn || nr == SYS_rt_sigsuspend;
 }
 
 static void child(uint64_t seed, long calls)

@@ -13,6 +13,7 @@
 #include "kerrno.h"
 #include "kstring.h"
 #include "param.h"
+#include "pgrp.h"
 #include "cwd.h"
 #include "proc.h"
 #include "random.h"
@@ -266,6 +267,8 @@ pid_t spawn_user_process(const char *path, const char *const argv[],
     pid = proc_spawn(name[0] ? name : "user", user_start, NULL, vm);
     if (pid < 0) {
         uvm_destroy(vm);
+    } else {
+        process_mark_exec(pid); /* as posix_spawn's child: it has exec'd */
     }
     return pid;
 }
@@ -291,6 +294,7 @@ int exec_prepare(const char *path, const char *const argv[],
 
 _Noreturn void exec_finish(struct uvm *vm, const char *name)
 {
+    process_mark_exec(0);
     proc_exec(vm, name);
     uvm_start();
 }

@@ -38,6 +38,7 @@
 #define ENOSYS       38  /* no such system call */
 #define ELOOP        40  /* too many symbolic links in a path */
 #define EOVERFLOW    75  /* a value too large for its type */
+#define ETIMEDOUT    110 /* a wait reached its timeout (futex) */
 #define EALREADY     114 /* already done: a double free */
 
 /* errno_name: short symbolic name ("ENOMEM") for a positive or negative errno. */

@@ -19,6 +19,7 @@
 #include "ksignal.h"
 #include "panic.h"
 #include "proc.h"
+#include "sched.h"
 
 #define PGRP_BUCKETS_INITIAL 64
 
@@ -211,6 +212,9 @@ static int setpgid_locked(struct process *self, pid_t pid, pid_t pgid)
         if (p->pgrp->sid != self->pgrp->sid) {
             return -EPERM;
         }
+        if (p->execed) {
+            return -EACCES; /* Linux: !PF_FORKNOEXEC */
+        }
     } else if (p != self) {
         return -ESRCH;
     }
@@ -230,6 +234,18 @@ static int setpgid_locked(struct process *self, pid_t pid, pid_t pgid)
     pgrp_leave_locked(p);
     join_locked(p, g);
     return 0;
+}
+
+void process_mark_exec(pid_t pid)
+{
+    struct process *p;
+
+    spin_lock(&sched_lock);
+    p = target_locked(pid);
+    if (p != NULL) {
+        p->execed = true;
+    }
+    spin_unlock(&sched_lock);
 }
 
 int process_setpgid(pid_t pid, pid_t pgid)
@@ -325,6 +341,74 @@ int process_kill_all(int sig)
     proc_foreach_locked(kill_one, &k);
     spin_unlock(&sched_lock);
     return k.found ? 0 : -ESRCH;
+}
+
+struct nice_op {
+    bool set;   /* set nice on each, or find the lowest */
+    int nice;   /* set: the new one; get: the lowest so far */
+    bool found; /* a process matched */
+};
+
+static void nice_one(struct process *p, void *ctx)
+{
+    struct nice_op *op = ctx;
+
+    if (p->idle) {
+        return;
+    }
+    if (op->set) {
+        sched_setnice_locked(p, op->nice);
+    } else if (!op->found || p->nice < op->nice) {
+        op->nice = p->nice;
+    }
+    op->found = true;
+}
+
+/* Apply op to group pgid's members (0: the caller's) or to everyone. */
+static int nice_over(pid_t pgid, bool all, struct nice_op *op)
+{
+    struct process *self = proc_current();
+    struct pgrp *g = NULL;
+    struct list *l;
+
+    if (!all && pgid < 0) {
+        return -ESRCH;
+    }
+    spin_lock(&sched_lock);
+    if (all) {
+        proc_foreach_locked(nice_one, op);
+    } else {
+        g = pgid != 0 ? find_locked(pgid) : self != NULL ? self->pgrp : NULL;
+    }
+    if (g != NULL) {
+        list_for_each(l, &g->members)
+        {
+            nice_one(list_entry(l, struct process, pgrp_link), op);
+        }
+    }
+    spin_unlock(&sched_lock);
+    return op->found ? 0 : -ESRCH;
+}
+
+int process_getnice_group(pid_t pgid, bool all, int *nice)
+{
+    struct nice_op op = {false, 0, false};
+    int err = nice_over(pgid, all, &op);
+
+    if (err == 0) {
+        *nice = op.nice;
+    }
+    return err;
+}
+
+int process_setnice_group(pid_t pgid, bool all, int nice)
+{
+    struct nice_op op = {true, nice, false};
+
+    if (nice < NICE_MIN || nice > NICE_MAX) {
+        return -EINVAL;
+    }
+    return nice_over(pgid, all, &op);
 }
 
 void pgrp_reset(void)

@@ -47,9 +47,13 @@ pid_t process_getsid(pid_t pid);
  * child, to group pgid (0: pid's own), creating it when pgid is pid.  0,
  * -EINVAL (pgid < 0), -ESRCH (no such process, or not the caller or its
  * child), -EPERM (a child in another session, a session leader, or a
- * group pgid that is not in the caller's session), -ENOMEM.
+ * group pgid that is not in the caller's session), -EACCES (a child that
+ * has called execve, or was spawned from a program), -ENOMEM.
  */
 int process_setpgid(pid_t pid, pid_t pgid);
+/* Mark pid (0: the caller) as having run execve, so its parent's
+ * setpgid on it is -EACCES, as Linux.  Takes sched_lock. */
+void process_mark_exec(pid_t pid);
 /*
  * setsid(2): the caller leads a new session and a new group, both of its
  * pid: that pid, -EPERM (a group with its pid exists: it leads one), or
@@ -67,6 +71,14 @@ int process_kill_group(pid_t pgid, int sig);
  * rule).  0, or -ESRCH when there is no such process.  O(processes).
  */
 int process_kill_all(int sig);
+/*
+ * getpriority/setpriority for PRIO_PGRP, group pgid (0: the caller's), or
+ * with all, for PRIO_USER: every process but idle (one user).  get: the
+ * lowest nice among them (the highest priority); set: nice (-20..19) for
+ * each.  0, or -ESRCH when there is none.  O(members) / O(processes).
+ */
+int process_getnice_group(pid_t pgid, bool all, int *nice);
+int process_setnice_group(pid_t pgid, bool all, int nice);
 /* Host tests: forget every group (process_reset). Takes no lock. */
 void pgrp_reset(void);
 /* Check every group: members point back, ids match, the count matches

@@ -93,6 +93,7 @@ struct process {
     bool sig_has_saved;     /* ... once a handler ran (or at return) */
     uint8_t exit_signal;    /* once ZOMBIE: the signal that ended it, or 0 */
     bool wait_intr;         /* BLOCKED in an interruptible wait */
+    bool execed;            /* called execve since its fork (setpgid) */
     struct process *parent; /* idle's record for orphans of a dead init */
     struct list children;   /* live children, by sibling */
     struct list zombies;    /* exited children not yet reaped, by sibling */

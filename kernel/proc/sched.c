@@ -909,6 +909,24 @@ int process_getscheduler(pid_t pid, int *policy, int *priority)
     return err;
 }
 
+void sched_setnice_locked(struct process *p, int nice)
+{
+    KASSERT(holding(&sched_lock) && !p->idle);
+    if (p->nice == nice) {
+        return;
+    }
+    sched_fair_renice_locked(p, nice);
+    if (p == sched.current ? current_beaten_locked()
+                           : p->state == PROCESS_READY) {
+        if (p == sched.current) {
+            sched.need_resched = true;
+            spin_request_preempt();
+        } else {
+            check_preempt_locked(p);
+        }
+    }
+}
+
 int process_setnice(pid_t pid, int nice)
 {
     struct process *p;
@@ -921,17 +939,8 @@ int process_setnice(pid_t pid, int nice)
     p = target_locked(pid, &err);
     if (p != NULL && p->idle) {
         err = -EINVAL;
-    } else if (p != NULL && p->nice != nice) {
-        sched_fair_renice_locked(p, nice);
-        if (p == sched.current ? current_beaten_locked()
-                               : p->state == PROCESS_READY) {
-            if (p == sched.current) {
-                sched.need_resched = true;
-                spin_request_preempt();
-            } else {
-                check_preempt_locked(p);
-            }
-        }
+    } else if (p != NULL) {
+        sched_setnice_locked(p, nice);
     }
     spin_unlock(&sched_lock);
     return err;

@@ -29,6 +29,9 @@ void sched_zombie_locked(struct process *p);
  * switch happened.
  */
 bool schedule_locked(void);
+/* Set p's nice (-20..19; p not idle), preempting as process_setnice
+ * does (pgrp.c: a whole group's). */
+void sched_setnice_locked(struct process *p, int nice);
 /* wake_channel for a caller already holding sched_lock. */
 size_t wake_channel_locked(wait_channel_t channel);
 /* Implemented in proc.c for the idle loop: reap zombies whose parent is

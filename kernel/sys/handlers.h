@@ -6,6 +6,8 @@
 #ifndef KAIROS_HANDLERS_H
 #define KAIROS_HANDLERS_H
 
+#include <stdint.h>
+
 typedef long (*syscall_fn)(const long arg[6]);
 
 /* sys_user.c: user memory, TLS and identity (docs/user.md). */
@@ -48,6 +50,8 @@ long sys_getsid(const long arg[6]);
 long sys_setpgid(const long arg[6]);
 long sys_setsid(const long arg[6]);
 long do_kill(const long arg[6]);
+long sys_tkill(const long arg[6]);
+long sys_tgkill(const long arg[6]);
 long do_wait4(const long arg[6]);
 /* sys_path.c: the working directory, access, readlink. */
 long sys_getcwd(const long arg[6]);
@@ -57,6 +61,14 @@ long sys_access(const long arg[6]);
 long sys_faccessat(const long arg[6]);
 long sys_readlink(const long arg[6]);
 long sys_readlinkat(const long arg[6]);
+/* sys_compat.c: what static programs call that needs no facility here:
+ * futex (no threads), getgroups (no supplementary groups), sync. */
+long sys_futex(const long arg[6]);
+long sys_getgroups(const long arg[6]);
+long sys_sync(const long arg[6]);
+/* syscall.c: the caller's timespec at p as nanoseconds: 0, -EFAULT,
+ * -EINVAL (a negative field, tv_nsec over 999,999,999). */
+long get_timespec(const void *p, uint64_t *ns);
 /* A user process's first call of an unknown number nr: one log line. */
 void sys_log_unknown(long nr);
 

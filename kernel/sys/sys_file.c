@@ -135,8 +135,10 @@ static long read_file(struct file *f, void *buf, size_t len, bool block)
 }
 
 /* write buf (len > 0, range checked) to a device, IO_CHUNK at a time, or
- * to a pipe. */
-static long write_file(struct file *f, const void *buf, size_t len)
+ * to a pipe; kernel_src: buf is kernel memory (sendfile), not the
+ * caller's. */
+static long write_from(struct file *f, const void *buf, size_t len,
+                       bool kernel_src)
 {
     uint8_t bounce[IO_CHUNK];
     size_t done = 0;
@@ -146,20 +148,22 @@ static long write_file(struct file *f, const void *buf, size_t len)
         return (long)len;
     }
     if (f->kind == FILE_PIPE) {
-        return pipe_write(f, buf, len);
+        return kernel_src ? pipe_write_kernel(f, buf, len)
+                          : pipe_write(f, buf, len);
     }
     if (f->kind != FILE_CHR || f->out == NULL) {
         return -EINVAL; /* a device that cannot be written */
     }
     while (done < len) {
         size_t chunk = len - done < IO_CHUNK ? len - done : IO_CHUNK;
+        const uint8_t *src = (const uint8_t *)buf + done;
         long n;
 
-        if (copy_from_caller(bounce, (const uint8_t *)buf + done, chunk)) {
+        if (!kernel_src && copy_from_caller(bounce, src, chunk) != 0) {
             err = -EFAULT;
             break;
         }
-        n = dev_write(f->out, bounce, chunk);
+        n = dev_write(f->out, kernel_src ? src : bounce, chunk);
         if (n < 0) {
             err = n;
             break;
@@ -170,6 +174,11 @@ static long write_file(struct file *f, const void *buf, size_t len)
         }
     }
     return done > 0 ? (long)done : err;
+}
+
+static long write_file(struct file *f, const void *buf, size_t len)
+{
+    return write_from(f, buf, len, false);
 }
 
 /*
@@ -228,6 +237,96 @@ long do_write(const long arg[6])
     }
     ret = write_file(f, buf, len);
     file_put(f);
+    return ret;
+}
+
+/* ---- sendfile --------------------------------------------------------------- */
+
+/*
+ * Move up to count bytes of regular file in, from *pos (explicit: the
+ * caller's offset, the file's left alone) or from its own offset, to out.
+ * The bytes moved; an error only when none moved.  *pos is advanced.
+ */
+static long sendfile_move(struct file *in, struct file *out, int64_t *pos,
+                          bool explicit, size_t count)
+{
+    size_t size, n = 0;
+    const uint8_t *data = ramfs_data(in->node.rn, &size);
+    uint64_t off = (uint64_t)*pos;
+    long moved;
+
+    if (!explicit) {
+        n = file_claim(in, size, count, &off);
+    } else if (off < size) {
+        n = size - off < count ? (size_t)(size - off) : count;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    moved = write_from(out, data + off, n, true);
+    if (!explicit) {
+        file_unclaim(in, off, n, moved > 0 ? (size_t)moved : 0);
+    }
+    *pos = (int64_t)off + (moved > 0 ? moved : 0);
+    return moved;
+}
+
+/* sendfile's descriptor checks after the offset's, in Linux's order:
+ * in (-EBADF, -ESPIPE for an offset on a pipe or terminal), count and
+ * offset (-EINVAL), out (-EBADF), what can be moved (-EINVAL). */
+static long sendfile_check(struct file *in, struct file *out, bool explicit,
+                           int64_t pos, size_t count)
+{
+    if (in == NULL || !file_readable(in)) {
+        return -EBADF;
+    }
+    if (explicit && (in->kind == FILE_PIPE || file_is_tty(in))) {
+        return -ESPIPE; /* no pread on it */
+    }
+    if ((long)count < 0 || pos < 0 || (int64_t)count > INT64_MAX - pos) {
+        return -EINVAL;
+    }
+    if (out == NULL || !file_writable(out)) {
+        return -EBADF;
+    }
+    if (in->kind != FILE_REG ||
+        (out->kind != FILE_PIPE && (file_flags(out) & O_APPEND))) {
+        return -EINVAL; /* Linux: no splice_read, or an appending target */
+    }
+    return 0;
+}
+
+/*
+ * sendfile(out_fd, in_fd, offset, count): in_fd a regular file, out_fd
+ * anything writable; offset NULL uses and advances in_fd's offset, else
+ * *offset is used and written back.  count is capped at SYSCALL_IO_MAX
+ * (Linux caps at MAX_RW_COUNT).  A bad offset pointer is -EFAULT first.
+ */
+long do_sendfile(const long arg[6])
+{
+    void *uoff = (void *)arg[2];
+    size_t count = (size_t)arg[3];
+    struct file *in, *out;
+    int64_t pos = 0;
+    long ret;
+
+    if (uoff != NULL && (copy_from_caller(&pos, uoff, sizeof(pos)) != 0 ||
+                         check_caller_writable(uoff, sizeof(pos)) != 0)) {
+        return -EFAULT;
+    }
+    in = fd_get((int)arg[1]);
+    out = fd_get((int)arg[0]);
+    ret = sendfile_check(in, out, uoff != NULL, pos, count);
+    if (ret == 0) {
+        ret = sendfile_move(
+            in, out, &pos, uoff != NULL,
+            count < (size_t)SYSCALL_IO_MAX ? count : (size_t)SYSCALL_IO_MAX);
+    }
+    if (ret >= 0 && uoff != NULL) {
+        (void)copy_to_caller(uoff, &pos, sizeof(pos)); /* checked */
+    }
+    file_put(in);
+    file_put(out);
     return ret;
 }
 

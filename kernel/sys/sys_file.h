@@ -1,7 +1,7 @@
 /*
  * The file system calls (docs/syscalls.md, "Files"): read, write, open,
- * close, stat, fstat, lseek, ioctl, readv, writev, getdents64, openat and
- * newfstatat, with Linux's numbers, structures and errors.  Each handler
+ * close, stat, fstat, lseek, ioctl, readv, writev, sendfile, getdents64,
+ * openat and newfstatat, with Linux's numbers, structures and errors.  Each handler
  * takes the six argument registers; syscall.c's table calls them.
  */
 #ifndef KAIROS_SYS_FILE_H
@@ -83,6 +83,7 @@ long do_lseek(const long arg[6]);
 long do_ioctl(const long arg[6]);
 long do_readv(const long arg[6]);
 long do_writev(const long arg[6]);
+long do_sendfile(const long arg[6]);
 long do_getdents64(const long arg[6]);
 long do_openat(const long arg[6]);
 long do_newfstatat(const long arg[6]);

@@ -24,6 +24,7 @@
 #include "fd.h"
 #include "file.h"
 #include "kerrno.h"
+#include "kstring.h"
 #include "param.h"
 #include "pipe.h"
 #include "poll.h"
@@ -152,11 +153,12 @@ static int wait_writable_locked(struct pipe *p, size_t need, bool block)
     return 0;
 }
 
-/* Copy n bytes (room for them is there) from the caller in pieces, with
- * the tail held: the bytes copied, *err -EFAULT if a piece failed.  Caller
- * holds p->lock (dropped around each copy). */
+/* Copy n bytes (room for them is there) from the caller, or from kernel
+ * memory when kernel_src (sendfile), in pieces, with the tail held: the
+ * bytes copied, *err -EFAULT if a piece failed.  Caller holds p->lock
+ * (dropped around each copy). */
 static size_t fill_locked(struct pipe *p, const uint8_t *src, size_t n,
-                          long *err)
+                          bool kernel_src, long *err)
 {
     uint8_t bounce[PIPE_CHUNK];
     size_t done = 0;
@@ -167,7 +169,12 @@ static size_t fill_locked(struct pipe *p, const uint8_t *src, size_t n,
         bool fault;
 
         spin_unlock(&p->lock);
-        fault = copy_from_caller(bounce, src + done, chunk) != 0;
+        if (kernel_src) {
+            memcpy(bounce, src + done, chunk);
+            fault = false;
+        } else {
+            fault = copy_from_caller(bounce, src + done, chunk) != 0;
+        }
         spin_lock(&p->lock);
         if (fault) {
             *err = -EFAULT;
@@ -184,7 +191,9 @@ static size_t fill_locked(struct pipe *p, const uint8_t *src, size_t n,
     return done;
 }
 
-long pipe_write(struct file *f, const void *buf, size_t len)
+/* pipe_write from the caller's buf or (kernel_src) kernel memory. */
+static long write_from(struct file *f, const void *buf, size_t len,
+                       bool kernel_src)
 {
     struct pipe *p = f->pipe;
     bool block = (file_flags(f) & O_NONBLOCK) == 0;
@@ -207,13 +216,24 @@ long pipe_write(struct file *f, const void *buf, size_t len)
         }
         room = pipe_room_locked(p);
         done += fill_locked(p, (const uint8_t *)buf + done,
-                            len - done < room ? len - done : room, &err);
+                            len - done < room ? len - done : room, kernel_src,
+                            &err);
     }
     spin_unlock(&p->lock);
     if (broken) {
         (void)process_kill(current_pid(), SIGPIPE); /* init: -EPERM */
     }
     return done > 0 ? (long)done : err;
+}
+
+long pipe_write(struct file *f, const void *buf, size_t len)
+{
+    return write_from(f, buf, len, false);
+}
+
+long pipe_write_kernel(struct file *f, const void *buf, size_t len)
+{
+    return write_from(f, buf, len, true);
 }
 
 short pipe_poll(struct file *f, struct poll_entry *e, struct poll_waiter *w)

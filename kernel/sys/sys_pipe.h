@@ -37,6 +37,8 @@ long pipe_read(struct file *f, void *buf, size_t len, bool block);
  * reader is left.
  */
 long pipe_write(struct file *f, const void *buf, size_t len);
+/* pipe_write from kernel memory (sendfile's source): never -EFAULT. */
+long pipe_write_kernel(struct file *f, const void *buf, size_t len);
 /* poll's events on pipe end f now; e not NULL: put it on the pipe's
  * list for w first, so a later change wakes w. */
 short pipe_poll(struct file *f, struct poll_entry *e, struct poll_waiter *w);

@@ -1,6 +1,6 @@
 /*
  * Process calls: groups and sessions (getpgid, setpgid, getpgrp, getsid,
- * setsid), kill to a pid, a group or everyone, and wait4 for a child, a
+ * setsid), kill to a pid, a group or everyone, tkill and tgkill, and wait4 for a child, a
  * group or any child, with WNOHANG (docs/syscalls.md, docs/signals.md).
  * The groups themselves are kernel/proc/pgrp.c.
  */
@@ -81,6 +81,41 @@ long do_kill(const long arg[6])
     }
     pgid = pid == 0 ? process_getpgid(0) : -pid;
     return pgid > 0 ? process_kill_group(pgid, sig) : -ESRCH;
+}
+
+/* A signal to thread tid of process tgid (< 0: any): one thread per
+ * process, so tid is a pid and tgid, when given, must be the same.  Linux's
+ * order: the thread (-ESRCH) before the signal (-EINVAL). */
+static long kill_thread(pid_t tgid, pid_t tid, int sig)
+{
+    long err;
+
+    if (tid <= 0) {
+        return -EINVAL;
+    }
+    if (tgid >= 0 && tgid != tid) {
+        return -ESRCH;
+    }
+    err = process_kill(tid, 0);
+    if (err == 0 && (sig < 0 || sig >= KNSIG)) {
+        return -EINVAL;
+    }
+    return err != 0 ? err : process_kill(tid, sig);
+}
+
+/* tkill(tid, sig): kill to one thread, here one process. */
+long sys_tkill(const long arg[6])
+{
+    return kill_thread(-1, (pid_t)arg[0], (int)arg[1]);
+}
+
+/* tgkill(tgid, tid, sig): as tkill, tgid > 0 (else -EINVAL) naming the
+ * process tid is in (raise() and abort() use it). */
+long sys_tgkill(const long arg[6])
+{
+    pid_t tgid = (pid_t)arg[0];
+
+    return tgid <= 0 ? -EINVAL : kill_thread(tgid, (pid_t)arg[1], (int)arg[2]);
 }
 
 /*

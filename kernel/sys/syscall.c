@@ -18,6 +18,7 @@
 #include "klog.h"
 #include "kerrno.h"
 #include "kstring.h"
+#include "pgrp.h"
 #include "proc.h"
 #include "process.h"
 #include "spinlock.h"
@@ -74,7 +75,7 @@ static uint64_t add_saturating(uint64_t a, uint64_t b)
  * clock reaches): 0, -EFAULT (bad p), or -EINVAL (tv_sec negative, or
  * tv_nsec outside 0 .. 999,999,999).  Copied bytewise: p may be misaligned.
  */
-static long get_timespec(const void *p, uint64_t *ns)
+long get_timespec(const void *p, uint64_t *ns)
 {
     struct ktimespec ts;
 
@@ -192,39 +193,45 @@ static long do_clock_nanosleep(const long arg[6])
 /*
  * getpriority(which, who): the raw Linux call, which returns 20 - nice
  * (40 .. 1) so that no success is negative; the C library turns it back.
- * Only PRIO_PROCESS names a process; PRIO_PGRP (groups are not walked
- * for priorities yet) and PRIO_USER (no users) match nobody: -ESRCH.  A
- * negative who finds no process on Linux either: -ESRCH.
+ * PRIO_PROCESS: pid who; PRIO_PGRP: group who, the lowest nice of its
+ * members; PRIO_USER: every process is uid 0's, so who 0 is everyone
+ * (idle aside) and any other uid matches nobody.  0 means the caller's
+ * own; nothing matching (a negative who among it) is -ESRCH.
  */
 static long do_getpriority(const long arg[6])
 {
     int which = (int)arg[0], who = (int)arg[1], nice;
     int err;
 
-    if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER) {
+    if (which == PRIO_PROCESS) {
+        err = who < 0 ? -ESRCH : process_getnice(who, &nice);
+    } else if (which == PRIO_PGRP || which == PRIO_USER) {
+        err = which == PRIO_USER && who != 0
+                  ? -ESRCH
+                  : process_getnice_group(who, which == PRIO_USER, &nice);
+    } else {
         return -EINVAL;
     }
-    if (which != PRIO_PROCESS || who < 0) {
-        return -ESRCH;
-    }
-    err = process_getnice(who, &nice);
     return err != 0 ? err : 20 - nice;
 }
 
-/* setpriority(which, who, nice): which and who as getpriority; the nice
- * is clamped to -20..19, as Linux does.  The idle task's is fixed. */
+/* setpriority(which, who, nice): which and who as getpriority, every
+ * matching process set; the nice is clamped to -20..19, as Linux does.
+ * The idle task's is fixed (PRIO_PROCESS 0 from idle: -EINVAL). */
 static long do_setpriority(const long arg[6])
 {
     int which = (int)arg[0], who = (int)arg[1], nice = (int)arg[2];
 
-    if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER) {
-        return -EINVAL;
-    }
-    if (which != PRIO_PROCESS || who < 0) {
-        return -ESRCH;
-    }
     nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
-    return process_setnice(who, nice);
+    if (which == PRIO_PROCESS) {
+        return who < 0 ? -ESRCH : process_setnice(who, nice);
+    }
+    if (which == PRIO_PGRP || which == PRIO_USER) {
+        return which == PRIO_USER && who != 0
+                   ? -ESRCH
+                   : process_setnice_group(who, which == PRIO_USER, nice);
+    }
+    return -EINVAL;
 }
 
 /*
@@ -386,11 +393,17 @@ static const syscall_fn syscalls[] = {
     [SYS_ioctl] = do_ioctl,
     [SYS_readv] = do_readv,
     [SYS_writev] = do_writev,
+    [SYS_sendfile] = do_sendfile,
     [SYS_sched_yield] = do_sched_yield,
     [SYS_nanosleep] = do_nanosleep,
     [SYS_getpid] = do_getpid,
     [SYS_exit] = do_exit,
     [SYS_kill] = do_kill,
+    [SYS_tkill] = sys_tkill,
+    [SYS_tgkill] = sys_tgkill,
+    [SYS_futex] = sys_futex,
+    [SYS_getgroups] = sys_getgroups,
+    [SYS_sync] = sys_sync,
     [SYS_wait4] = do_wait4,
     [SYS_getppid] = do_getppid,
     [SYS_getpriority] = do_getpriority,

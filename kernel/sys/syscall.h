@@ -33,6 +33,7 @@
 #define SYS_dup2                   33
 #define SYS_nanosleep              35
 #define SYS_getpid                 39
+#define SYS_sendfile               40
 #define SYS_clone                  56
 #define SYS_fork                   57
 #define SYS_vfork                  58
@@ -58,6 +59,7 @@
 #define SYS_getppid                110
 #define SYS_getpgrp                111
 #define SYS_setsid                 112
+#define SYS_getgroups              115
 #define SYS_getpgid                121
 #define SYS_getsid                 124
 #define SYS_rt_sigsuspend          130
@@ -73,13 +75,17 @@
 #define SYS_prctl                  157
 #define SYS_arch_prctl             158
 #define SYS_setrlimit              160
+#define SYS_sync                   162
 #define SYS_gettid                 186
+#define SYS_tkill                  200
 #define SYS_time                   201
+#define SYS_futex                  202
 #define SYS_getdents64             217
 #define SYS_set_tid_address        218
 #define SYS_clock_gettime          228
 #define SYS_clock_nanosleep        230
 #define SYS_exit_group             231
+#define SYS_tgkill                 234
 #define SYS_openat                 257
 #define SYS_set_robust_list        273
 #define SYS_newfstatat             262
@@ -122,15 +128,15 @@ struct ksched_param {
 };
 
 /* getpriority and setpriority's `which`, Linux's numbers (the host's
- * <sys/resource.h> has the same).  PRIO_PGRP and PRIO_USER match nobody. */
+ * <sys/resource.h> has the same). */
 #ifndef PRIO_PROCESS
 #define PRIO_PROCESS 0 /* who is a pid (0: the caller) */
 #endif
 #ifndef PRIO_PGRP
-#define PRIO_PGRP 1 /* a process group: none exist, -ESRCH */
+#define PRIO_PGRP 1 /* who is a process group (0: the caller's) */
 #endif
 #ifndef PRIO_USER
-#define PRIO_USER 2 /* a user: none exist, -ESRCH */
+#define PRIO_USER 2 /* who is a uid: 0 (everyone's) is every process */
 #endif
 
 /* Linux policies Kairos does not implement: -EINVAL (docs/syscalls.md). */

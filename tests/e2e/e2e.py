@@ -1159,6 +1159,62 @@ def _():
         m.kill()
 
 
+MOTD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "user", "rootfs", "etc", "motd")
+
+
+@case("busybox: applets needing what Kairos lacks (network, mount, users, "
+      "/proc) fail with busybox's own message; cat uses sendfile; no crash")
+def _():
+    m = Machine(["-kernel", IMAGE, "-append", "init=/bin/busybox init.args=sh"],
+                initrd=busybox_initrd())
+    def says(text):  # busybox's message, a line of its own
+        return re.escape(text) + r"\n"
+
+    nosys = "Function not implemented"
+    noent = "No such file or directory"
+    lines = [
+        ("ifconfig", says("ifconfig: socket: " + nosys)),
+        ("ping -c 1 127.0.0.1", says("ping: can't create raw socket: " + nosys)),
+        ("wget http://127.0.0.1/", says("wget: socket: " + nosys)),
+        ("nc -l -p 1", says("nc: socket: " + nosys)),
+        ("nslookup kairos", says("nslookup: socket: " + nosys)),
+        ("ip addr", says("ip: socket: " + nosys)),
+        ("mount -t proc proc /proc",
+         says("mount: mounting proc on /proc failed: " + nosys)),
+        ("umount /", says("umount: can't unmount /: " + nosys)),
+        ("hostname foo", says("hostname: sethostname: " + nosys)),
+        ("dmesg", says("dmesg: klogctl: " + nosys)),
+        ("su", says("su: unknown user root")),  # no /etc/passwd
+        ("passwd", says("passwd: unknown uid 0")),
+        ("whoami", says("whoami: unknown uid 0")),
+        ("id", r"\nuid=0 gid=0\n"),  # getgroups: none
+        ("df", says("df: /proc/mounts: " + noent)),
+        ("free", says("free: can't open '/proc/meminfo': " + noent)),
+        ("ps", says("ps: can't open '/proc': " + noent)),
+        ("sync", r"sync; echo alive\nalive\n"),  # nothing before alive
+        ("cat /etc/motd", r"\nWelcome to Kairos\.\n"),
+        ("cat /etc/motd | wc -c", r"\n%d\n" % os.path.getsize(MOTD)),
+    ]
+    try:
+        m.expect(BB_PROMPT, timeout=60)
+        for line, want in lines:
+            start = m.seen
+            m.type(line + "; echo alive\r")
+            m.expect(r"\nalive\n")  # the shell still answers
+            got = m.out[start:m.seen]
+            m.expect(BB_PROMPT)
+            assert re.search(want, got), (line, got)
+        m.type("exit 0\r")
+        m.expect(r"init: /bin/busybox \(pid \d+\) exited with status 0\n")
+        m.expect(re.escape(PROMPT))
+        for bad in ("PANIC", "Segmentation fault", "general protection",
+                    "page fault at", "system call 40 is not implemented"):
+            assert bad not in m.out, (bad, m.out[-1500:])
+    finally:
+        m.kill()
+
+
 @case("iso: the GRUB ISO boots to the shell")
 def _():
     assert ISO and os.path.exists(ISO), "no ISO given"

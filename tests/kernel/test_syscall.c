@@ -209,7 +209,7 @@ static void unknown_numbers(void)
     /* Calls Kairos will not have soon (sockets, SysV IPC, mount...),
      * the edges of the table, and numbers the port could mistake. */
     static const long nrs[] = {
-        -1,       LONG_MIN,      LONG_MAX, 41,  42,  25,   36,   38,  40,  64,
+        -1,       LONG_MIN,      LONG_MAX, 41,  42,  25,   36,   38,  43,  64,
         67,       165,           169,      232, 335, 1000, 0x80, 512, 499, 501,
         1L << 32, 1L << 32 | 39, 139,      149,
     };
@@ -769,13 +769,14 @@ static void priority_calls_bad_arguments(void)
 
     KT_EQ(sys_getpriority(3, 0), -EINVAL);
     KT_EQ(sys_getpriority(-1, 0), -EINVAL);
-    KT_EQ(sys_getpriority(PRIO_PGRP, 0), -ESRCH);
-    KT_EQ(sys_getpriority(PRIO_USER, 0), -ESRCH);
+    KT_EQ(sys_getpriority(PRIO_PGRP, 0x7ffffff0), -ESRCH); /* no group */
+    KT_EQ(sys_getpriority(PRIO_PGRP, -1), -ESRCH);
+    KT_EQ(sys_getpriority(PRIO_USER, 5), -ESRCH); /* every process is uid 0 */
     KT_EQ(sys_getpriority(PRIO_PROCESS, 0x7ffffff0), -ESRCH);
     KT_EQ(sys_getpriority(PRIO_PROCESS, -1), -ESRCH);
     KT_EQ(sys_setpriority(3, 0, -5), -EINVAL);
-    KT_EQ(sys_setpriority(PRIO_PGRP, 0, -5), -ESRCH);
-    KT_EQ(sys_setpriority(PRIO_USER, 0, -5), -ESRCH);
+    KT_EQ(sys_setpriority(PRIO_PGRP, 0x7ffffff0, -5), -ESRCH);
+    KT_EQ(sys_setpriority(PRIO_USER, 5, -5), -ESRCH);
     KT_EQ(sys_setpriority(PRIO_PROCESS, 0x7ffffff0, -5), -ESRCH);
     KT_EQ(sys_setpriority(PRIO_PROCESS, -1, -5), -ESRCH);
     KT_EQ(sys_sched_setparam(0, NULL), -EINVAL);

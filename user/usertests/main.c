@@ -129,6 +129,13 @@ static const struct ut_case cases[] = {
     PASS(cwd),
     PASS(access),
     PASS(readlink),
+    PASS(setpgid_exec),
+    PASS(prio_pgrp),
+    PASS(sendfile),
+    PASS(sendfile_errors),
+    PASS(compat_calls),
+    SIG(abort_raises, SIGABRT),
+    PASS(missing_facilities),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -204,6 +211,16 @@ const struct ut_call ut_calls[] = {
     {SYS_faccessat, "faccessat"},
     {SYS_readlink, "readlink"},
     {SYS_readlinkat, "readlinkat"},
+    {SYS_sendfile, "sendfile"},
+    {SYS_getpriority, "getpriority"},
+    {SYS_setpriority, "setpriority"},
+    {SYS_futex, "futex"},
+    {SYS_tkill, "tkill"},
+    {SYS_tgkill, "tgkill"},
+    {SYS_getgroups, "getgroups"},
+    {SYS_sync, "sync"},
+    {SYS_pipe, "pipe"},
+    {SYS_lseek, "lseek"},
     {SYS_kairos_spawn, "kairos_spawn"},
 };
 const int ut_ncalls = (int)(sizeof(ut_calls) / sizeof(ut_calls[0]));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -209,4 +210,90 @@ void t_wait_group(void)
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM) {
         ut_fail("the member's status is %#x", status);
     }
+}
+
+/* setpgid on a child: allowed until it calls execve, then -EACCES (a
+ * spawned child has exec'd, as posix_spawn's has). */
+void t_setpgid_exec(void)
+{
+    char *argv[] = {(char *)ut_self, "sleeper", NULL};
+    long pid = SCN(SYS_fork);
+
+    if (pid == 0) {
+        nap_long();
+        SC(SYS_exit, 0);
+    }
+    ut_expect(pid > 0, 1, "fork");
+    ut_expect(SCN(SYS_setpgid, pid, pid), 0, "setpgid(forked child)");
+    ut_expect(SCN(SYS_getpgid, pid), pid, "its new group");
+    ut_expect(SCN(SYS_kill, pid, SIGKILL), 0, "kill(forked child)");
+    expect_killed(pid, SIGKILL);
+    pid = SCN(SYS_vfork); /* back here once the child has exec'd */
+    if (pid == 0) {
+        SC(SYS_execve, ut_self, argv, environ);
+        SC(SYS_exit, 99);
+    }
+    ut_expect(SCN(SYS_setpgid, pid, pid), -EACCES, "setpgid(exec'd child)");
+    ut_expect(SCN(SYS_getpgid, pid), SCN(SYS_getpgid, 0), "its group kept");
+    ut_expect(SCN(SYS_kill, pid, SIGKILL), 0, "kill(exec'd child)");
+    expect_killed(pid, SIGKILL);
+    pid = spawn("sleeper", NULL);
+    ut_expect(SCN(SYS_setpgid, pid, pid), -EACCES, "setpgid(spawned child)");
+    ut_expect(SCN(SYS_kill, pid, SIGKILL), 0, "kill(spawned child)");
+    expect_killed(pid, SIGKILL);
+}
+
+/* getpriority's raw value: 20 - nice. */
+static long prio(int which, long who)
+{
+    return SCN(SYS_getpriority, which, who);
+}
+
+/* PRIO_PGRP: the group's highest priority (lowest nice); setting reaches
+ * every member and no one else.  Nices only rise from ours (n), which
+ * Linux allows any user. */
+void t_prio_pgrp(void)
+{
+    char arg[24];
+    char *extra[] = {arg, NULL};
+    long a, b, self, n;
+
+    ut_expect(SCN(SYS_setpgid, 0, 0), 0, "setpgid(0, 0): a group of one");
+    ut_expect(prio(PRIO_PGRP, 0), prio(PRIO_PROCESS, 0), "our group's = ours");
+    self = prio(PRIO_PROCESS, 0);
+    n = 20 - self;
+    if (n > 8) {
+        ut_fail("our nice is %ld: no room to raise it by 11", n);
+    }
+    a = spawn("pgrp_leader", NULL);
+    await_group(a, a);
+    snprintf(arg, sizeof(arg), "%ld", a);
+    b = spawn("pgrp_join", extra);
+    await_group(b, a);
+    ut_expect(SCN(SYS_setpriority, PRIO_PROCESS, a, n + 5), 0, "nice(a) n+5");
+    ut_expect(SCN(SYS_setpriority, PRIO_PROCESS, b, n + 7), 0, "nice(b) n+7");
+    ut_expect(prio(PRIO_PGRP, a), self - 5, "the group's: a's, the lowest");
+    ut_expect(SCN(SYS_setpriority, PRIO_PGRP, a, n + 9), 0,
+              "setpriority(group, n+9)");
+    ut_expect(prio(PRIO_PROCESS, a), self - 9, "a's after it");
+    ut_expect(prio(PRIO_PROCESS, b), self - 9, "b's after it");
+    ut_expect(prio(PRIO_PROCESS, 0), self, "ours untouched");
+    ut_expect(SCN(SYS_setpriority, PRIO_PROCESS, b, n + 11), 0, "nice(b) n+11");
+    ut_expect(prio(PRIO_PGRP, a), self - 9, "the group's: a's again");
+    ut_expect(prio(PRIO_PGRP, 0x7ffffff0), -ESRCH, "an unused group");
+    ut_expect(prio(PRIO_PGRP, -1), -ESRCH, "group -1");
+    ut_expect(SCN(SYS_setpriority, PRIO_PGRP, 0x7ffffff0, 12), -ESRCH,
+              "setpriority(unused group)");
+    ut_expect(prio(3, 0), -EINVAL, "which 3");
+    ut_expect(SCN(SYS_setpriority, 3, 0, 12), -EINVAL, "setpriority(which 3)");
+    if (prio(PRIO_USER, 0) < self) {
+        ut_fail("PRIO_USER 0 (ours) gave %ld, below our own %ld",
+                prio(PRIO_USER, 0), self);
+    }
+    ut_expect(prio(PRIO_USER, 12345), -ESRCH, "a uid with no processes");
+    ut_expect(SCN(SYS_setpriority, PRIO_USER, 12345, 12), -ESRCH,
+              "setpriority(a uid with no processes)");
+    ut_expect(SCN(SYS_kill, -a, SIGKILL), 0, "kill(-group)");
+    expect_killed(a, SIGKILL);
+    expect_killed(b, SIGKILL);
 }

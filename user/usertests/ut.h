@@ -196,4 +196,12 @@ void t_access(void);
 void t_readlink(void);
 void t_cwd_child(void);
 
+void t_setpgid_exec(void);
+void t_prio_pgrp(void);
+void t_sendfile(void);
+void t_sendfile_errors(void);
+void t_compat_calls(void);
+void t_abort_raises(void);
+void t_missing_facilities(void);
+
 #endif
