@@ -31,6 +31,9 @@ struct known_key {
     bool test_only;   /* read only by the test image (tests/kernel) */
 };
 
+_Static_assert(PROC_LIMIT_MAX == 524287 && PROC_MEM_EACH == 96 * 1024,
+               "procs='s help below states these numbers");
+
 /* Every key the kernel reads; anything else is warned about and ignored. */
 static const struct known_key known[] = {
     {.name = "hz",
@@ -45,9 +48,8 @@ static const struct known_key known[] = {
      .help = "ms of every second real-time processes may use, 0..1000, or "
              "-1 for no limit (default " STR(RT_RUNTIME_MS) ")"},
     {.name = "procs",
-     .help = "most processes at once, zombies included, 1.." STR(
-         PROC_LIMIT_MAX) " (default: one per 96 KiB of memory); more get "
-                         "-EAGAIN",
+     .help = "most processes at once, zombies included, 1..524287 (default: "
+             "one per 96 KiB of memory); more get -EAGAIN",
      .number = true},
     {.name = "test",
      .help = "test image: run only the suites whose name starts with this",

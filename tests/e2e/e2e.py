@@ -879,7 +879,10 @@ def _():
         }, out
         known = dict(re.findall(r"^  ([\w.]+)\s+(\S+)\s+\S.*$",
                                 out.split("options known")[1], re.M))
+        # procs=: one per 96 KiB of the usable memory the banner counts
+        frames = int(re.search(r"usable \((\d+) frames\)", m.out).group(1))
         assert known == {"hz": "250", "slice": "5", "rt_runtime": "950",
+                         "procs": str(frames * 4096 // (96 * 1024)),
                          "test": "-",
                          "crash": "-", "bootcount": "0", "init": "-",
                          "init.args": "-"}, out
