@@ -78,8 +78,8 @@ static int forbidden(long nr)
 {
     return nr == SYS_exit || nr == SYS_exit_group || nr == SYS_fork ||
            nr == SYS_vfork || nr == SYS_clone || nr == SYS_execve ||
-           nr == SYS_kill || nr == 500 || nr == SYS_rt_sigreturn ||
-           nr == SYS_rt_sigsuspend;
+           nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill || nr == 500 ||
+           nr == SYS_rt_sigreturn || nr == SYS_rt_sigsuspend;
 }
 
 static void child(uint64_t seed, long calls)

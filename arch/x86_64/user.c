@@ -270,10 +270,75 @@ static bool demand_page(const struct trap_frame *tf, uint64_t cr2)
            p->vm != NULL && uvm_fault(p->vm, cr2, access) == 0;
 }
 
+/* Linux's si_code for an x87 / SSE exception: the first unmasked one
+ * raised (err: status bits with the masked ones cleared). */
+static int fpe_code(unsigned err)
+{
+    if (err & 0x001) {
+        return KFPE_FLTINV;
+    }
+    if (err & 0x004) {
+        return KFPE_FLTDIV;
+    }
+    if (err & 0x008) {
+        return KFPE_FLTOVF;
+    }
+    if (err & 0x012) {
+        return KFPE_FLTUND;
+    }
+    return err & 0x020 ? KFPE_FLTRES : KSI_KERNEL;
+}
+
+/* The unmasked exceptions the user's (still live) FPU state raised. */
+static unsigned fpu_raised(uint64_t vector)
+{
+    uint32_t mxcsr;
+    uint16_t sw, cw;
+
+    if (vector == 19) {
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        return ~(mxcsr >> 7) & mxcsr & 0x3f;
+    }
+    __asm__ volatile("fnstsw %0; fnstcw %1" : "=m"(sw), "=m"(cw));
+    return sw & ~cw & 0x3f;
+}
+
+/* The si_code and si_addr Linux gives a fault's signal (arch/x86's
+ * traps.c and fault.c); the kernel's own code for the rest. */
+static int fault_code(const struct trap_frame *tf, uint64_t cr2, uint64_t *addr)
+{
+    struct process *p = proc_current();
+
+    *addr = tf->rip;
+    switch (tf->vector) {
+    case 0: /* #DE */
+        return KFPE_INTDIV;
+    case 1: /* #DB: Kairos sets no breakpoints, so a single step */
+        return KTRAP_TRACE;
+    case 6: /* #UD */
+        return KILL_ILLOPN;
+    case 16: /* #MF */
+    case 19: /* #XM */
+        return fpe_code(fpu_raised(tf->vector));
+    case 14: /* #PF: an area there forbids the access, or none holds it */
+        *addr = cr2;
+        return cr2 < ARCH_USER_END && p->vm != NULL && uvm_has_area(p->vm, cr2)
+                   ? KSEGV_ACCERR
+                   : KSEGV_MAPERR;
+    case 17: /* #AC */
+        *addr = 0;
+        return KBUS_ADRALN;
+    default: /* #BP, #GP, #NP, #SS, ...: no address */
+        *addr = 0;
+        return KSI_KERNEL;
+    }
+}
+
 void user_fault(const struct trap_frame *tf, uint64_t cr2)
 {
     struct process *p = proc_current();
-    int sig = fault_signal(tf->vector);
+    int sig = fault_signal(tf->vector), code;
+    uint64_t addr;
 
     if (demand_page(tf, cr2)) {
         sched_irq_exit(); /* the way back to ring 3 */
@@ -292,7 +357,8 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
         kprintf("pid %d (%s): %s at rip 0x%lx\n", p->pid, p->name,
                 fault_name(tf->vector), (unsigned long)tf->rip);
     }
-    signal_force(sig);
+    code = fault_code(tf, cr2, &addr);
+    signal_force(sig, code, addr);
     sched_irq_exit(); /* ends it, unless it has a handler: */
     signal_return_to_user();
 }

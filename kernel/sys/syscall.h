@@ -61,6 +61,7 @@
 #define SYS_getpgid                121
 #define SYS_getsid                 124
 #define SYS_rt_sigsuspend          130
+#define SYS_sigaltstack            131
 #define SYS_getpriority            140
 #define SYS_setpriority            141
 #define SYS_sched_setparam         142
@@ -74,12 +75,14 @@
 #define SYS_arch_prctl             158
 #define SYS_setrlimit              160
 #define SYS_gettid                 186
+#define SYS_tkill                  200
 #define SYS_time                   201
 #define SYS_getdents64             217
 #define SYS_set_tid_address        218
 #define SYS_clock_gettime          228
 #define SYS_clock_nanosleep        230
 #define SYS_exit_group             231
+#define SYS_tgkill                 234
 #define SYS_openat                 257
 #define SYS_set_robust_list        273
 #define SYS_newfstatat             262
