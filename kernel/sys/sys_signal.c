@@ -115,19 +115,22 @@ static int set_sigstack(struct uvm *vm, const struct arch_sigstack *ss,
     return 0;
 }
 
-/* rt_sigreturn(): back to where the signal found the process; a frame
- * that cannot be read ends it with SIGSEGV. */
+/* rt_sigreturn(): back to where the signal found the process, with the
+ * alternate stack uc_stack holds (unless the handler ran on the one in
+ * effect: -EPERM, ignored, as Linux); a frame that cannot be read ends it
+ * with SIGSEGV. */
 long sys_rt_sigreturn(const long arg[6])
 {
     struct process *p = proc_current();
     struct arch_sigstack stack;
-    uint64_t blocked;
+    uint64_t blocked, sp;
     long rax;
 
     (void)arg;
     if (p->vm == NULL) {
         return -EINVAL;
     }
+    sp = arch_user_sp(); /* the handler's: Linux checks this one */
     rax = arch_signal_return(&blocked, &stack);
     if (rax == -EFAULT) {
         signal_force(SIGSEGV, KSI_KERNEL, 0);
@@ -136,7 +139,7 @@ long sys_rt_sigreturn(const long arg[6])
     spin_lock(&sched_lock);
     signal_set_blocked_locked(p, blocked);
     spin_unlock(&sched_lock);
-    (void)set_sigstack(p->vm, &stack, arch_user_sp()); /* as Linux: no error */
+    (void)set_sigstack(p->vm, &stack, sp); /* errors ignored, as Linux */
     return rax;
 }
 
