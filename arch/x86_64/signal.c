@@ -113,7 +113,7 @@ static uint64_t frame_place(const struct trap_frame *tf,
     bool nested = sigstack_on(ss, tf->rsp), entering = false;
     uint64_t sp = tf->rsp - 128, fa; /* below the red zone */
 
-    if ((s->flags & KSA_ONSTACK) && sigstack_flags(ss, sp) == 0) {
+    if ((s->flags & KSA_ONSTACK) && sigstack_mode(ss, sp) == 0) {
         sp = ss->sp + ss->size;
         entering = true;
     }
@@ -186,6 +186,7 @@ int arch_signal_setup(const struct arch_signal *s)
         arch_copy_to_user((void *)fa, &f, sizeof(f)) != 0) {
         return -EFAULT;
     }
+    user_fpu_reset(); /* a pending x87 exception must not fire in it */
     tf->rsp = fa;
     tf->rip = s->handler;
     tf->rdi = (uint64_t)s->sig;

@@ -45,6 +45,7 @@ static _Alignas(16) uint8_t fpu_reset[512]; /* the state after fninit */
 
 #define CR0_MP     (1UL << 1)
 #define CR0_EM     (1UL << 2)
+#define CR0_NE     (1UL << 5)
 #define CR4_OSFXSR (1UL << 9)
 #define CR4_OSXMM  (1UL << 10)
 #define RFLAGS_DF  (1UL << 10)
@@ -53,8 +54,9 @@ static _Alignas(16) uint8_t fpu_reset[512]; /* the state after fninit */
 
 void user_init(void)
 {
-    /* SSE on (musl's memcpy and printf use it), x87 native. */
-    write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+    /* SSE on (musl's memcpy and printf use it), x87 native: its
+     * unmasked exceptions raise #MF (NE), so SIGFPE, as on Linux. */
+    write_cr0((read_cr0() & ~CR0_EM) | CR0_MP | CR0_NE);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMM);
     __asm__ volatile("fninit; fxsave %0" : "=m"(fpu_reset));
     /* syscall: kernel CS from STAR[47:32]; sysret: the user base. */
@@ -71,6 +73,11 @@ void arch_uctx_init(struct arch_uctx *u)
 {
     memcpy(u->fpu, fpu_reset, sizeof(u->fpu));
     u->fs_base = 0;
+}
+
+void user_fpu_reset(void)
+{
+    __asm__ volatile("fxrstor %0" : : "m"(fpu_reset));
 }
 
 void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,

@@ -71,14 +71,12 @@ static inline bool sigstack_on(const struct arch_sigstack *ss, uint64_t sp)
            sp - ss->sp <= ss->size;
 }
 
-/* ss_flags as sigaltstack reports them for a process at sp. */
-static inline uint32_t sigstack_flags(const struct arch_sigstack *ss,
-                                      uint64_t sp)
+/* The stack's mode for a process at sp (Linux's sas_ss_flags):
+ * SS_DISABLE, SS_ONSTACK or 0; sigaltstack adds SS_AUTODISARM if set. */
+static inline uint32_t sigstack_mode(const struct arch_sigstack *ss,
+                                     uint64_t sp)
 {
-    return (ss->size == 0         ? KSS_DISABLE
-            : sigstack_on(ss, sp) ? KSS_ONSTACK
-                                  : 0) |
-           (ss->flags & KSS_AUTODISARM);
+    return ss->size == 0 ? KSS_DISABLE : sigstack_on(ss, sp) ? KSS_ONSTACK : 0;
 }
 
 struct process;

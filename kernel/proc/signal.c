@@ -241,7 +241,8 @@ static int take_caught_locked(struct process *p, struct arch_signal *s)
     s->status = p->sig_info[sig - 1].status;
     s->addr = p->sig_info[sig - 1].addr;
     p->sig_has_saved = false; /* the frame restores the saved mask */
-    signal_set_blocked_locked(p, s->old_blocked | act.mask |
+    /* the handler runs under the mask in effect (a temporary one too) */
+    signal_set_blocked_locked(p, p->sig_blocked | act.mask |
                                      (act.flags & KSA_NODEFER ? 0 : BIT(sig)));
     if (act.flags & KSA_RESETHAND) {
         p->vm->sigact[sig - 1].handler = KSIG_DFL;

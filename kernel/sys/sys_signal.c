@@ -182,10 +182,12 @@ long sys_sigaltstack(const long arg[6])
     if (ssp != NULL && copy_from_caller(&ss, ssp, sizeof(ss)) != 0) {
         return -EFAULT;
     }
-    old =
-        (struct kstack){.ss_sp = vm->sigstack.sp,
-                        .ss_flags = (int32_t)sigstack_flags(&vm->sigstack, sp),
-                        .ss_size = vm->sigstack.size};
+    old = (struct kstack){
+        .ss_sp = vm->sigstack.sp,
+        .ss_flags = (int32_t)(sigstack_mode(&vm->sigstack, sp) |
+                              (vm->sigstack.flags & KSS_AUTODISARM)),
+        .ss_size = vm->sigstack.size,
+    };
     if (ssp != NULL) {
         struct arch_sigstack want = {ss.ss_sp, ss.ss_size,
                                      (uint32_t)ss.ss_flags};

@@ -163,8 +163,8 @@ static void block(int sig, int how)
 
 static void expect_info(int sig, int code, long pid, const char *what)
 {
-    if (got != 1 || info_signo != sig || info_code != code ||
-        info_pid != pid || info_uid != (int)SC(SYS_getuid)) {
+    if (got != 1 || info_signo != sig || info_code != code || info_pid != pid ||
+        info_uid != (int)SC(SYS_getuid)) {
         ut_fail("%s: ran %d, signo %d code %d pid %d uid %d; expected %d %d "
                 "%ld",
                 what, (int)got, info_signo, info_code, info_pid, info_uid, sig,
@@ -199,9 +199,9 @@ void t_siginfo_tkill(void)
     long pid = SC(SYS_getpid), tid = SC(SYS_gettid);
 
     catch (SIGUSR1, on_info, 0);
-    ut_expect(SCN(SYS_tkill, tid, SIGUSR1), 0, "tkill(self)");
+    ut_expect(SC(SYS_tkill, tid, SIGUSR1), 0, "tkill(self)");
     expect_info(SIGUSR1, SI_TKILL, pid, "tkill");
-    ut_expect(SCN(SYS_tgkill, pid, tid, SIGUSR1), 0, "tgkill(self)");
+    ut_expect(SC(SYS_tgkill, pid, tid, SIGUSR1), 0, "tgkill(self)");
     expect_info(SIGUSR1, SI_TKILL, pid, "tgkill");
     ut_expect(SC(SYS_tkill, 0, SIGUSR1), -EINVAL, "tkill(0)");
     ut_expect(SC(SYS_tkill, -1, SIGUSR1), -EINVAL, "tkill(-1)");
@@ -310,20 +310,23 @@ static void divide_by_zero(void)
                      : "rax", "rcx", "rdx", "r11", "memory");
 }
 
-static void sse_divide_by_zero(void)
+/* x87 1 / 0 with the zero-divide exception unmasked: #MF at the next
+ * waiting instruction (fwait).  (The SSE form, #XM, is not tested: QEMU's
+ * TCG does not raise it.) */
+static void x87_divide_by_zero(void)
 {
-    unsigned csr = 0x1f80 & ~0x200U; /* the reset value, ZM cleared */
-    float one = 1.0f;
+    unsigned short cw = 0x37f & ~0x4; /* the reset value, ZM cleared */
 
-    __asm__ volatile("ldmxcsr %1\n\t"
-                     "movss %2, %%xmm0\n\t"
-                     "xorps %%xmm1, %%xmm1\n\t"
+    __asm__ volatile("fldcw %1\n\t"
+                     "fld1\n\t"
+                     "fldz\n\t"
+                     "fdivrp\n\t"
                      "lea 1f(%%rip), %%r11\n\t"
                      "mov %%r11, %0\n"
-                     "1:\tdivss %%xmm1, %%xmm0"
+                     "1:\tfwait"
                      : "=m"(fault_at)
-                     : "m"(csr), "m"(one)
-                     : "xmm0", "xmm1", "r11", "memory");
+                     : "m"(cw)
+                     : "st", "r11", "memory");
 }
 
 static void breakpoint(void)
@@ -337,12 +340,10 @@ static void privileged(void)
 }
 
 /* A fault's siginfo: SEGV_MAPERR or SEGV_ACCERR with the address
- * touched; the faulting instruction for #UD, #DE, #XM; the kernel's code
+ * touched; the faulting instruction for #UD, #DE, #MF; the kernel's code
  * and no address for int3 and a privileged instruction, as Linux. */
 void t_siginfo_faults(void)
 {
-    unsigned reset = 0x1f80;
-
     catch (SIGSEGV, on_fault, 0);
     catch (SIGILL, on_fault, 0);
     catch (SIGFPE, on_fault, 0);
@@ -358,8 +359,8 @@ void t_siginfo_faults(void)
                  "a write to a read-only mapping");
     expect_fault(undefined_opcode, SIGILL, ILL_ILLOPN, AT_IP, "ud2");
     expect_fault(divide_by_zero, SIGFPE, FPE_INTDIV, AT_IP, "div by 0");
-    expect_fault(sse_divide_by_zero, SIGFPE, FPE_FLTDIV, AT_IP, "divss");
-    __asm__ volatile("ldmxcsr %0" : : "m"(reset));
+    expect_fault(x87_divide_by_zero, SIGFPE, FPE_FLTDIV, AT_IP, "x87 1/0");
+    __asm__ volatile("fninit");
     expect_fault(breakpoint, SIGTRAP, SI_KERNEL, NULL, "int3");
     expect_fault(privileged, SIGSEGV, SI_KERNEL, NULL, "hlt");
 }
@@ -379,7 +380,7 @@ static void set_alt(void *sp, size_t size, int flags, long want,
 {
     stack_t ss = {.ss_sp = sp, .ss_flags = flags, .ss_size = size};
 
-    ut_expect(SCN(SYS_sigaltstack, &ss, NULL), want, what);
+    ut_expect(SC(SYS_sigaltstack, &ss, NULL), want, what);
 }
 
 static stack_t query_alt(void)
@@ -387,7 +388,7 @@ static stack_t query_alt(void)
     stack_t old;
 
     memset(&old, 0x55, sizeof(old));
-    ut_expect(SCN(SYS_sigaltstack, NULL, &old), 0, "sigaltstack query");
+    ut_expect(SC(SYS_sigaltstack, NULL, &old), 0, "sigaltstack query");
     return old;
 }
 
@@ -419,8 +420,8 @@ void t_sigaltstack_calls(void)
     set_alt(alt, 2047, 0, -ENOMEM, "2047 bytes");
     ut_expect(SC(SYS_sigaltstack, (void *)8, NULL), -EFAULT, "bad ss");
     ut_expect(SC(SYS_sigaltstack, NULL, (void *)8), -EFAULT, "bad old_ss");
-    ut_expect(SC(SYS_sigaltstack, NULL, (void *)0xffff800000000000UL),
-              -EFAULT, "old_ss in the kernel");
+    ut_expect(SC(SYS_sigaltstack, NULL, (void *)0xffff800000000000UL), -EFAULT,
+              "old_ss in the kernel");
     set_alt(alt, 2048, 0, 0, "MINSIGSTKSZ bytes");
     q = query_alt();
     if (q.ss_sp != alt || q.ss_size != 2048 || q.ss_flags != 0) {
@@ -559,7 +560,8 @@ static void on_overflow(int sig, siginfo_t *info, void *uc)
     char here;
 
     (void)uc;
-    if (sig != SIGSEGV || info->si_code != SEGV_MAPERR || !on_alt((uintptr_t)&here)) {
+    if (sig != SIGSEGV || info->si_code != SEGV_MAPERR ||
+        !on_alt((uintptr_t)&here)) {
         ut_fail("signal %d code %d, handler at %p", sig, info->si_code,
                 (void *)&here);
     }
