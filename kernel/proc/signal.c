@@ -205,6 +205,7 @@ void signal_deliver(void)
 /* Restore sigsuspend's or ppoll's mask if it is still in effect. */
 static void restore_saved_locked(struct process *p)
 {
+    KASSERT(holding(&sched_lock));
     if (p->sig_has_saved) {
         p->sig_has_saved = false;
         signal_set_blocked_locked(p, p->sig_saved);
@@ -212,15 +213,16 @@ static void restore_saved_locked(struct process *p)
 }
 
 /*
- * Take the pending caught signal to run and describe its frame in *s, the
- * mask for its handler in effect: its signal number, or 0 (none: a mask
- * saved by sigsuspend or ppoll is back).  sched_lock.
+ * Take the next caught signal off p's pending set and describe its frame
+ * in *s; the handler's mask takes effect.  Its number, or 0 when none is
+ * pending (then a mask sigsuspend or ppoll saved is back).  sched_lock.
  */
 static int take_caught_locked(struct process *p, struct arch_signal *s)
 {
     struct ksigaction act;
     int sig;
 
+    KASSERT(holding(&sched_lock));
     if (p->sig_pending == 0) {
         restore_saved_locked(p); /* the wake was dropped, or none came */
         return 0;
@@ -256,8 +258,9 @@ void signal_return_to_user(void)
     struct arch_signal s;
     int sig = 0;
 
-    if (p == NULL || p->vm == NULL) {
-        return;
+    if (p == NULL || p->vm == NULL ||
+        (p->sig_pending == 0 && !p->sig_has_saved)) {
+        return; /* the common case: nothing to do, no lock taken */
     }
     if (p->sig_pending != 0) {
         sig = take_uncaught(p);
