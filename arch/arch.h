@@ -279,23 +279,46 @@ void arch_uregs_set_sp(struct arch_uregs *r, uintptr_t sp);
 /* Back to ring 3 with every register from r; the running process's state
  * must be loaded (a forked child's first code). */
 _Noreturn void arch_return_to_user(const struct arch_uregs *r);
+/* A user process's alternate signal stack (sigaltstack): size 0 is none;
+ * flags are the ss_flags the process set (SS_AUTODISARM is 1 << 31). */
+struct arch_sigstack {
+    uint64_t sp;
+    uint64_t size;
+    uint32_t flags;
+};
+/* What a caught signal's handler frame is built from. */
+struct arch_signal {
+    int sig;
+    uint64_t handler, flags, restorer; /* its sigaction (flags: SA_*) */
+    uint64_t old_blocked;              /* the mask rt_sigreturn restores */
+    int32_t code;                      /* siginfo's si_code (Linux's) */
+    int32_t pid;                       /* si_pid: the sender, or the child */
+    int32_t status;                    /* si_status (SIGCHLD) */
+    uint64_t addr;                     /* si_addr (a fault's signals) */
+    struct arch_sigstack stack;        /* the alternate stack (uc_stack) */
+};
 /*
  * Run a signal handler when the running user process returns to ring 3:
- * a Linux rt_sigframe on its user stack (below the red zone) holding its
- * registers and FPU state as they were, old_blocked and a siginfo for
- * sig; then rip = handler, rdi = sig, rsi = &siginfo, rdx = &ucontext,
- * the return address restorer.  0, or -EFAULT if the stack cannot hold
- * the frame (the caller then kills it with SIGSEGV).
+ * a Linux rt_sigframe holding its registers and FPU state as they were,
+ * old_blocked, the alternate stack (uc_stack) and a siginfo laid out as
+ * Linux does for sig and code; on the alternate stack if flags has
+ * SA_ONSTACK and the process is not on it already, else on its stack
+ * below the red zone; then rip = handler, rdi = sig, rsi = &siginfo, rdx
+ * = &ucontext, the return address restorer.  0, or -EFAULT if the stack
+ * cannot hold the frame (the caller then kills it with SIGSEGV).
  */
-int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
-                      uint64_t restorer, uint64_t old_blocked);
+int arch_signal_setup(const struct arch_signal *s);
 /*
  * rt_sigreturn: the registers and FPU state back from the frame the
  * handler returned over (at the user rsp - 8), its saved blocked set in
- * *blocked.  The value the call must return (the restored rax), or
- * -EFAULT for a frame that cannot be read or is hostile (then SIGSEGV).
+ * *blocked and its uc_stack in *stack.  The value the call must return
+ * (the restored rax), or -EFAULT for a frame that cannot be read or is
+ * hostile (then SIGSEGV).
  */
-long arch_signal_return(uint64_t *blocked);
+long arch_signal_return(uint64_t *blocked, struct arch_sigstack *stack);
+/* The running user process's stack pointer as ring 3 left it (in a system
+ * call or exception from ring 3 only; the host: 0). */
+uintptr_t arch_user_sp(void);
 
 /* Set the running user process's TLS base (arch_prctl ARCH_SET_FS);
  * -EINVAL if not a canonical user address. */

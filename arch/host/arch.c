@@ -578,19 +578,20 @@ void arch_uregs_set_sp(struct arch_uregs *r, uintptr_t sp)
     r->words[20] = sp;
 }
 
-int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
-                      uint64_t restorer, uint64_t old_blocked)
+int arch_signal_setup(const struct arch_signal *s)
 {
-    (void)sig;
-    (void)handler;
-    (void)flags;
-    (void)restorer;
-    (void)old_blocked;
+    (void)s;
     return -EFAULT; /* no user processes on the host */
 }
 
-long arch_signal_return(uint64_t *blocked)
+long arch_signal_return(uint64_t *blocked, struct arch_sigstack *stack)
 {
     (void)blocked;
+    (void)stack;
     return -EFAULT;
+}
+
+uintptr_t arch_user_sp(void)
+{
+    return 0;
 }

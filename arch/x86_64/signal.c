@@ -8,12 +8,17 @@
  *          struct siginfo (128 bytes)
  *          the FPU state (fxsave, 512 bytes, 64-aligned)
  *
- * The registers come from the trap frame at the top of the kernel stack
- * (user_frame) and go back there on rt_sigreturn; every copy to and from
- * the user stack is a checked user copy.
+ * The frame goes on the alternate stack when the handler asked for it
+ * (SA_ONSTACK) and the process is not on it yet, else below the red zone
+ * of the stack it was on; one that would leave the alternate stack is not
+ * built (Linux's get_sigframe).  The registers come from the trap frame
+ * at the top of the kernel stack (user_frame) and go back there on
+ * rt_sigreturn; every copy to and from the user stack is a checked user
+ * copy.
  */
 #include "arch.h"
 #include "kerrno.h"
+#include "ksignal.h"
 #include "kstring.h"
 #include "x86.h"
 
@@ -40,8 +45,14 @@ struct kucontext {
 
 struct ksiginfo {
     int32_t signo, errno_, code, pad;
-    int32_t pid, uid; /* kill: the sender */
-    uint8_t rest[104];
+    union {
+        struct {
+            int32_t pid, uid; /* kill, tkill; SIGCHLD: the child */
+            int32_t status;   /* SIGCHLD */
+        } kill;
+        uint64_t addr; /* a fault's */
+        uint8_t rest[112];
+    } u;
 };
 
 struct rt_sigframe {
@@ -58,31 +69,68 @@ _Static_assert(sizeof(struct ksiginfo) == 128, "siginfo");
 #define RFLAGS_USER 0x0000000000254dd5UL /* what user code may change */
 #define FP_SIZE     512
 
-int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
-                      uint64_t restorer, uint64_t old_blocked)
+/* The siginfo Linux lays out for s (siginfo_layout): a fault's address
+ * for the fault signals with a code of their own, else the sender. */
+static void fill_info(struct ksiginfo *info, const struct arch_signal *s)
 {
-    struct trap_frame *tf = user_frame();
-    _Alignas(16) uint8_t fp[FP_SIZE];
-    struct rt_sigframe f;
-    uint64_t fpa, fa;
+    bool own_code = s->code > KSI_USER && s->code < KSI_KERNEL;
+    bool fault = s->sig == SIGSEGV || s->sig == SIGBUS || s->sig == SIGILL ||
+                 s->sig == SIGFPE || s->sig == SIGTRAP;
 
-    /* A system call cut short by the signal (-EINTR) starts again after
-     * the handler if it asked so (SA_RESTART), except the sleeps and
-     * waits Linux never restarts: pause 34, nanosleep 35, poll 7, ppoll
-     * 271, clock_nanosleep 230, rt_sigsuspend 130. */
+    info->signo = s->sig;
+    info->code = s->code;
+    if (own_code && fault) {
+        info->u.addr = s->addr;
+        return;
+    }
+    info->u.kill.pid = s->pid; /* uid 0: everyone is root */
+    if (own_code && s->sig == SIGCHLD) {
+        info->u.kill.status = s->status;
+    }
+}
+
+/* A system call cut short by the signal (-EINTR) starts again after the
+ * handler if it asked so (SA_RESTART), except the sleeps and waits Linux
+ * never restarts: pause 34, nanosleep 35, poll 7, ppoll 271,
+ * clock_nanosleep 230, rt_sigsuspend 130. */
+static void maybe_restart(struct trap_frame *tf, uint64_t flags)
+{
     if (tf->error == (uint64_t)-1 && (int64_t)tf->rax == -EINTR &&
-        (flags & 0x10000000U) && tf->vector != 34 && tf->vector != 35 &&
+        (flags & KSA_RESTART) && tf->vector != 34 && tf->vector != 35 &&
         tf->vector != 7 && tf->vector != 271 && tf->vector != 230 &&
         tf->vector != 130) {
         tf->rax = tf->vector; /* the number again */
         tf->rip -= 2;         /* the syscall instruction */
     }
-    __asm__ volatile("fxsave %0" : "=m"(fp));  /* the user's, still live */
-    fpa = ((tf->rsp - 128) - FP_SIZE) & ~63UL; /* below the red zone */
-    fa = ((fpa - sizeof(f)) & ~15UL) - 8;      /* as after a call */
-    memset(&f, 0, sizeof(f));
-    f.pretcode = restorer;
-    f.uc.mcontext = (struct ksigcontext){
+}
+
+/* Where the frame and its FPU area go (*fpa), or 0 if it would overflow
+ * the alternate stack. */
+static uint64_t frame_place(const struct trap_frame *tf,
+                            const struct arch_signal *s, uint64_t *fpa)
+{
+    const struct arch_sigstack *ss = &s->stack;
+    bool nested = sigstack_on(ss, tf->rsp), entering = false;
+    uint64_t sp = tf->rsp - 128, fa; /* below the red zone */
+
+    if ((s->flags & KSA_ONSTACK) && sigstack_mode(ss, sp) == 0) {
+        sp = ss->sp + ss->size;
+        entering = true;
+    }
+    *fpa = (sp - FP_SIZE) & ~63UL;
+    fa = ((*fpa - sizeof(struct rt_sigframe)) & ~15UL) - 8; /* as a call */
+    if ((nested || entering) && !(fa > ss->sp && fa - ss->sp <= ss->size)) {
+        return 0; /* it overflowed the alternate stack */
+    }
+    return fa;
+}
+
+static struct ksigcontext save_context(const struct trap_frame *tf,
+                                       uint64_t old_blocked, uint64_t fpa)
+{
+    bool fault = tf->error != (uint64_t)-1 && tf->vector < 32;
+
+    return (struct ksigcontext){
         .r8 = tf->r8,
         .r9 = tf->r9,
         .r10 = tf->r10,
@@ -103,20 +151,45 @@ int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
         .eflags = tf->rflags,
         .cs = (uint16_t)tf->cs,
         .ss = (uint16_t)tf->ss,
-        .err = tf->error != (uint64_t)-1 && tf->vector < 32 ? tf->error : 0,
-        .trapno = tf->error != (uint64_t)-1 && tf->vector < 32 ? tf->vector : 0,
+        .err = fault ? tf->error : 0,
+        .trapno = fault ? tf->vector : 0,
         .oldmask = old_blocked,
         .fpstate = fpa,
     };
-    f.uc.sigmask = old_blocked;
-    f.info.signo = sig;
+}
+
+int arch_signal_setup(const struct arch_signal *s)
+{
+    struct trap_frame *tf = user_frame();
+    _Alignas(16) uint8_t fp[FP_SIZE];
+    struct rt_sigframe f;
+    uint64_t fpa, fa;
+
+    maybe_restart(tf, s->flags);
+    fa = frame_place(tf, s, &fpa);
+    if (fa == 0) {
+        return -EFAULT;
+    }
+    __asm__ volatile("fxsave %0" : "=m"(fp)); /* the user's, still live */
+    memset(&f, 0, sizeof(f));
+    f.pretcode = s->restorer;
+    f.uc.ss_sp = s->stack.sp;
+    f.uc.ss_size = s->stack.size;
+    f.uc.ss_flags =
+        (int32_t)(s->stack.size != 0 /* as set, as Linux */
+                      ? s->stack.flags
+                      : KSS_DISABLE | (s->stack.flags & KSS_AUTODISARM));
+    f.uc.mcontext = save_context(tf, s->old_blocked, fpa);
+    f.uc.sigmask = s->old_blocked;
+    fill_info(&f.info, s);
     if (arch_copy_to_user((void *)fpa, fp, sizeof(fp)) != 0 ||
         arch_copy_to_user((void *)fa, &f, sizeof(f)) != 0) {
         return -EFAULT;
     }
+    user_fpu_reset(); /* a pending x87 exception must not fire in it */
     tf->rsp = fa;
-    tf->rip = handler;
-    tf->rdi = (uint64_t)sig;
+    tf->rip = s->handler;
+    tf->rdi = (uint64_t)s->sig;
     tf->rsi = fa + __builtin_offsetof(struct rt_sigframe, info);
     tf->rdx = fa + __builtin_offsetof(struct rt_sigframe, uc);
     tf->rax = 0;
@@ -124,7 +197,7 @@ int arch_signal_setup(int sig, uint64_t handler, uint64_t flags,
     return 0;
 }
 
-long arch_signal_return(uint64_t *blocked)
+long arch_signal_return(uint64_t *blocked, struct arch_sigstack *stack)
 {
     struct trap_frame *tf = user_frame();
     _Alignas(16) uint8_t fp[FP_SIZE];
@@ -153,6 +226,13 @@ long arch_signal_return(uint64_t *blocked)
     tf->rflags =
         (tf->rflags & ~RFLAGS_USER) | (c->eflags & RFLAGS_USER) | RFLAGS_IF;
     *blocked = f.uc.sigmask;
+    *stack = (struct arch_sigstack){f.uc.ss_sp, f.uc.ss_size,
+                                    (uint32_t)f.uc.ss_flags};
     user_return_by_iret();
     return (long)c->rax;
+}
+
+uintptr_t arch_user_sp(void)
+{
+    return user_frame()->rsp;
 }

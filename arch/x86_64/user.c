@@ -45,6 +45,7 @@ static _Alignas(16) uint8_t fpu_reset[512]; /* the state after fninit */
 
 #define CR0_MP     (1UL << 1)
 #define CR0_EM     (1UL << 2)
+#define CR0_NE     (1UL << 5)
 #define CR4_OSFXSR (1UL << 9)
 #define CR4_OSXMM  (1UL << 10)
 #define RFLAGS_DF  (1UL << 10)
@@ -53,8 +54,9 @@ static _Alignas(16) uint8_t fpu_reset[512]; /* the state after fninit */
 
 void user_init(void)
 {
-    /* SSE on (musl's memcpy and printf use it), x87 native. */
-    write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+    /* SSE on (musl's memcpy and printf use it), x87 native: its
+     * unmasked exceptions raise #MF (NE), so SIGFPE, as on Linux. */
+    write_cr0((read_cr0() & ~CR0_EM) | CR0_MP | CR0_NE);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMM);
     __asm__ volatile("fninit; fxsave %0" : "=m"(fpu_reset));
     /* syscall: kernel CS from STAR[47:32]; sysret: the user base. */
@@ -71,6 +73,11 @@ void arch_uctx_init(struct arch_uctx *u)
 {
     memcpy(u->fpu, fpu_reset, sizeof(u->fpu));
     u->fs_base = 0;
+}
+
+void user_fpu_reset(void)
+{
+    __asm__ volatile("fxrstor %0" : : "m"(fpu_reset));
 }
 
 void arch_user_switch(struct arch_uctx *prev, struct arch_uctx *next,
@@ -270,10 +277,75 @@ static bool demand_page(const struct trap_frame *tf, uint64_t cr2)
            p->vm != NULL && uvm_fault(p->vm, cr2, access) == 0;
 }
 
+/* Linux's si_code for an x87 / SSE exception: the first unmasked one
+ * raised (err: status bits with the masked ones cleared). */
+static int fpe_code(unsigned err)
+{
+    if (err & 0x001) {
+        return KFPE_FLTINV;
+    }
+    if (err & 0x004) {
+        return KFPE_FLTDIV;
+    }
+    if (err & 0x008) {
+        return KFPE_FLTOVF;
+    }
+    if (err & 0x012) {
+        return KFPE_FLTUND;
+    }
+    return err & 0x020 ? KFPE_FLTRES : KSI_KERNEL;
+}
+
+/* The unmasked exceptions the user's (still live) FPU state raised. */
+static unsigned fpu_raised(uint64_t vector)
+{
+    uint32_t mxcsr;
+    uint16_t sw, cw;
+
+    if (vector == 19) {
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        return ~(mxcsr >> 7) & mxcsr & 0x3f;
+    }
+    __asm__ volatile("fnstsw %0; fnstcw %1" : "=m"(sw), "=m"(cw));
+    return sw & ~cw & 0x3f;
+}
+
+/* The si_code and si_addr Linux gives a fault's signal (arch/x86's
+ * traps.c and fault.c); the kernel's own code for the rest. */
+static int fault_code(const struct trap_frame *tf, uint64_t cr2, uint64_t *addr)
+{
+    struct process *p = proc_current();
+
+    *addr = tf->rip;
+    switch (tf->vector) {
+    case 0: /* #DE */
+        return KFPE_INTDIV;
+    case 1: /* #DB: Kairos sets no breakpoints, so a single step */
+        return KTRAP_TRACE;
+    case 6: /* #UD */
+        return KILL_ILLOPN;
+    case 16: /* #MF */
+    case 19: /* #XM */
+        return fpe_code(fpu_raised(tf->vector));
+    case 14: /* #PF: an area there forbids the access, or none holds it */
+        *addr = cr2;
+        return cr2 < ARCH_USER_END && p->vm != NULL && uvm_has_area(p->vm, cr2)
+                   ? KSEGV_ACCERR
+                   : KSEGV_MAPERR;
+    case 17: /* #AC */
+        *addr = 0;
+        return KBUS_ADRALN;
+    default: /* #BP, #GP, #NP, #SS, ...: no address */
+        *addr = 0;
+        return KSI_KERNEL;
+    }
+}
+
 void user_fault(const struct trap_frame *tf, uint64_t cr2)
 {
     struct process *p = proc_current();
-    int sig = fault_signal(tf->vector);
+    int sig = fault_signal(tf->vector), code;
+    uint64_t addr;
 
     if (demand_page(tf, cr2)) {
         sched_irq_exit(); /* the way back to ring 3 */
@@ -292,7 +364,8 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
         kprintf("pid %d (%s): %s at rip 0x%lx\n", p->pid, p->name,
                 fault_name(tf->vector), (unsigned long)tf->rip);
     }
-    signal_force(sig);
+    code = fault_code(tf, cr2, &addr);
+    signal_force(sig, code, addr);
     sched_irq_exit(); /* ends it, unless it has a handler: */
     signal_return_to_user();
 }

@@ -51,6 +51,9 @@ void user_init(void);
 struct trap_frame *user_frame(void);
 /* The current system call returns to ring 3 through iretq. */
 void user_return_by_iret(void);
+/* Load the FPU/SSE reset state (fninit's, MXCSR 0x1f80): a signal
+ * handler starts with it, as on Linux. */
+void user_fpu_reset(void);
 /* An exception in ring 3: log it, signal the process (it ends on the way
  * out). */
 void user_fault(const struct trap_frame *tf, uint64_t cr2);

@@ -497,7 +497,7 @@ static _Noreturn void exit_with(int code, int sig)
     list_remove(&p->sibling);
     list_push_back(&p->parent->zombies, &p->sibling);
     if (!p->parent->idle) {
-        signal_send_locked(p->parent, SIGCHLD); /* ignored unless caught */
+        signal_child_exit_locked(p); /* SIGCHLD: ignored unless caught */
     }
     sched_zombie_locked(p);
     wake_channel_locked((wait_channel_t)p->parent);

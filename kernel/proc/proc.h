@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "arch.h"
+#include "ksignal.h"
 #include "list.h"
 #include "process.h"
 #include "rbtree.h"
@@ -105,6 +106,10 @@ struct process {
     struct kwaiter *waiting;   /* in a sleeping lock's queue, or NULL */
     struct pgrp *pgrp;         /* its process group (pgrp.h); NULL: idle */
     struct list pgrp_link;     /* in pgrp->members, until reaped */
+
+    /* sched_lock must be held when using these, the signals' siginfo: */
+    struct sig_info sig_info[KNSIG - 1]; /* signal s: how the one recorded
+                                            in sig_pending or sig_held came */
 
     /* timer_lock must be held when using these: */
     struct timer

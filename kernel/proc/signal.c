@@ -46,11 +46,15 @@ static bool ignored(const struct process *p, int sig)
     return h == KSIG_IGN || (h == KSIG_DFL && default_ignored(sig));
 }
 
-void signal_send_locked(struct process *p, int sig)
+void signal_send_info_locked(struct process *p, int sig,
+                             const struct sig_info *info)
 {
     KASSERT(holding(&sched_lock));
     if (p->state == PROCESS_ZOMBIE || ignored(p, sig)) {
         return;
+    }
+    if (!((p->sig_pending | p->sig_held) & BIT(sig))) {
+        p->sig_info[sig - 1] = *info; /* a second one merges into it */
     }
     if ((p->sig_blocked & BIT(sig)) && !(BIT(sig) & UNBLOCKABLE)) {
         p->sig_held |= BIT(sig); /* delivered when unblocked */
@@ -60,9 +64,29 @@ void signal_send_locked(struct process *p, int sig)
     sched_interrupt_locked(p);
 }
 
-void signal_force(int sig)
+void signal_send_locked(struct process *p, int sig)
+{
+    struct sig_info info = {.code = KSI_USER, .pid = current_pid()};
+
+    signal_send_info_locked(p, sig, &info);
+}
+
+void signal_child_exit_locked(struct process *child)
+{
+    struct sig_info info = {
+        .code = child->exit_signal != 0 ? KCLD_KILLED : KCLD_EXITED,
+        .pid = child->pid,
+        .status = child->exit_signal != 0 ? child->exit_signal
+                                          : child->exit_code & 0xff,
+    };
+
+    signal_send_info_locked(child->parent, SIGCHLD, &info);
+}
+
+void signal_force(int sig, int code, uint64_t addr)
 {
     struct process *p = proc_current();
+    struct sig_info info = {.code = code, .addr = addr};
 
     spin_lock(&sched_lock);
     if (p->vm != NULL && (p->vm->sigact[sig - 1].handler == KSIG_IGN ||
@@ -70,12 +94,14 @@ void signal_force(int sig)
         p->vm->sigact[sig - 1].handler = KSIG_DFL;
         signal_set_blocked_locked(p, p->sig_blocked & ~BIT(sig));
     }
-    signal_send_locked(p, sig);
+    signal_send_info_locked(p, sig, &info);
     spin_unlock(&sched_lock);
 }
 
-int process_kill(pid_t pid, int sig)
+/* process_kill with a code: tgid, if not 0, must be the target's pid. */
+static int kill_one(pid_t tgid, pid_t pid, int sig, int code)
 {
+    struct sig_info info = {.code = code, .pid = current_pid()};
     struct process *p;
     int err = 0;
 
@@ -84,17 +110,27 @@ int process_kill(pid_t pid, int sig)
     }
     spin_lock(&sched_lock);
     p = proc_lookup_locked(pid);
-    if (p == NULL) {
-        err = -ESRCH;
+    if (p == NULL || (tgid != 0 && tgid != pid)) {
+        err = -ESRCH; /* one thread per process: tid == pid */
     } else if (p->idle || p->pid == 1) {
         err = -EPERM; /* the machine needs both, and neither can be reaped */
     } else if (sig != 0) {
-        signal_send_locked(p, sig);
+        signal_send_info_locked(p, sig, &info);
     }
     /* Not a safe point itself: interrupt handlers call it (ctrl-C).  A
      * caller that killed itself ends at its next one. */
     spin_unlock(&sched_lock);
     return err;
+}
+
+int process_kill(pid_t pid, int sig)
+{
+    return kill_one(0, pid, sig, KSI_USER);
+}
+
+int signal_tkill(pid_t tgid, pid_t tid, int sig)
+{
+    return kill_one(tgid, tid, sig, KSI_TKILL);
 }
 
 void signal_set_blocked_locked(struct process *p, uint64_t mask)
@@ -166,53 +202,106 @@ void signal_deliver(void)
     }
 }
 
+/* Restore sigsuspend's or ppoll's mask if it is still in effect. */
+static void restore_saved_locked(struct process *p)
+{
+    KASSERT(holding(&sched_lock));
+    if (p->sig_has_saved) {
+        p->sig_has_saved = false;
+        signal_set_blocked_locked(p, p->sig_saved);
+    }
+}
+
+/*
+ * Take the next caught signal off p's pending set and describe its frame
+ * in *s; the handler's mask takes effect.  Its number, or 0 when none is
+ * pending (then a mask sigsuspend or ppoll saved is back).  sched_lock.
+ */
+static int take_caught_locked(struct process *p, struct arch_signal *s)
+{
+    struct ksigaction act;
+    int sig;
+
+    KASSERT(holding(&sched_lock));
+    if (p->sig_pending == 0) {
+        restore_saved_locked(p); /* the wake was dropped, or none came */
+        return 0;
+    }
+    sig = signal_pick(p->sig_pending);
+    p->sig_pending &= ~BIT(sig);
+    act = p->vm->sigact[sig - 1];
+    *s = (struct arch_signal){
+        .sig = sig,
+        .handler = act.handler,
+        .flags = act.flags,
+        .restorer = act.restorer,
+        .old_blocked = p->sig_has_saved ? p->sig_saved : p->sig_blocked,
+        .code = p->sig_info[sig - 1].code,
+        .pid = p->sig_info[sig - 1].pid,
+        .stack = p->vm->sigstack,
+    };
+    s->status = p->sig_info[sig - 1].status;
+    s->addr = p->sig_info[sig - 1].addr;
+    p->sig_has_saved = false; /* the frame restores the saved mask */
+    /* the handler runs under the mask in effect (a temporary one too) */
+    signal_set_blocked_locked(p, p->sig_blocked | act.mask |
+                                     (act.flags & KSA_NODEFER ? 0 : BIT(sig)));
+    if (act.flags & KSA_RESETHAND) {
+        p->vm->sigact[sig - 1].handler = KSIG_DFL;
+    }
+    return sig;
+}
+
 void signal_return_to_user(void)
 {
     struct process *p = proc_current();
-    struct ksigaction act;
-    uint64_t old;
+    struct arch_signal s;
     int sig = 0;
 
-    if (p == NULL || p->vm == NULL) {
-        return;
+    if (p == NULL || p->vm == NULL ||
+        (p->sig_pending == 0 && !p->sig_has_saved)) {
+        return; /* the common case: nothing to do, no lock taken */
     }
-    if (p->sig_pending == 0) {
-        spin_lock(&sched_lock);
-        if (p->sig_has_saved) { /* sigsuspend woke without a handler */
-            p->sig_has_saved = false;
-            signal_set_blocked_locked(p, p->sig_saved);
+    if (p->sig_pending != 0) {
+        sig = take_uncaught(p);
+        if (sig != 0) {
+            proc_exit_signalled(sig); /* interrupts may be off: no lock */
         }
-        spin_unlock(&sched_lock);
-        return;
-    }
-    sig = take_uncaught(p);
-    if (sig != 0) {
-        proc_exit_signalled(sig); /* interrupts may be off: no lock held */
     }
     spin_lock(&sched_lock);
-    if (p->sig_pending != 0) {
-        sig = signal_pick(p->sig_pending);
-        p->sig_pending &= ~BIT(sig);
-        act = p->vm->sigact[sig - 1];
-        old = p->sig_has_saved ? p->sig_saved : p->sig_blocked;
-        p->sig_has_saved = false; /* the frame restores the saved mask */
-        signal_set_blocked_locked(
-            p, old | act.mask | (act.flags & KSA_NODEFER ? 0 : BIT(sig)));
-        if (act.flags & KSA_RESETHAND) {
-            p->vm->sigact[sig - 1].handler = KSIG_DFL;
-        }
-    } else {
-        sig = 0;
-        if (p->sig_has_saved) { /* sigsuspend's wake was dropped */
-            p->sig_has_saved = false;
-            signal_set_blocked_locked(p, p->sig_saved);
-        }
-    }
+    sig = take_caught_locked(p, &s);
     spin_unlock(&sched_lock);
-    if (sig != 0 && arch_signal_setup(sig, act.handler, act.flags, act.restorer,
-                                      old) != 0) {
+    if (sig == 0) {
+        return;
+    }
+    if (arch_signal_setup(&s) != 0) {
         proc_exit_signalled(SIGSEGV); /* no room for the frame */
     }
+    if (s.stack.flags & KSS_AUTODISARM) {
+        p->vm->sigstack = (struct arch_sigstack){0}; /* uc_stack has it */
+    }
+}
+
+void signal_mask_begin(uint64_t mask)
+{
+    struct process *p = proc_current();
+
+    spin_lock(&sched_lock);
+    p->sig_saved = p->sig_blocked;
+    p->sig_has_saved = true;
+    signal_set_blocked_locked(p, mask);
+    spin_unlock(&sched_lock);
+}
+
+void signal_mask_end(long ret)
+{
+    struct process *p = proc_current();
+
+    spin_lock(&sched_lock);
+    if (ret != -EINTR || p->sig_pending == 0) {
+        restore_saved_locked(p); /* else after the handler's frame */
+    }
+    spin_unlock(&sched_lock);
 }
 
 int signal_suspend(uint64_t mask)
@@ -220,10 +309,8 @@ int signal_suspend(uint64_t mask)
     struct process *p = proc_current();
     int err;
 
+    signal_mask_begin(mask);
     spin_lock(&sched_lock);
-    p->sig_saved = p->sig_blocked;
-    p->sig_has_saved = true;
-    signal_set_blocked_locked(p, mask);
     do { /* nothing wakes this channel: only a signal ends the wait */
         err = block_current_locked((wait_channel_t)&p->sig_saved, &sched_lock);
     } while (err == 0);

@@ -253,6 +253,7 @@ struct uvm *uvm_fork(struct uvm *parent, int *err)
     vm->mmap_top = parent->mmap_top;
     vm->umask = parent->umask;
     memcpy(vm->sigact, parent->sigact, sizeof(vm->sigact)); /* as fork */
+    vm->sigstack = parent->sigstack;
     list_for_each(l, &parent->areas)
     {
         const struct uvm_area *a = area_of(l);
@@ -489,6 +490,11 @@ long uvm_mmap_anon(struct uvm *vm, uintptr_t addr, size_t len, unsigned prot,
     }
     err = uvm_add_area(vm, start, start + len, prot, UVM_ANON);
     return err != 0 ? err : (long)start;
+}
+
+bool uvm_has_area(struct uvm *vm, uintptr_t addr)
+{
+    return find_area(vm, addr) != NULL;
 }
 
 size_t uvm_resident(const struct uvm *vm)

@@ -59,7 +59,9 @@ struct uvm {
     uintptr_t child_tid;      /* CLONE_CHILD_SETTID: the tid goes here */
     uint64_t logged[8];       /* system calls 0..511 logged as missing */
     unsigned umask;           /* umask(2): kept, nothing creates files yet */
-    struct ksigaction sigact[64]; /* signal s: sigact[s - 1] */
+    struct ksigaction sigact[64];  /* signal s: sigact[s - 1] */
+    struct arch_sigstack sigstack; /* sigaltstack (size 0: none); fork
+                                      copies it, execve's new uvm has none */
 };
 
 /* The standard layout (docs/user.md). */
@@ -127,6 +129,8 @@ int uvm_munmap(struct uvm *vm, uintptr_t addr, size_t len);
 /* mprotect: prot for every page of [addr, addr + len).  0, -EINVAL,
  * -ENOMEM (a page of the range is in no area, as Linux). */
 int uvm_mprotect(struct uvm *vm, uintptr_t addr, size_t len, unsigned prot);
+/* An area holds addr (a fault there is SEGV_ACCERR, else SEGV_MAPERR). */
+bool uvm_has_area(struct uvm *vm, uintptr_t addr);
 /* Bytes of user memory resident (pages * PAGE_SIZE). */
 size_t uvm_resident(const struct uvm *vm);
 

@@ -43,6 +43,9 @@ long sys_rt_sigaction(const long arg[6]);
 long sys_rt_sigprocmask(const long arg[6]);
 long sys_rt_sigreturn(const long arg[6]);
 long sys_rt_sigsuspend(const long arg[6]);
+long sys_sigaltstack(const long arg[6]);
+long sys_tkill(const long arg[6]);
+long sys_tgkill(const long arg[6]);
 /* sys_proc.c: groups, sessions, kill and wait4 (docs/syscalls.md). */
 long sys_getpgid(const long arg[6]);
 long sys_getpgrp(const long arg[6]);

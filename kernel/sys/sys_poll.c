@@ -19,6 +19,7 @@
 #include "heap.h"
 #include "input.h"
 #include "kerrno.h"
+#include "ksignal.h"
 #include "kstring.h"
 #include "panic.h"
 #include "poll.h"
@@ -288,19 +289,38 @@ long do_poll(const long arg[6])
                     : deadline_after((uint64_t)timeout * NSEC_PER_MS));
 }
 
+/* ppoll's time left of the ns it was given at start, into tsp: none
+ * after a timeout (ret 0); nothing for a timeout too long to end; a tsp
+ * that cannot be written is left alone, as Linux does. */
+static void write_time_left(void *tsp, uint64_t start, uint64_t ns, long ret)
+{
+    uint64_t now = uptime_ns(), left;
+    struct ktimespec ts;
+
+    if (ns > UINT64_MAX - start) {
+        return;
+    }
+    left = ret == 0 || start + ns <= now ? 0 : start + ns - now;
+    ts.tv_sec = (int64_t)(left / NSEC_PER_S);
+    ts.tv_nsec = (int64_t)(left % NSEC_PER_S);
+    (void)copy_to_caller(tsp, &ts, sizeof(ts));
+}
+
 /*
  * ppoll(fds, nfds, tsp, sigmask, sigsetsize): tsp NULL forever, else a
- * timespec (-EFAULT, -EINVAL as nanosleep's); sigmask must have
- * sigsetsize 8 (-EINVAL) and be readable (-EFAULT); no signal is ever
- * blocked yet, so its bits change nothing.  No time is written back to
- * tsp (Linux writes what is left).
+ * timespec (-EFAULT, -EINVAL as nanosleep's) that gets the time left
+ * (not for a zero one, as Linux); sigmask, if given, must have
+ * sigsetsize 8 (-EINVAL) and be readable (-EFAULT), and is the blocked
+ * set for the call: a signal it lets in ends the wait with -EINTR and its
+ * handler runs before the caller's mask comes back (signal_mask_end).
  */
 long do_ppoll(const long arg[6])
 {
-    const void *tsp = (const void *)arg[2], *mask = (const void *)arg[3];
+    const void *mask = (const void *)arg[3];
+    void *tsp = (void *)arg[2];
+    uint64_t set, ns = 0, start = uptime_ns();
     struct ktimespec ts;
-    uint8_t set[KSIGSET_LEN];
-    uint64_t ns = 0;
+    long ret;
 
     if (tsp != NULL) {
         if (copy_from_caller(&ts, tsp, sizeof(ts)) != 0) {
@@ -318,11 +338,19 @@ long do_ppoll(const long arg[6])
         if ((size_t)arg[4] != KSIGSET_LEN) {
             return -EINVAL;
         }
-        if (copy_from_caller(set, mask, sizeof(set)) != 0) {
+        if (copy_from_caller(&set, mask, sizeof(set)) != 0) {
             return -EFAULT;
         }
+        signal_mask_begin(set);
     }
-    return do_poll_common((void *)arg[0], (unsigned)arg[1],
-                          tsp == NULL || ns != 0,
-                          tsp == NULL ? TIMER_NEVER : deadline_after(ns));
+    ret =
+        do_poll_common((void *)arg[0], (unsigned)arg[1], tsp == NULL || ns != 0,
+                       tsp == NULL ? TIMER_NEVER : deadline_after(ns));
+    if (mask != NULL) {
+        signal_mask_end(ret);
+    }
+    if (tsp != NULL && ns != 0) {
+        write_time_left(tsp, start, ns, ret);
+    }
+    return ret;
 }

@@ -1,6 +1,7 @@
 /*
- * rt_sigaction, rt_sigprocmask, rt_sigreturn (docs/signals.md): Linux's
- * raw calls, with the kernel's 8-byte sigset.
+ * rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigsuspend, sigaltstack,
+ * tkill, tgkill (docs/signals.md): Linux's raw calls, with the kernel's
+ * 8-byte sigset.
  */
 #include "handlers.h"
 
@@ -86,26 +87,59 @@ long sys_rt_sigprocmask(const long arg[6])
     return osetp != NULL ? copy_to_caller(osetp, &old, sizeof(old)) : 0;
 }
 
-/* rt_sigreturn(): back to where the signal found the process; a frame
- * that cannot be read ends it with SIGSEGV. */
+/*
+ * Change vm's alternate stack to ss for a process at sp (Linux's
+ * do_sigaltstack): -EPERM while sp is on the current one, -EINVAL for a
+ * mode but 0, SS_ONSTACK or SS_DISABLE (SS_AUTODISARM may be added),
+ * -ENOMEM for a size below MINSIGSTKSZ.
+ */
+static int set_sigstack(struct uvm *vm, const struct arch_sigstack *ss,
+                        uint64_t sp)
+{
+    uint32_t mode = ss->flags & ~KSS_AUTODISARM;
+
+    if (sigstack_on(&vm->sigstack, sp)) {
+        return -EPERM;
+    }
+    if (mode != 0 && mode != KSS_ONSTACK && mode != KSS_DISABLE) {
+        return -EINVAL;
+    }
+    if (mode == KSS_DISABLE) {
+        vm->sigstack = (struct arch_sigstack){0, 0, ss->flags};
+        return 0;
+    }
+    if (ss->size < KMINSIGSTKSZ) {
+        return -ENOMEM;
+    }
+    vm->sigstack = *ss;
+    return 0;
+}
+
+/* rt_sigreturn(): back to where the signal found the process, with the
+ * alternate stack uc_stack holds (unless the handler ran on the one in
+ * effect: -EPERM, ignored, as Linux); a frame that cannot be read ends it
+ * with SIGSEGV. */
 long sys_rt_sigreturn(const long arg[6])
 {
     struct process *p = proc_current();
-    uint64_t blocked;
+    struct arch_sigstack stack;
+    uint64_t blocked, sp;
     long rax;
 
     (void)arg;
     if (p->vm == NULL) {
         return -EINVAL;
     }
-    rax = arch_signal_return(&blocked);
+    sp = arch_user_sp(); /* the handler's: Linux checks this one */
+    rax = arch_signal_return(&blocked, &stack);
     if (rax == -EFAULT) {
-        signal_force(SIGSEGV);
+        signal_force(SIGSEGV, KSI_KERNEL, 0);
         return -EFAULT;
     }
     spin_lock(&sched_lock);
     signal_set_blocked_locked(p, blocked);
     spin_unlock(&sched_lock);
+    (void)set_sigstack(p->vm, &stack, sp); /* errors ignored, as Linux */
     return rax;
 }
 
@@ -121,4 +155,66 @@ long sys_rt_sigsuspend(const long arg[6])
         return -EFAULT;
     }
     return signal_suspend(mask);
+}
+
+/* Linux's stack_t. */
+struct kstack {
+    uint64_t ss_sp;
+    int32_t ss_flags;
+    int32_t pad;
+    uint64_t ss_size;
+};
+
+/* sigaltstack(ss, old_ss): old_ss gets the stack in effect before (its
+ * flags SS_DISABLE, SS_ONSTACK or 0, with SS_AUTODISARM if set). */
+long sys_sigaltstack(const long arg[6])
+{
+    struct uvm *vm = proc_current()->vm;
+    const void *ssp = (const void *)arg[0];
+    void *oldp = (void *)arg[1];
+    uint64_t sp = arch_user_sp();
+    struct kstack ss, old;
+    int err = 0;
+
+    if (vm == NULL) {
+        return -EINVAL;
+    }
+    if (ssp != NULL && copy_from_caller(&ss, ssp, sizeof(ss)) != 0) {
+        return -EFAULT;
+    }
+    old = (struct kstack){
+        .ss_sp = vm->sigstack.sp,
+        .ss_flags = (int32_t)(sigstack_mode(&vm->sigstack, sp) |
+                              (vm->sigstack.flags & KSS_AUTODISARM)),
+        .ss_size = vm->sigstack.size,
+    };
+    if (ssp != NULL) {
+        struct arch_sigstack want = {ss.ss_sp, ss.ss_size,
+                                     (uint32_t)ss.ss_flags};
+
+        err = set_sigstack(vm, &want, sp);
+    }
+    if (err == 0 && oldp != NULL &&
+        copy_to_caller(oldp, &old, sizeof(old)) != 0) {
+        err = -EFAULT;
+    }
+    return err;
+}
+
+/* tkill(tid, sig): one thread per process, so tid is a pid. */
+long sys_tkill(const long arg[6])
+{
+    if ((int)arg[0] <= 0) {
+        return -EINVAL;
+    }
+    return signal_tkill(0, (pid_t)arg[0], (int)arg[1]);
+}
+
+/* tgkill(tgid, tid, sig): -ESRCH unless tid is in tgid (tid == tgid). */
+long sys_tgkill(const long arg[6])
+{
+    if ((int)arg[0] <= 0 || (int)arg[1] <= 0) {
+        return -EINVAL;
+    }
+    return signal_tkill((pid_t)arg[0], (pid_t)arg[1], (int)arg[2]);
 }

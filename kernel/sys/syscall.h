@@ -63,6 +63,7 @@
 #define SYS_getpgid                121
 #define SYS_getsid                 124
 #define SYS_rt_sigsuspend          130
+#define SYS_sigaltstack            131
 #define SYS_getpriority            140
 #define SYS_setpriority            141
 #define SYS_sched_setparam         142

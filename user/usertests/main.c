@@ -114,6 +114,16 @@ static const struct ut_case cases[] = {
     PASS(sigchld),
     PASS(sigsegv_caught), /* exits 33: see expected_code */
     SIG(sigterm_default, SIGTERM),
+    PASS(siginfo_kill),
+    PASS(siginfo_tkill),
+    PASS(siginfo_sigchld),
+    PASS(siginfo_faults),
+    PASS(sigaltstack_calls),
+    PASS(sigaltstack_onstack),
+    PASS(sigaltstack_restored),
+    PASS(sigaltstack_overflow),
+    PASS(ppoll_sigmask),
+    PASS(ppoll_time_left),
     PASS(pipe_round_trip),
     PASS(pipe_eof),
     SIG(pipe_sigpipe, SIGPIPE),
@@ -144,7 +154,7 @@ static const struct ut_case helpers[] = {
     PASS(exit0),        PASS(spin),         PASS(script_target),
     PASS(pipe_reader),  PASS(stdout_probe), PASS(write_later),
     PASS(pgrp_leader),  PASS(pgrp_join),    PASS(sleeper),
-    PASS(setsid_child), PASS(cwd_child),
+    PASS(setsid_child), PASS(cwd_child),    PASS(altstack_none),
 };
 
 const struct ut_call ut_calls[] = {
