@@ -117,8 +117,11 @@ void signal_mask_begin(uint64_t mask);
  * pending the old mask comes back after its handler, as in
  * rt_sigsuspend; otherwise now. */
 void signal_mask_end(long ret);
-/* execve: handlers reset to SIG_DFL (SIG_IGN stays), no alternate
- * stack. */
-void signal_exec_reset(struct process *p);
+
+struct uvm;
+/* execve: the new image vm (not yet the caller's) takes the caller's
+ * ignored signals; every other disposition is SIG_DFL (the handlers were
+ * in the old image), and there is no alternate stack. */
+void signal_exec_inherit(struct uvm *vm, const struct process *p);
 
 #endif

@@ -395,8 +395,9 @@ void proc_exec(struct uvm *vm, const char *name)
 {
     struct process *p = proc_current();
 
+    signal_exec_inherit(vm, p);
+    vm->umask = p->vm->umask; /* execve keeps it, as Linux */
     uvm_replace_current(vm);
-    signal_exec_reset(p);
     fd_exec(p);
     spin_lock(&sched_lock);
     kstrlcpy(p->name, name, sizeof(p->name));

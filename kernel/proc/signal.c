@@ -105,13 +105,12 @@ static int kill_one(pid_t tgid, pid_t pid, int sig, int code)
     struct process *p;
     int err = 0;
 
-    if (sig < 0 || sig >= KNSIG) {
-        return -EINVAL;
-    }
     spin_lock(&sched_lock);
     p = proc_lookup_locked(pid);
     if (p == NULL || (tgid != 0 && tgid != pid)) {
         err = -ESRCH; /* one thread per process: tid == pid */
+    } else if (sig < 0 || sig >= KNSIG) {
+        err = -EINVAL; /* Linux's order: the target, then the signal */
     } else if (p->idle || p->pid == 1) {
         err = -EPERM; /* the machine needs both, and neither can be reaped */
     } else if (sig != 0) {
@@ -318,15 +317,13 @@ int signal_suspend(uint64_t mask)
     return -EINTR;
 }
 
-void signal_exec_reset(struct process *p)
+void signal_exec_inherit(struct uvm *vm, const struct process *p)
 {
-    spin_lock(&sched_lock); /* senders read sigact */
+    /* vm is no one's yet, and only p itself changes p's sigact: no lock */
     for (int s = 1; s < KNSIG; s++) {
-        struct ksigaction *a = &p->vm->sigact[s - 1];
-
-        if (a->handler != KSIG_IGN) {
-            *a = (struct ksigaction){0}; /* handlers are in the old image */
-        }
+        vm->sigact[s - 1] = p->vm->sigact[s - 1].handler == KSIG_IGN
+                                ? (struct ksigaction){.handler = KSIG_IGN}
+                                : (struct ksigaction){0};
     }
-    spin_unlock(&sched_lock);
+    vm->sigstack = (struct arch_sigstack){0};
 }

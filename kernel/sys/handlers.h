@@ -53,8 +53,6 @@ long sys_getsid(const long arg[6]);
 long sys_setpgid(const long arg[6]);
 long sys_setsid(const long arg[6]);
 long do_kill(const long arg[6]);
-long sys_tkill(const long arg[6]);
-long sys_tgkill(const long arg[6]);
 long do_wait4(const long arg[6]);
 /* sys_path.c: the working directory, access, readlink. */
 long sys_getcwd(const long arg[6]);

@@ -59,7 +59,8 @@ long sys_setsid(const long arg[6])
 /*
  * kill(pid, sig): pid > 0 that process, 0 the caller's group, -1 every
  * process but idle, init and the caller, < -1 group -pid.  A bad signal
- * is -EINVAL whatever the pid; INT_MIN names no group (-ESRCH, as Linux).
+ * is -EINVAL, except to a pid that does not exist (-ESRCH first, as
+ * Linux); INT_MIN names no group (-ESRCH, as Linux).
  */
 long do_kill(const long arg[6])
 {
@@ -67,11 +68,11 @@ long do_kill(const long arg[6])
     int sig = (int)arg[1];
     pid_t pgid;
 
+    if (pid > 0) {
+        return process_kill(pid, sig); /* -ESRCH before -EINVAL */
+    }
     if (sig < 0 || sig >= KNSIG) {
         return -EINVAL;
-    }
-    if (pid > 0) {
-        return process_kill(pid, sig);
     }
     if (pid == -1) {
         return process_kill_all(sig);
@@ -81,41 +82,6 @@ long do_kill(const long arg[6])
     }
     pgid = pid == 0 ? process_getpgid(0) : -pid;
     return pgid > 0 ? process_kill_group(pgid, sig) : -ESRCH;
-}
-
-/* A signal to thread tid of process tgid (< 0: any): one thread per
- * process, so tid is a pid and tgid, when given, must be the same.  Linux's
- * order: the thread (-ESRCH) before the signal (-EINVAL). */
-static long kill_thread(pid_t tgid, pid_t tid, int sig)
-{
-    long err;
-
-    if (tid <= 0) {
-        return -EINVAL;
-    }
-    if (tgid >= 0 && tgid != tid) {
-        return -ESRCH;
-    }
-    err = process_kill(tid, 0);
-    if (err == 0 && (sig < 0 || sig >= KNSIG)) {
-        return -EINVAL;
-    }
-    return err != 0 ? err : process_kill(tid, sig);
-}
-
-/* tkill(tid, sig): kill to one thread, here one process. */
-long sys_tkill(const long arg[6])
-{
-    return kill_thread(-1, (pid_t)arg[0], (int)arg[1]);
-}
-
-/* tgkill(tgid, tid, sig): as tkill, tgid > 0 (else -EINVAL) naming the
- * process tid is in (raise() and abort() use it). */
-long sys_tgkill(const long arg[6])
-{
-    pid_t tgid = (pid_t)arg[0];
-
-    return tgid <= 0 ? -EINVAL : kill_thread(tgid, (pid_t)arg[1], (int)arg[2]);
 }
 
 /*

@@ -159,6 +159,12 @@ void t_compat_calls(void)
     ut_expect(SCN(SYS_tgkill, 0, self, 0), -EINVAL, "tgkill(tgid 0)");
     ut_expect(SCN(SYS_tgkill, self, self, 999), -EINVAL, "tgkill(sig 999)");
     ut_expect(SCN(SYS_tkill, -1, 0), -EINVAL, "tkill(-1)");
+    /* Linux's order: the target first, then the signal */
+    ut_expect(SCN(SYS_tgkill, self, 0x7ffffff0, 999), -ESRCH,
+              "tgkill(unused tid, sig 999)");
+    ut_expect(SCN(SYS_kill, 0x7ffffff0, 999), -ESRCH,
+              "kill(unused pid, sig 999)");
+    ut_expect(SCN(SYS_kill, self, 999), -EINVAL, "kill(self, sig 999)");
     ut_expect(SCN(SYS_getgroups, -1, NULL), -EINVAL, "getgroups(-1)");
     if (ut_on_kairos) { /* the host's user may have groups */
         ut_expect(SCN(SYS_getgroups, 0, NULL), 0, "getgroups: none");

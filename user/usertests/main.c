@@ -114,6 +114,7 @@ static const struct ut_case cases[] = {
     PASS(sigchld),
     PASS(sigsegv_caught), /* exits 33: see expected_code */
     SIG(sigterm_default, SIGTERM),
+    PASS(exec_keeps_ignored),
     PASS(siginfo_kill),
     PASS(siginfo_tkill),
     PASS(siginfo_sigchld),
@@ -151,10 +152,19 @@ static const struct ut_case cases[] = {
 
 /* Cases other cases spawn; `usertests NAME` runs them, the suite does not. */
 static const struct ut_case helpers[] = {
-    PASS(exit0),        PASS(spin),         PASS(script_target),
-    PASS(pipe_reader),  PASS(stdout_probe), PASS(write_later),
-    PASS(pgrp_leader),  PASS(pgrp_join),    PASS(sleeper),
-    PASS(setsid_child), PASS(cwd_child),    PASS(altstack_none),
+    PASS(exit0),
+    PASS(spin),
+    PASS(script_target),
+    PASS(pipe_reader),
+    PASS(stdout_probe),
+    PASS(write_later),
+    PASS(pgrp_leader),
+    PASS(pgrp_join),
+    PASS(sleeper),
+    PASS(setsid_child),
+    PASS(cwd_child),
+    PASS(altstack_none),
+    PASS(exec_ignored_child),
 };
 
 const struct ut_call ut_calls[] = {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -660,4 +661,41 @@ void t_ppoll_time_left(void)
     }
     ut_expect(SC(SYS_ppoll, &q, 1, &rodata_ts, NULL, 8), 1,
               "ppoll, tsp read-only");
+}
+
+/*
+ * execve keeps what Linux keeps: an ignored signal stays ignored, a
+ * caught one is back to SIG_DFL (its handler was in the old image), and
+ * the umask is the caller's.  The exec'd half is exec_ignored_child.
+ */
+void t_exec_keeps_ignored(void)
+{
+    char *argv[] = {(char *)ut_self, "exec_ignored_child", NULL};
+    long pid;
+
+    pid = SCN(SYS_fork);
+    if (pid == 0) {
+        signal(SIGUSR1, SIG_IGN);
+        catch (SIGUSR2, on_usr1, 0);
+        umask(027);
+        SC(SYS_execve, ut_self, argv, environ);
+        _exit(99); /* execve failed */
+    }
+    ut_expect(WEXITSTATUS(ut_wait(pid)), 0, "the exec'd child's checks");
+}
+
+void t_exec_ignored_child(void)
+{
+    struct sigaction sa;
+
+    sigaction(SIGUSR1, NULL, &sa);
+    if (sa.sa_handler != SIG_IGN) {
+        ut_fail("SIGUSR1 not ignored after execve");
+    }
+    sigaction(SIGUSR2, NULL, &sa);
+    if (sa.sa_handler != SIG_DFL || sa.sa_flags != 0) {
+        ut_fail("SIGUSR2 not SIG_DFL after execve (flags %#x)", sa.sa_flags);
+    }
+    ut_expect(umask(0), 027, "the umask after execve");
+    raise(SIGUSR1); /* ignored: we live on */
 }

@@ -152,6 +152,8 @@ void t_sig_ign(void);
 void t_sigchld(void);
 void t_sigsegv_caught(void);
 void t_sigterm_default(void);
+void t_exec_keeps_ignored(void);
+void t_exec_ignored_child(void);
 void t_siginfo_kill(void);
 void t_siginfo_tkill(void);
 void t_siginfo_sigchld(void);
