@@ -107,10 +107,6 @@ struct process {
     struct pgrp *pgrp;         /* its process group (pgrp.h); NULL: idle */
     struct list pgrp_link;     /* in pgrp->members, until reaped */
 
-    /* sched_lock must be held when using these, the signals' siginfo: */
-    struct sig_info sig_info[KNSIG - 1]; /* signal s: how the one recorded
-                                            in sig_pending or sig_held came */
-
     /* timer_lock must be held when using these: */
     struct timer
         sleep_timer; /* sleep_ticks's alarm; its channel while asleep */
@@ -153,6 +149,14 @@ struct process {
     /* A vfork child (CLONE_VFORK): its parent, asleep until this process
      * execs or exits; NULL otherwise.  sched_lock. */
     struct process *vfork_parent;
+
+    /*
+     * sched_lock: signal s's siginfo, how the one recorded in sig_pending
+     * or sig_held came.  Written whenever s becomes pending, read only
+     * while it is, so spawn does not clear it (record_clear stops here:
+     * keep it last).
+     */
+    struct sig_info sig_info[KNSIG - 1];
 };
 
 extern struct spinlock sched_lock;

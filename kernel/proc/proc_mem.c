@@ -167,10 +167,10 @@ static void stack_refill(uint8_t *stack, size_t top)
 
 /* ---- Records ---------------------------------------------------------------- */
 
-/* Zero p and make its lists empty; name it. */
+/* Zero p up to its siginfo (proc.h) and make its lists empty; name it. */
 static void record_clear(struct process *p, const char *name)
 {
-    memset(p, 0, sizeof(*p));
+    memset(p, 0, offsetof(struct process, sig_info));
     kstrlcpy(p->name, name, sizeof(p->name));
     list_init(&p->queue_link);
     list_init(&p->children);
