@@ -16,8 +16,20 @@
 #include "usys.h"
 
 #define NS_PER_TICK (1000000000ULL / timer_hz())
-#define UNIX_2020   1577836800ULL /* 2020-01-01 00:00:00 UTC */
-#define UNIX_2100   4102444800ULL
+
+/* No timer is armed: none of this suite's, and no other process's.  A
+ * failure lists every process, to show whose timer it is. */
+static void no_timer_armed(void)
+{
+    size_t n = timer_armed_count();
+
+    if (n != 0) {
+        dump_all_processes();
+    }
+    KT_EQ(n, 0);
+}
+#define UNIX_2020 1577836800ULL /* 2020-01-01 00:00:00 UTC */
+#define UNIX_2100 4102444800ULL
 
 /*
  * sleep_ticks(n) returns when the counter has reached start + n, never
@@ -38,7 +50,7 @@ static void sleep_ticks_accuracy(void)
         KT_ASSERT(end <= start + ns[i] + 1);
         late += end - start - ns[i];
     }
-    KT_EQ(timer_armed_count(), 0);
+    no_timer_armed();
     kprintf("# sleep_ticks: %lu of 8 sleeps read the counter a tick late\n",
             (unsigned long)late);
 }
@@ -127,7 +139,7 @@ static void nanosleep_bad_pointers(void)
           -EFAULT);
     KT_EQ(ro_ts.tv_nsec, 1000);
     KT_ASSERT(timer_ticks() <= t0 + 1); /* none of them slept */
-    KT_EQ(timer_armed_count(), 0);
+    no_timer_armed();
     KT_EQ(sys_nanosleep(&ro_ts, NULL), 0); /* reading rodata is fine */
 }
 
@@ -147,7 +159,7 @@ static void nanosleep_bad_values(void)
               -EINVAL);
     }
     KT_ASSERT(timer_ticks() <= t0 + 1);
-    KT_EQ(timer_armed_count(), 0);
+    no_timer_armed();
 }
 
 /* Clocks other than 0 and 1, and flags other than TIMER_ABSTIME. */
