@@ -80,7 +80,7 @@ static int forbidden(long nr)
     return nr == SYS_exit || nr == SYS_exit_group || nr == SYS_fork ||
            nr == SYS_vfork || nr == SYS_clone || nr == SYS_execve ||
            nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill || nr == 500 ||
-           nr == SYS_rt_sigreturn || nr == SYS_rt_sigsuspend;
+           nr == SYS_rt_sigreturn || nr == SYS_rt_sigsuspend || nr == SYS_pause;
 }
 
 static void child(uint64_t seed, long calls)

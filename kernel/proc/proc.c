@@ -28,6 +28,7 @@
 #include "fd.h"
 #include "klog.h"
 #include "heap.h"
+#include "itimer.h"
 #include "kerrno.h"
 #include "kstring.h"
 #include "panic.h"
@@ -479,6 +480,7 @@ static _Noreturn void exit_with(int code, int sig)
     }
     /* What only p uses goes now; its stack must wait for the reaper. */
     proc_vfork_release(p);
+    itimer_exit(p); /* no SIGALRM for a record on its way to the reaper */
     uvm_exit_current();
     fd_release_all(p);
     proc_release_regions(p);

@@ -109,7 +109,10 @@ struct process {
 
     /* timer_lock must be held when using these: */
     struct timer
-        sleep_timer; /* sleep_ticks's alarm; its channel while asleep */
+        sleep_timer;         /* sleep_ticks's alarm; its channel while asleep */
+    struct timer alarm;      /* alarm/setitimer's SIGALRM (itimer.h) */
+    uint64_t alarm_interval; /* its period in ticks; 0: fires once */
+    bool alarm_used;         /* no lock (the process's own): it ever set one */
 
     /*
      * No lock: set at spawn before the record is published under

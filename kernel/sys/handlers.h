@@ -38,6 +38,11 @@ long sys_umask(const long arg[6]);
 long sys_fork(const long arg[6]);
 long sys_vfork(const long arg[6]);
 long sys_clone(const long arg[6]);
+/* sys_timer.c: alarm, the interval timer, pause (docs/timers.md). */
+long sys_pause(const long arg[6]);
+long sys_getitimer(const long arg[6]);
+long sys_alarm(const long arg[6]);
+long sys_setitimer(const long arg[6]);
 /* sys_signal.c: handlers and masks (docs/signals.md). */
 long sys_rt_sigaction(const long arg[6]);
 long sys_rt_sigprocmask(const long arg[6]);

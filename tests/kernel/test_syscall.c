@@ -209,7 +209,7 @@ static void unknown_numbers(void)
     /* Calls Kairos will not have soon (sockets, SysV IPC, mount...),
      * the edges of the table, and numbers the port could mistake. */
     static const long nrs[] = {
-        -1,       LONG_MIN,      LONG_MAX, 41,  42,  25,   36,   38,  43,  64,
+        -1,       LONG_MIN,      LONG_MAX, 41,  42,  25,   29,   31,  43,  64,
         67,       165,           169,      232, 335, 1000, 0x80, 512, 499, 501,
         1L << 32, 1L << 32 | 39, 139,      149,
     };

@@ -10,6 +10,8 @@
 #include "kerrno.h"
 #include "ktest.h"
 #include "layout.h"
+#include "itimer.h"
+#include "proc.h"
 #include "process.h"
 #include "syscall.h"
 #include "timer.h"
@@ -261,6 +263,45 @@ static void clock_nanosleep_relative(void)
     }
 }
 
+static int arm_then_exit(void *arg)
+{
+    uint64_t left = 7;
+
+    (void)arg;
+    return itimer_set(1000, 10, &left, NULL) == 0 && left == 0 ? 0 : 1;
+}
+
+static int arm_then_wait(void *arg)
+{
+    uint64_t left, interval;
+
+    (void)arg;
+    if (itimer_set(2, 0, NULL, NULL) != 0 ||
+        itimer_get(&left, &interval) != 0 || left == 0 || interval != 0) {
+        return 1;
+    }
+    sleep_ticks(3); /* SIGALRM ends it (a kernel process: default action) */
+    return 2;
+}
+
+/* A process that exits with its interval timer armed leaves no timer
+ * behind (it would fire into a reaped record); one whose alarm fires is
+ * ended by SIGALRM's default action, in time. */
+static void alarm_cancelled_at_exit(void)
+{
+    pid_t pid = spawn_kernel_process("alarmed", arm_then_exit, NULL);
+    int code = -1, sig = -1;
+
+    KT_ASSERT(pid > 1);
+    KT_EQ(wait_child_sig(pid, &code, &sig, true), pid);
+    KT_EQ(code, 0);
+    no_timer_armed();
+    pid = spawn_kernel_process("alarmed", arm_then_wait, NULL);
+    KT_EQ(wait_child_sig(pid, &code, &sig, true), pid);
+    KT_EQ(sig, SIGALRM);
+    no_timer_armed();
+}
+
 static const struct ktest_case sleep_cases[] = {
     {"sleep_ticks_accuracy", sleep_ticks_accuracy},
     {"nanosleep_never_short", nanosleep_never_short},
@@ -272,5 +313,6 @@ static const struct ktest_case sleep_cases[] = {
     {"realtime_plausible", realtime_plausible},
     {"clock_nanosleep_absolute", clock_nanosleep_absolute},
     {"clock_nanosleep_relative", clock_nanosleep_relative},
+    {"alarm_cancelled_at_exit", alarm_cancelled_at_exit},
 };
 KTEST_SUITE(suite_sleep, "sleep", sleep_cases);

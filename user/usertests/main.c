@@ -147,6 +147,12 @@ static const struct ut_case cases[] = {
     PASS(compat_calls),
     SIG(abort_raises, SIGABRT),
     PASS(missing_facilities),
+    PASS(alarm_fires),
+    PASS(alarm_remaining),
+    PASS(setitimer_interval),
+    PASS(itimer_errors),
+    SIG(alarm_default_kills, SIGALRM),
+    PASS(alarm_not_inherited),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -183,6 +189,10 @@ const struct ut_call ut_calls[] = {
     {SYS_writev, "writev"},
     {SYS_sched_yield, "sched_yield"},
     {SYS_fork, "fork"},
+    {SYS_alarm, "alarm"},
+    {SYS_pause, "pause"},
+    {SYS_setitimer, "setitimer"},
+    {SYS_getitimer, "getitimer"},
     {SYS_vfork, "vfork"},
     {SYS_clone, "clone"},
     {SYS_execve, "execve"},

@@ -217,4 +217,11 @@ void t_compat_calls(void);
 void t_abort_raises(void);
 void t_missing_facilities(void);
 
+void t_alarm_fires(void);
+void t_alarm_remaining(void);
+void t_setitimer_interval(void);
+void t_itimer_errors(void);
+void t_alarm_default_kills(void);
+void t_alarm_not_inherited(void);
+
 #endif
