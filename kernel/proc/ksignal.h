@@ -96,6 +96,9 @@ void signal_child_exit_locked(struct process *child);
  * si_addr: it cannot be ignored or blocked (either is undone), as
  * Linux's force_sig. */
 void signal_force(int sig, int code, uint64_t addr);
+/* process_kill for a signal the kernel sends on its own (ctrl-C's
+ * SIGINT): si_code KSI_KERNEL, no sender pid, as Linux's tty. */
+int signal_send_kernel(pid_t pid, int sig);
 /* tkill and tgkill (tgid 0: any): kill as process_kill, si_code
  * KSI_TKILL; -ESRCH also when tid is not in tgid. */
 int signal_tkill(pid_t tgid, pid_t tid, int sig);

@@ -101,7 +101,8 @@ void signal_force(int sig, int code, uint64_t addr)
 /* process_kill with a code: tgid, if not 0, must be the target's pid. */
 static int kill_one(pid_t tgid, pid_t pid, int sig, int code)
 {
-    struct sig_info info = {.code = code, .pid = current_pid()};
+    struct sig_info info = {.code = code,
+                            .pid = code == KSI_KERNEL ? 0 : current_pid()};
     struct process *p;
     int err = 0;
 
@@ -125,6 +126,11 @@ static int kill_one(pid_t tgid, pid_t pid, int sig, int code)
 int process_kill(pid_t pid, int sig)
 {
     return kill_one(0, pid, sig, KSI_USER);
+}
+
+int signal_send_kernel(pid_t pid, int sig)
+{
+    return kill_one(0, pid, sig, KSI_KERNEL);
 }
 
 int signal_tkill(pid_t tgid, pid_t tid, int sig)

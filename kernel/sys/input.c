@@ -6,6 +6,7 @@
 
 #include "driver.h"
 #include "klog.h"
+#include "ksignal.h"
 #include "poll.h"
 #include "process.h"
 
@@ -29,7 +30,7 @@ bool input_interrupt_char(uint8_t c)
         return false;
     }
     if (fg > 0) {
-        process_kill(fg, SIGINT);
+        signal_send_kernel(fg, SIGINT); /* SI_KERNEL, as a tty's */
     }
     return true;
 }

@@ -754,6 +754,24 @@ def _():
     assert "usertests" not in [row[2] for row in ps().values()]
 
 
+@case("user: ctrl-C's SIGINT reaches a handler with SI_KERNEL and no "
+      "sender pid, as a Linux tty's")
+def _():
+    shell.type("/bin/usertests sigint_code\r")
+    shell.expect(r"# sigint_code: ready\n")
+    start = shell.seen
+    for _ in range(20):  # until the shell has made it the foreground
+        shell.type("\x03")
+        try:
+            shell.expect(r"si_code=(-?\d+) si_pid=(-?\d+)\n", timeout=0.5)
+            break
+        except AssertionError:
+            pass
+    out = shell.out[start:shell.seen]
+    assert "si_code=128 si_pid=0\n" in out, out  # SI_KERNEL is 0x80
+    shell.expect(re.escape(PROMPT))
+
+
 @case("user: /bin/hello world prints its pid, argv, environment and its "
       "malloc check")
 def _():

@@ -171,6 +171,7 @@ static const struct ut_case helpers[] = {
     PASS(cwd_child),
     PASS(altstack_none),
     PASS(exec_ignored_child),
+    PASS(sigint_code),
 };
 
 const struct ut_call ut_calls[] = {

@@ -699,3 +699,24 @@ void t_exec_ignored_child(void)
     ut_expect(umask(0), 027, "the umask after execve");
     raise(SIGUSR1); /* ignored: we live on */
 }
+
+static volatile sig_atomic_t sigint_code = -1, sigint_pid = -1;
+
+static void on_int(int sig, siginfo_t *info, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    sigint_code = info->si_code;
+    sigint_pid = info->si_pid;
+}
+
+/* For the e2e case: wait for ctrl-C's SIGINT and print its siginfo. */
+void t_sigint_code(void)
+{
+    catch (SIGINT, on_int, 0);
+    ut_say("# sigint_code: ready\n");
+    while (sigint_code == -1) {
+        SC(SYS_pause);
+    }
+    ut_say("si_code=%d si_pid=%d\n", (int)sigint_code, (int)sigint_pid);
+}

@@ -154,6 +154,7 @@ void t_sigsegv_caught(void);
 void t_sigterm_default(void);
 void t_exec_keeps_ignored(void);
 void t_exec_ignored_child(void);
+void t_sigint_code(void);
 void t_siginfo_kill(void);
 void t_siginfo_tkill(void);
 void t_siginfo_sigchld(void);
