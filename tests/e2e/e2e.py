@@ -484,18 +484,25 @@ def _():
     until("mem back to its baseline", lambda: mem_counters() == before)
 
 
+def ctrl_c_until(pattern):
+    """Type ctrl-C every half second until pattern appears (at most 20
+    times): the shell makes a program its foreground a moment after it
+    starts, and a ctrl-C before that reaches no program."""
+    for _ in range(20):
+        shell.type("\x03")
+        try:
+            return shell.expect(pattern, timeout=0.5)
+        except AssertionError:
+            pass
+    raise AssertionError("no %r after 20 ctrl-Cs" % pattern)
+
+
 @case("ctrl-C stops a sleep 100: the prompt returns at once")
 def _():
     a = uptime_ticks()
     shell.type("sleep 100\r")
     start = shell.seen
-    for _ in range(20):  # until the sleep is in the foreground and ends
-        shell.type("\x03")
-        try:
-            shell.expect(re.escape(PROMPT), timeout=0.5)
-            break
-        except AssertionError:
-            pass
+    ctrl_c_until(re.escape(PROMPT))  # the sleep in the foreground, ended
     out = shell.out[start:shell.seen]
     assert "sleep: interrupted" in out, out
     assert uptime_ticks() - a < 1000, "the sleep ran its course"
@@ -742,13 +749,7 @@ def _():
 def _():
     shell.type("/bin/usertests spin\r")
     start = shell.seen
-    for _ in range(20):  # until the program is in the foreground and ends
-        shell.type("\x03")
-        try:
-            shell.expect(re.escape(PROMPT), timeout=0.5)
-            break
-        except AssertionError:
-            pass
+    ctrl_c_until(re.escape(PROMPT))  # the program in the foreground, ended
     out = shell.out[start:shell.seen]
     assert re.search(r"\[pid \d+\] killed by signal SIGINT", out), out
     assert "usertests" not in [row[2] for row in ps().values()]
@@ -760,13 +761,7 @@ def _():
     shell.type("/bin/usertests sigint_code\r")
     shell.expect(r"# sigint_code: ready\n")
     start = shell.seen
-    for _ in range(20):  # until the shell has made it the foreground
-        shell.type("\x03")
-        try:
-            shell.expect(r"si_code=(-?\d+) si_pid=(-?\d+)\n", timeout=0.5)
-            break
-        except AssertionError:
-            pass
+    ctrl_c_until(r"si_code=(-?\d+) si_pid=(-?\d+)\n")
     out = shell.out[start:shell.seen]
     assert "si_code=128 si_pid=0\n" in out, out  # SI_KERNEL is 0x80
     shell.expect(re.escape(PROMPT))
