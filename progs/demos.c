@@ -113,8 +113,7 @@ static int pp_play(struct pp_player *p)
 
     for (unsigned long i = 0; i < g->n; i++) {
         if (sys_getppid() != g->parent) {
-            pp_stop(g); /* the parent died (a kill may end a kernel process
-                           at any interrupt exit, even before it stops us) */
+            pp_stop(g); /* the parent ended without stopping us */
             return 1;
         }
         spin_lock(&g->lock);
@@ -140,12 +139,15 @@ static int pp_player_main(void *arg)
 {
     struct pp_player *p = arg;
     struct pingpong *g = p->game;
-    int code = pp_play(p);
+    int code;
 
+    kill_defer_begin(); /* a kill ends us below, with the game let go */
+    code = pp_play(p);
     if (code != 0) {
         pp_stop(g); /* whatever ended us early must not strand the other */
     }
     pp_put(g);
+    kill_defer_end();
     return code;
 }
 
@@ -174,20 +176,24 @@ static int pp_start(struct pingpong *g, pid_t pids[2])
 
 /*
  * The game is shared by reference (the parent and each player hold one;
- * the last to let go frees it), so no one touches freed memory.  A parent
- * killed while the players run stops them if it can; if it died before
- * it could (a kernel process ends at any interrupt exit once killed), the
- * player whose turn it is sees its parent gone and stops the game.
+ * the last to let go frees it), so no one touches freed memory.  Each of
+ * the three defers its death by a kill (kill_defer_begin) until it has
+ * let go: a killed parent's wait ends with -EINTR and it stops the game,
+ * a killed player's wait too and it stops the game; the players still
+ * check their parent each turn, in case it ended some other way.
  */
 static int pingpong_main(void *arg)
 {
-    struct pingpong *g = kmalloc(sizeof(*g));
+    struct pingpong *g;
     pid_t pids[2] = {-1, -1};
     int err, code;
     bool interrupted = false;
 
+    kill_defer_begin(); /* a kill ends us at the end, the game let go */
+    g = kmalloc(sizeof(*g));
     if (g == NULL) {
         fdprintf(STDOUT, "pingpong: out of memory\n");
+        kill_defer_end();
         return 1;
     }
     *g = (struct pingpong){.lock = SPINLOCK_INIT("pingpong"),
@@ -212,6 +218,7 @@ static int pingpong_main(void *arg)
     }
     code = err == 0 && !interrupted && g->rounds == g->n ? 0 : 1;
     pp_put(g);
+    kill_defer_end();
     return code;
 }
 

@@ -305,6 +305,7 @@ static void process_start(void *arg)
         signal_deliver(); /* a safe point: killed before it first ran */
     }
     code = p->entry(p->arg);
+    KASSERT(p->kill_deferred == 0); /* a kill_defer_begin left open */
     if (p->sig_pending != 0) {
         signal_deliver(); /* and another: killed before it returned */
     }

@@ -139,6 +139,7 @@ struct process {
      */
     struct list regions; /* struct region, newest first */
     size_t region_bytes; /* sum of their sizes */
+    int kill_deferred;   /* kill_defer_begin's depth: > 0, no safe point */
     /* The working directory (cwd.h): the parent's at spawn, then changed
      * only by chdir/fchdir.  A vnode is a plain value (vfs.h). */
     struct vnode cwd;

@@ -221,6 +221,17 @@ int process_getnice(pid_t pid, int *nice);
 /* Log everything about one process / all of them.  Lock-free. */
 void dump_process(pid_t pid);
 void dump_all_processes(void);
+
+/*
+ * For kernel code that holds what dying at an arbitrary safe point would
+ * lose (a heap object it shares, a count others wait on): between
+ * kill_defer_begin and the matching kill_defer_end no safe point ends the
+ * caller, and kill_defer_end is one.  Interruptible waits still return
+ * -EINTR, so the code sees the signal and unwinds.  Nests; only the
+ * process itself touches the depth.  docs/signals.md, "Safe points".
+ */
+void kill_defer_begin(void);
+void kill_defer_end(void);
 /* Current counters. */
 struct scheduler_stats scheduler_stats(void);
 /* Timer ticks since boot (the host: simulated ticks). */

@@ -198,12 +198,31 @@ void signal_deliver(void)
     int sig;
 
     if (p == NULL || p->idle || irq_off_depth() != 0 || p->held != NULL ||
+        p->kill_deferred != 0 ||
         __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED) == 0) {
         return;
     }
     sig = take_uncaught(p);
     if (sig != 0) {
         proc_exit_signalled(sig);
+    }
+}
+
+void kill_defer_begin(void)
+{
+    struct process *p = proc_current();
+
+    KASSERT(p != NULL && !p->idle);
+    p->kill_deferred++;
+}
+
+void kill_defer_end(void)
+{
+    struct process *p = proc_current();
+
+    KASSERT(p != NULL && p->kill_deferred > 0);
+    if (--p->kill_deferred == 0) {
+        signal_deliver(); /* the safe point the bracket put off */
     }
 }
 

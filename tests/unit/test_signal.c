@@ -510,6 +510,52 @@ static void test_sigkill_spinner_at_a_tick(void **state)
     assert_string_equal(trace, "r");
 }
 
+/* A spinner inside kill_defer_begin/end: killed, it spins on through
+ * many ticks (each a safe point but for the bracket), and dies at
+ * kill_defer_end, having done what it deferred for. */
+static volatile bool defer_cleaned;
+
+static int deferring_spinner(void *arg)
+{
+    (void)arg;
+    kill_defer_begin();
+    kill_defer_begin(); /* nests */
+    for (spins = 0; spins < 20000; spins++) {
+        if (spins % 100 == 0) {
+            host_tick();
+        }
+    }
+    kill_defer_end(); /* still inside the outer one: lives */
+    mark('i');
+    defer_cleaned = true;
+    kill_defer_end(); /* ends here */
+    mark('x');
+    return 0;
+}
+
+static int kill_deferring_spinner(void *arg)
+{
+    pid_t c = spawn("deferrer", deferring_spinner, NULL);
+    int sig = -1;
+
+    (void)arg;
+    defer_cleaned = false;
+    yield_now(); /* the spinner runs until its slice ends */
+    mark(spins > 0 && spins < 20000 ? 'r' : '-');
+    EXPECT_EQ(process_kill(c, SIGKILL), 0);
+    EXPECT_EQ(reap(c, &sig), 128 + SIGKILL);
+    EXPECT_EQ(spins, 20000); /* no tick ended it early */
+    EXPECT(defer_cleaned);
+    return 0;
+}
+
+static void test_kill_deferred_until_kill_defer_end(void **state)
+{
+    (void)state;
+    run(kill_deferring_spinner);
+    assert_string_equal(trace, "ri");
+}
+
 /* ---- The system calls --------------------------------------------------------- */
 
 static int syscalls(void *arg)
@@ -557,6 +603,7 @@ int main(void)
         T(test_refusals_probe_and_zombie),
         T(test_killed_lock_holder_dies_after_release),
         T(test_sigkill_spinner_at_a_tick),
+        T(test_kill_deferred_until_kill_defer_end),
         T(test_kmutex_owner_dies_after_releasing),
         T(test_kmutex_waiter_not_interrupted),
         T(test_kill_and_wait4_syscalls),
