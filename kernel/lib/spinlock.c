@@ -27,7 +27,7 @@ void spin_init(struct spinlock *lk, const char *name)
 {
     lk->locked = 0;
     lk->name = name;
-    lk->cpu = -1;
+    lk->owner = 0;
 }
 
 bool spin_trylock(struct spinlock *lk)
@@ -40,7 +40,7 @@ bool spin_trylock(struct spinlock *lk)
         pop_irq_off();
         return false;
     }
-    lk->cpu = (int)arch_cpu_id();
+    lk->owner = (int)arch_cpu_id() + 1;
     return true;
 }
 

@@ -18,12 +18,15 @@
 struct spinlock {
     volatile int locked; /* 0 free, 1 held (changed atomically) */
     const char *name;    /* for panics and dumps */
-    int cpu;             /* holder's CPU id, -1 when free */
+    /* The holder's CPU id + 1, 0 when free: set by the holder after it
+     * takes the lock and cleared before it frees it, so a one-word compare
+     * tells whether this CPU holds it (a zeroed lock is free). */
+    int owner;
 };
 
-#define SPINLOCK_INIT(n)                    \
-    {                                       \
-        .locked = 0, .name = (n), .cpu = -1 \
+#define SPINLOCK_INIT(n)                     \
+    {                                        \
+        .locked = 0, .name = (n), .owner = 0 \
     }
 
 /* Initialise a lock at run time; equivalent to SPINLOCK_INIT. */
@@ -73,7 +76,7 @@ static inline void spin_clear_preempt(void)
 /* True if this CPU holds lk. */
 static inline bool holding(const struct spinlock *lk)
 {
-    return lk->locked && lk->cpu == (int)arch_cpu_id();
+    return lk->owner == (int)arch_cpu_id() + 1;
 }
 
 /* push_irq_off, recording lk (or NULL) as what this level holds. */
@@ -135,7 +138,7 @@ static inline void spin_lock(struct spinlock *lk)
                          0)) {
         spin_wait(lk);
     }
-    lk->cpu = (int)arch_cpu_id();
+    lk->owner = (int)arch_cpu_id() + 1;
 }
 
 /* Release lk and restore interrupts if this was the outermost lock held. */
@@ -144,7 +147,7 @@ static inline void spin_unlock(struct spinlock *lk)
     if (__builtin_expect(!holding(lk), 0)) {
         spin_misuse(lk, "spin_unlock: not holding");
     }
-    lk->cpu = -1;
+    lk->owner = 0;
     __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
     pop_irq_off();
 }

@@ -116,11 +116,11 @@ static void trylock_on_held_lock(void)
     struct spinlock a = SPINLOCK_INIT("a");
 
     a.locked = 1; /* as if another CPU held it */
-    a.cpu = 1;
+    a.owner = 2;  /* CPU 1 */
     KT_ASSERT(!spin_trylock(&a));
     KT_ASSERT(arch_irq_enabled());
     a.locked = 0;
-    a.cpu = -1;
+    a.owner = 0;
     KT_ASSERT(spin_trylock(&a));
     KT_ASSERT(holding(&a));
     spin_unlock(&a);

@@ -56,12 +56,12 @@ static void test_trylock(void **state)
     (void)state;
     spin_init(&a, "a");
     a.locked = 1; /* held by "another CPU" */
-    a.cpu = 7;
+    a.owner = 8;  /* CPU 7 */
     assert_false(spin_trylock(&a));
     assert_true(arch_irq_enabled());
     assert_int_equal(irq_off_depth(), 0);
     a.locked = 0;
-    a.cpu = -1;
+    a.owner = 0;
     assert_true(spin_trylock(&a));
     assert_true(holding(&a));
     spin_unlock(&a);
