@@ -43,7 +43,6 @@ static struct {
     struct process *current;    /* on the CPU */
     struct process *idle;       /* the idle task, pid 0 */
     volatile bool need_resched; /* NEED_RESCHED */
-    unsigned slice_ticks;       /* ticks per slice */
     size_t nr_ready;            /* queued in the classes (idle never is) */
     struct waitq_table wq;      /* blocked processes */
     size_t processes;           /* records in the table */
@@ -58,9 +57,10 @@ static struct {
     unsigned period_tick; /* ticks into the current period */
     long rt_used;         /* ticks RT ran in it */
     bool rt_throttled;    /* rt_used reached rt_runtime: RT waits */
-} sched = {.slice_ticks = SLICE_DEFAULT,
-           .rt_runtime = RT_PERIOD_DEFAULT * 95 / 100,
+} sched = {.rt_runtime = RT_PERIOD_DEFAULT * 95 / 100,
            .rt_period = RT_PERIOD_DEFAULT};
+
+unsigned sched_slice_ticks = SLICE_DEFAULT; /* sched_class.h */
 
 static void preempt_hook(void);
 
@@ -83,12 +83,12 @@ pid_t current_pid(void)
 
 void sched_set_slice(unsigned ticks)
 {
-    sched.slice_ticks = ticks > 0 ? ticks : 1;
+    sched_slice_ticks = ticks > 0 ? ticks : 1;
 }
 
 unsigned sched_slice(void)
 {
-    return sched.slice_ticks;
+    return sched_slice_ticks;
 }
 
 void sched_set_rt_runtime(long runtime, unsigned period)
@@ -307,8 +307,10 @@ static void check_stack_canary(const struct process *p)
     }
 }
 
-/* Switch from prev to next; returns when something switches back to prev. */
-static void switch_locked(struct process *prev, struct process *next)
+/* Switch from prev to next; returns when something switches back to prev.
+ * Inline: every switch path is a few calls deep already. */
+static inline __attribute__((always_inline)) void
+switch_locked(struct process *prev, struct process *next)
 {
     bool intena;
 
@@ -414,7 +416,8 @@ requeue_pick_locked(struct process *p, enum sched_put why)
     if (p->idle) {
         return pick_next_locked();
     }
-    if (p->sclass == &sched_fair_class && sched_rt_class.peek() == NULL) {
+    if (p->sclass == &sched_fair_class &&
+        (sched_rt_nr == 0 || sched_rt_class.peek() == NULL)) {
         return sched_fair_put_prev_pick_locked(p, why);
     }
     p->sclass->put_prev(p, why);

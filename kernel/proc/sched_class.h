@@ -72,13 +72,17 @@ static inline const struct sched_class *sched_class_of(int prio)
 }
 
 /* Class internals shared with the core: */
-/* Ticks per slice (RR quantum; fair request size). */
-unsigned sched_slice(void);
+/* Ticks per slice (RR quantum; fair request size): what sched_slice()
+ * returns, read directly on the switch path.  Never 0. */
+extern unsigned sched_slice_ticks;
 /* Ask for a switch at the next chance (interrupt exit, outermost unlock). */
 void sched_need_resched_locked(void);
 /* RT throttling: the RT class may run now (not throttled, or no fair
  * process is ready to take its place). */
 bool sched_rt_allowed(void);
+/* RT: processes queued in the class (its peek is NULL at 0), read by the
+ * core so that a yield among fair processes makes no call to ask. */
+extern size_t sched_rt_nr;
 /* Fair: the running fair p goes back and the next fair process is taken,
  * as put_prev then pick_next but cheaper (p itself if it still comes
  * first); only when no real-time process can run. */

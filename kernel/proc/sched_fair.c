@@ -61,7 +61,7 @@ static int64_t weight(const struct process *p)
 /* A request of one slice, in p's virtual time. */
 static uint64_t vslice(const struct process *p)
 {
-    return (uint64_t)sched_slice() * p->vtick;
+    return (uint64_t)sched_slice_ticks * p->vtick;
 }
 
 static int64_t key(const struct process *p)
@@ -183,7 +183,8 @@ static void update_min_vruntime(void)
 
 /* The eligible queued process with the earliest deadline, or NULL (none
  * queued, or none eligible: the running one holds V up); a is totals(). */
-static struct process *pick_eevdf_at(struct avg a)
+static inline __attribute__((always_inline)) struct process *
+pick_eevdf_at(struct avg a)
 {
     struct rb_node *n = rb_first(&fair.tree);
 

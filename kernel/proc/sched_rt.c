@@ -17,8 +17,9 @@
 static struct {
     struct list queue[RT_NPRIO]; /* struct process by queue_link */
     uint64_t bitmap[2];          /* bit prio set: queue[prio] non-empty */
-    size_t nr;                   /* processes queued */
 } rt;
+
+size_t sched_rt_nr; /* processes queued (sched_class.h) */
 
 static bool rt_ready(int prio)
 {
@@ -43,7 +44,7 @@ static void rt_init(void)
         list_init(&rt.queue[i]);
     }
     rt.bitmap[0] = rt.bitmap[1] = 0;
-    rt.nr = 0;
+    sched_rt_nr = 0;
 }
 
 static void rt_add(struct process *p, bool head)
@@ -54,7 +55,7 @@ static void rt_add(struct process *p, bool head)
         list_push_back(&rt.queue[p->prio], &p->queue_link);
     }
     rt.bitmap[p->prio >> 6] |= 1ULL << (p->prio & 63);
-    rt.nr++;
+    sched_rt_nr++;
 }
 
 static void rt_unlink(struct process *p)
@@ -63,7 +64,7 @@ static void rt_unlink(struct process *p)
     if (list_empty(&rt.queue[p->prio])) {
         rt.bitmap[p->prio >> 6] &= ~(1ULL << (p->prio & 63));
     }
-    rt.nr--;
+    sched_rt_nr--;
 }
 
 static void rt_enqueue(struct process *p, enum sched_enqueue why)
@@ -82,7 +83,7 @@ static struct process *rt_peek(void)
 {
     int top;
 
-    if (rt.nr == 0 || !sched_rt_allowed()) {
+    if (sched_rt_nr == 0 || !sched_rt_allowed()) {
         return NULL;
     }
     top = rt_top();
@@ -96,7 +97,8 @@ static struct process *rt_pick_next(void)
     if (p != NULL) {
         rt_unlink(p);
         if (p->slice_left == 0) {
-            p->slice_left = (uint16_t)sched_slice(); /* a fresh RR quantum */
+            p->slice_left =
+                (uint16_t)sched_slice_ticks; /* a fresh RR quantum */
         }
     }
     return p;
@@ -111,7 +113,7 @@ static void rt_put_prev(struct process *p, enum sched_put why)
 static void rt_set_curr(struct process *p)
 {
     if (p->slice_left == 0) {
-        p->slice_left = (uint16_t)sched_slice();
+        p->slice_left = (uint16_t)sched_slice_ticks;
     }
 }
 
@@ -122,7 +124,8 @@ static bool rt_tick(struct process *p)
         return false;
     }
     if (!rt_ready(p->prio)) {
-        p->slice_left = (uint16_t)sched_slice(); /* nobody equal waits: go on */
+        p->slice_left =
+            (uint16_t)sched_slice_ticks; /* nobody equal waits: go on */
         return false;
     }
     return true; /* slice_left 0: put_prev puts it at the tail */
@@ -156,7 +159,7 @@ static const char *rt_check(void (*visit)(struct process *p, void *ctx),
             n++;
         }
     }
-    return n == rt.nr ? NULL : "rt count wrong";
+    return n == sched_rt_nr ? NULL : "rt count wrong";
 }
 
 const struct sched_class sched_rt_class = {
