@@ -15,8 +15,10 @@
  * ones), each node augmented with the least vruntime in its subtree: the
  * earliest eligible deadline is found in one descent, O(log n), and at
  * once when the first node is eligible.  V is kept as sum and load
- * (Linux's avg_vruntime): sum = Σ (vruntime - min_vruntime) * weight over
- * the tree, load = Σ weight, the running process added when computed.
+ * (Linux's avg_vruntime): sum = Σ (vruntime - min_vruntime) * weight and
+ * load = Σ weight over the class's processes, queued and running, so a
+ * switch between two of them changes neither and a tick or a yield adds
+ * its one charge.
  *
  * A process that leaves (blocks, changes class) keeps its lag, bounded by
  * two slices of virtual time; when it comes back it is placed at
@@ -41,8 +43,9 @@ static struct {
     struct rb_tree tree;   /* queued processes by run_node */
     struct process *curr;  /* the running process if it is fair */
     uint64_t min_vruntime; /* reference for the sum; never decreases */
-    int64_t sum;           /* Σ (vruntime - min_vruntime) * weight, tree */
-    int64_t load;          /* Σ weight, tree */
+    int64_t sum;           /* Σ (vruntime - min_vruntime) * weight: tree
+                              and curr */
+    int64_t load;          /* Σ weight: tree and curr */
     size_t nr;             /* queued */
 } fair;
 
@@ -107,37 +110,47 @@ static void fair_init(void)
     fair.nr = 0;
 }
 
+/* p is counted in V (joins the class), or no longer. */
+static void join(const struct process *p)
+{
+    fair.sum += key(p) * weight(p);
+    fair.load += weight(p);
+}
+
+static void leave(const struct process *p)
+{
+    fair.sum -= key(p) * weight(p);
+    fair.load -= weight(p);
+}
+
+/* p's vruntime moves by d while p is counted (running or queued). */
+static void advance(struct process *p, uint64_t d)
+{
+    p->vruntime += d;
+    fair.sum += (int64_t)d * weight(p);
+}
+
 static void tree_add(struct process *p)
 {
     p->min_vruntime = p->vruntime;
     rb_insert_with(&fair.tree, &p->run_node, by_deadline, update_min);
-    fair.sum += key(p) * weight(p);
-    fair.load += weight(p);
     fair.nr++;
 }
 
 static void tree_remove(struct process *p)
 {
     rb_erase_with(&fair.tree, &p->run_node, update_min);
-    fair.sum -= key(p) * weight(p);
-    fair.load -= weight(p);
     fair.nr--;
 }
 
-/* sum and load with the running process counted: what V is made of. */
+/* What V is made of. */
 struct avg {
     int64_t sum, load;
 };
 
 static struct avg totals(void)
 {
-    struct avg a = {fair.sum, fair.load};
-
-    if (fair.curr != NULL) {
-        a.sum += key(fair.curr) * weight(fair.curr);
-        a.load += weight(fair.curr);
-    }
-    return a;
+    return (struct avg){fair.sum, fair.load};
 }
 
 /* V: the weighted average vruntime (rounded down). */
@@ -247,11 +260,13 @@ static void fair_enqueue(struct process *p, enum sched_enqueue why)
         place(p);
     }
     tree_add(p);
+    join(p);
 }
 
 static void fair_dequeue(struct process *p, bool queued)
 {
     p->vlag = bounded_lag(p);
+    leave(p);
     if (queued) {
         tree_remove(p);
     } else {
@@ -280,7 +295,7 @@ static struct process *fair_pick_next(void)
 static void charge_yield(struct process *p, enum sched_put why)
 {
     if (why == PUT_YIELD && fair.nr > 0) {
-        p->vruntime += p->vtick;
+        advance(p, p->vtick);
         p->deadline += vslice(p);
     }
 }
@@ -327,8 +342,6 @@ struct process *sched_fair_put_prev_pick_locked(struct process *p,
         return p;
     }
     if (fits_at(p, &next->run_node)) {
-        fair.sum += key(p) * weight(p) - key(next) * weight(next);
-        fair.load += weight(p) - weight(next);
         p->min_vruntime = next->min_vruntime; /* the node's, to recompute */
         rb_replace_with(&fair.tree, &next->run_node, &p->run_node, update_min);
     } else {
@@ -343,6 +356,7 @@ static void fair_set_curr(struct process *p)
 {
     place(p);
     fair.curr = p;
+    join(p);
 }
 
 /*
@@ -361,7 +375,7 @@ static __attribute__((noinline)) bool new_request(struct process *p)
 /* A tick of virtual time (the fast path stays call-free). */
 bool sched_fair_tick_locked(struct process *p)
 {
-    p->vruntime += p->vtick;
+    advance(p, p->vtick);
     if (before(p->vruntime, p->deadline)) {
         return false;
     }
@@ -394,10 +408,12 @@ void sched_fair_renice_locked(struct process *p, int nice)
     bool active = p->sclass == &sched_fair_class && (queued || p == fair.curr);
     int64_t old = weight(p);
     int64_t lag = 0, rel = 0;
+    uint64_t v;
 
     if (active) {
         lag = (int64_t)(avg_vruntime() - p->vruntime);
         rel = (int64_t)(p->deadline - p->vruntime);
+        leave(p); /* at its old weight */
         if (queued) {
             tree_remove(p);
         }
@@ -407,8 +423,16 @@ void sched_fair_renice_locked(struct process *p, int nice)
         p->vlag = p->vlag * (int64_t)old / weight(p);
         return;
     }
+    if (!queued) {
+        join(p); /* V counts the running one, at its new weight */
+    }
     /* The same lag and request in real time, at the new weight. */
-    p->vruntime = avg_vruntime() - (uint64_t)(lag * old / weight(p));
+    v = avg_vruntime() - (uint64_t)(lag * old / weight(p));
+    if (queued) {
+        p->vruntime = v;
+    } else {
+        advance(p, v - p->vruntime);
+    }
     if (rel < 0 || (uint64_t)rel > vslice(p) * 64) {
         rel = (int64_t)vslice(p); /* far past yields: one request */
     } else {
@@ -417,6 +441,7 @@ void sched_fair_renice_locked(struct process *p, int nice)
     p->deadline = p->vruntime + (uint64_t)rel;
     if (queued) {
         tree_add(p);
+        join(p);
     }
 }
 
@@ -476,6 +501,10 @@ static const char *fair_check(void (*visit)(struct process *p, void *ctx),
     }
     if (w.err != NULL) {
         return w.err;
+    }
+    if (fair.curr != NULL) {
+        w.sum += key(fair.curr) * weight(fair.curr);
+        w.load += weight(fair.curr);
     }
     if (w.n != fair.nr || w.sum != fair.sum || w.load != fair.load) {
         return "fair totals (count, sum, load) wrong";
