@@ -312,7 +312,7 @@ static void fair_put_prev(struct process *p, enum sched_put why)
 static bool fits_at(const struct process *p, struct rb_node *n)
 {
     struct rb_node *prev = n != rb_first(&fair.tree) ? rb_prev(n) : NULL;
-    struct rb_node *next = rb_next(n);
+    struct rb_node *next = n != rb_last(&fair.tree) ? rb_next(n) : NULL;
 
     return (prev == NULL || !before(p->deadline, of(prev)->deadline)) &&
            (next == NULL || before(p->deadline, of(next)->deadline));
