@@ -413,12 +413,12 @@ bool schedule_locked(void)
 static inline __attribute__((always_inline)) struct process *
 requeue_pick_locked(struct process *p, enum sched_put why)
 {
-    if (p->idle) {
-        return pick_next_locked();
-    }
-    if (p->sclass == &sched_fair_class &&
+    if (p->sclass == &sched_fair_class && /* never idle's class */
         (sched_rt_nr == 0 || sched_rt_class.peek() == NULL)) {
         return sched_fair_put_prev_pick_locked(p, why);
+    }
+    if (p->idle) {
+        return pick_next_locked();
     }
     p->sclass->put_prev(p, why);
     sched.nr_ready++;
