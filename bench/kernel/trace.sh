@@ -18,7 +18,7 @@ mkdir -p "$build/bench-kernel"
 
 case "${1:-}" in
 syscall) start=sys_getpid stop=time_getpid skip=20 after= ;;
-yield) start=yield_now stop=yield_partner skip=20 after= ;;
+yield) start=yield_now stop=yield_partner skip=${KSKIP:-20} after= ;;
 yield_syscall) start=yield_syscall stop=yield_partner skip=20 after= ;;
 tick) # from the vector stub to the instruction after iretq
     gaps=$(nm "$build/kairos-bench.elf" | awk '$3 ~ /^record_gaps/ {print $3}')
