@@ -76,6 +76,7 @@ long path_start(int dirfd, const char *path, struct vnode *start);
 long do_read(const long arg[6]);
 long do_write(const long arg[6]);
 long do_open(const long arg[6]);
+long do_creat(const long arg[6]);
 long do_close(const long arg[6]);
 long do_stat(const long arg[6]);
 long do_fstat(const long arg[6]);
