@@ -24,15 +24,15 @@
 #include "uaccess.h"
 
 /* Flags and modes, Linux's values. */
-#define KAT_REMOVEDIR       0x200
-#define KAT_SYMLINK_FOLLOW  0x400
-#define KRENAME_NOREPLACE   1
-#define KRENAME_EXCHANGE    2
-#define KRENAME_WHITEOUT    4
-#define KUTIME_NOW          ((1L << 30) - 1)
-#define KUTIME_OMIT         ((1L << 30) - 2)
-#define KS_IFMT             0170000
-#define KS_IFDIR            0040000
+#define KAT_REMOVEDIR      0x200
+#define KAT_SYMLINK_FOLLOW 0x400
+#define KRENAME_NOREPLACE  1
+#define KRENAME_EXCHANGE   2
+#define KRENAME_WHITEOUT   4
+#define KUTIME_NOW         ((1L << 30) - 1)
+#define KUTIME_OMIT        ((1L << 30) - 2)
+#define KS_IFMT            0170000
+#define KS_IFDIR           0040000
 
 /* What the last component of a path is (Linux's LAST_*). */
 enum last_kind {
@@ -70,7 +70,7 @@ static long split_last(struct parent *p)
         start--;
     }
     p->last = s + start;
-    p->kind = end == 0                ? LAST_ROOT
+    p->kind = end == 0                     ? LAST_ROOT
               : strcmp(p->last, ".") == 0  ? LAST_DOT
               : strcmp(p->last, "..") == 0 ? LAST_DOTDOT
                                            : LAST_NORM;
@@ -143,9 +143,8 @@ static long create_at(int dirfd, const void *upath, bool want_dir)
  * (Linux's do_unlinkat, do_rmdir), then -EROFS before any lookup of it. */
 static long remove_at(int dirfd, const void *upath, bool dir)
 {
-    static const long rmdir_err[] = {[LAST_DOT] = -EINVAL,
-                                     [LAST_DOTDOT] = -ENOTEMPTY,
-                                     [LAST_ROOT] = -EBUSY};
+    static const long rmdir_err[] = {
+        [LAST_DOT] = -EINVAL, [LAST_DOTDOT] = -ENOTEMPTY, [LAST_ROOT] = -EBUSY};
     struct parent p;
     long err = parent_at(dirfd, upath, &p);
 
@@ -244,8 +243,8 @@ static long mknod_at(int dirfd, const void *upath, unsigned mode)
     if (type == KS_IFDIR) {
         return -EPERM;
     }
-    if (type != 0 && type != FS_IFREG && type != FS_IFCHR &&
-        type != 0060000 && type != 0010000 && type != 0140000) {
+    if (type != 0 && type != FS_IFREG && type != FS_IFCHR && type != 0060000 &&
+        type != 0010000 && type != 0140000) {
         return -EINVAL; /* not a file, a device, a FIFO or a socket */
     }
     return create_at(dirfd, upath, false);
@@ -283,8 +282,7 @@ long sys_symlink(const long arg[6])
 
 long sys_symlinkat(const long arg[6])
 {
-    return symlink_at((const void *)arg[0], (int)arg[1],
-                      (const void *)arg[2]);
+    return symlink_at((const void *)arg[0], (int)arg[1], (const void *)arg[2]);
 }
 
 /* linkat(olddirfd, old, newdirfd, new, flags): flags AT_SYMLINK_FOLLOW,
@@ -487,9 +485,9 @@ long sys_truncate(const long arg[6])
     if (err != 0) {
         return err;
     }
-    return vfs_is_dir(&v)                ? -EISDIR
-           : vfs_type(&v) != FS_IFREG    ? -EINVAL
-                                         : -EROFS;
+    return vfs_is_dir(&v)             ? -EISDIR
+           : vfs_type(&v) != FS_IFREG ? -EINVAL
+                                      : -EROFS;
 }
 
 /* ftruncate(fd, length): a negative length -EINVAL, then -EBADF; no

@@ -97,8 +97,7 @@ void t_rofs_create(void)
                   "link(/etc/motd, /y/)");
         ut_expect(SC(SYS_link, "/dev/null", "/null"), -EROFS,
                   "link(/dev/null, /null)");
-        ut_expect(SC(SYS_creat, "/etc/motd", 0644), -EROFS,
-                  "creat(/etc/motd)");
+        ut_expect(SC(SYS_creat, "/etc/motd", 0644), -EROFS, "creat(/etc/motd)");
         ut_expect(SC(SYS_creat, "/new", 0644), -EROFS, "creat(/new)");
     }
     SC(SYS_close, motd);
@@ -206,8 +205,7 @@ void t_rofs_change(void)
     ut_expect(SC(SYS_utimensat, AT_FDCWD, NULL, NULL, 0), -EFAULT,
               "utimensat(AT_FDCWD, NULL)");
     ut_expect(SCN(SYS_truncate, "/etc", 0), -EISDIR, "truncate(/etc)");
-    ut_expect(SC(SYS_truncate, "/dev/null", 0), -EINVAL,
-              "truncate(/dev/null)");
+    ut_expect(SC(SYS_truncate, "/dev/null", 0), -EINVAL, "truncate(/dev/null)");
     ut_expect(SC(SYS_truncate, NOPE, 0), -ENOENT, "truncate(missing)");
     ut_expect(SC(SYS_truncate, "/etc/motd", -1), -EINVAL, "truncate(-1)");
     ut_expect(SCN(SYS_ftruncate, motd, 0), -EINVAL,
