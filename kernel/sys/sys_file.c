@@ -257,6 +257,69 @@ long do_write(const long arg[6])
     return ret;
 }
 
+/* ---- pread64, pwrite64 ------------------------------------------------------- */
+
+/* len bytes (capped, range checked) of regular file f from pos, its
+ * offset untouched: the bytes copied, 0 at or past the end, -EFAULT. */
+static long pread_reg(struct file *f, void *buf, size_t len, uint64_t pos)
+{
+    size_t size, n, used;
+    const uint8_t *data = ramfs_data(f->node.rn, &size);
+
+    if (pos >= size) {
+        return 0;
+    }
+    n = size - pos < len ? (size_t)(size - pos) : len;
+    used = copy_out_paged(buf, data + pos, n);
+    return used > 0 ? (long)used : -EFAULT;
+}
+
+/*
+ * pread64 / pwrite64(fd, buf, count, pos), in Linux's order: a negative
+ * pos (-EINVAL), the descriptor (-EBADF), one without positions (a pipe
+ * or the console: -ESPIPE), the access mode (-EBADF), then as read and
+ * write (count capped).  A device other than the console ignores pos.
+ */
+static long rw_at(const long arg[6], bool write)
+{
+    void *buf = (void *)arg[1];
+    size_t len = (size_t)arg[2];
+    int64_t pos = (int64_t)arg[3];
+    struct file *f;
+    long ret;
+
+    if (pos < 0) {
+        return -EINVAL;
+    }
+    f = fd_get((int)arg[0]);
+    if (f == NULL) {
+        return -EBADF;
+    }
+    ret = f->kind == FILE_PIPE || file_is_tty(f) ? -ESPIPE : 0;
+    file_put(f);
+    if (ret != 0 || (ret = check_io((int)arg[0], buf, &len, write, &f)) <= 0) {
+        return ret;
+    }
+    if (write) {
+        ret = write_file(f, buf, len);
+    } else {
+        ret = f->kind == FILE_REG ? pread_reg(f, buf, len, (uint64_t)pos)
+                                  : read_file(f, buf, len, true);
+    }
+    file_put(f);
+    return ret;
+}
+
+long do_pread64(const long arg[6])
+{
+    return rw_at(arg, false);
+}
+
+long do_pwrite64(const long arg[6])
+{
+    return rw_at(arg, true);
+}
+
 /* ---- sendfile --------------------------------------------------------------- */
 
 /*

@@ -159,6 +159,7 @@ static const struct ut_case cases[] = {
     PASS(rofs_change),
     PASS(io_capped),
     PASS(affinity),
+    PASS(pread_pwrite),
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -274,6 +275,8 @@ const struct ut_call ut_calls[] = {
     {SYS_truncate, "truncate"},
     {SYS_ftruncate, "ftruncate"},
     {SYS_creat, "creat"},
+    {SYS_pread64, "pread64"},
+    {SYS_pwrite64, "pwrite64"},
     {SYS_sched_getaffinity, "sched_getaffinity"},
     {SYS_sched_setaffinity, "sched_setaffinity"},
     {SYS_getpriority, "getpriority"},

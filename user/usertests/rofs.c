@@ -368,3 +368,48 @@ void t_affinity(void)
         ut_expect((long)mask[0], 1, "still CPU 0 alone");
     }
 }
+
+/* ---- pread64, pwrite64 ------------------------------------------------------- */
+
+/* pread reads at a position and leaves the offset alone; no positions on
+ * a pipe or a terminal (-ESPIPE); a count over the cap is short. */
+void t_pread_pwrite(void)
+{
+    char a[16], b[16];
+    long motd = open_or_fail("/etc/motd", O_RDONLY);
+    long null = open_or_fail("/dev/null", O_RDWR);
+    long dir = open_or_fail("/etc", O_RDONLY);
+    char *big = map(2 * MIB);
+    int p[2];
+
+    ut_expect(SC(SYS_lseek, motd, 3, SEEK_SET), 3, "lseek(3)");
+    ut_expect(SC(SYS_read, motd, a, sizeof(a)), sizeof(a), "read at 3");
+    ut_expect(SCN(SYS_pread64, motd, b, sizeof(b), 3), sizeof(b), "pread at 3");
+    ut_expect(memcmp(a, b, sizeof(a)), 0, "pread's bytes are read's");
+    ut_expect(SC(SYS_lseek, motd, 0, SEEK_CUR), 3 + sizeof(a),
+              "the offset after pread");
+    ut_expect(SC(SYS_pread64, motd, b, sizeof(b), 1L << 40), 0,
+              "pread past the end");
+    ut_expect(SC(SYS_pread64, motd, b, sizeof(b), -1), -EINVAL, "pread(-1)");
+    ut_expect(SC(SYS_pread64, 99, b, sizeof(b), -1), -EINVAL,
+              "pread(99, -1): the position first");
+    ut_expect(SC(SYS_pread64, 99, b, sizeof(b), 0), -EBADF, "pread(99)");
+    ut_expect(SC(SYS_pread64, motd, BAD_PTR, sizeof(b), 0), -EFAULT,
+              "pread(bad buffer)");
+    ut_expect(SC(SYS_pread64, dir, b, sizeof(b), 0), -EISDIR,
+              "pread(a directory)");
+    ut_expect(SC(SYS_pread64, null, b, sizeof(b), 0), 0, "pread(/dev/null)");
+    ut_expect(SC(SYS_pwrite64, motd, b, 1, 0), -EBADF,
+              "pwrite(a read-only fd)");
+    ut_expect(SCN(SYS_pwrite64, null, big, 2 * MIB, 5),
+              ut_on_kairos ? IO_CAP : 2 * MIB, "pwrite(/dev/null, 2 MiB)");
+    ut_expect(SC(SYS_pipe2, p, 0), 0, "pipe2");
+    ut_expect(SC(SYS_pwrite64, p[1], "x", 1, 0), -ESPIPE, "pwrite(a pipe)");
+    ut_expect(SC(SYS_pread64, p[0], b, 1, 0), -ESPIPE, "pread(a pipe)");
+    ut_expect(SC(SYS_pwrite64, 1, "x", 1, 0), -ESPIPE, "pwrite(a terminal)");
+    SC(SYS_close, p[0]);
+    SC(SYS_close, p[1]);
+    SC(SYS_close, motd);
+    SC(SYS_close, null);
+    SC(SYS_close, dir);
+}

@@ -94,6 +94,7 @@ void t_rofs_rename(void);
 void t_rofs_change(void);
 void t_io_capped(void);
 void t_affinity(void);
+void t_pread_pwrite(void);
 void t_efault_read(void);
 void t_efault_write(void);
 void t_efault_readv(void);
