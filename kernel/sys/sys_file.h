@@ -1,9 +1,9 @@
 /*
  * The file system calls (docs/syscalls.md, "Files"): read, write, pread64,
- * pwrite64, open, creat,
- * close, stat, fstat, lseek, ioctl, readv, writev, sendfile, getdents64,
- * openat and newfstatat, with Linux's numbers, structures and errors.  Each handler
- * takes the six argument registers; syscall.c's table calls them.
+ * pwrite64, open, creat, close, stat, fstat, lseek, ioctl, readv, writev,
+ * sendfile, getdents64, openat and newfstatat, with Linux's numbers,
+ * structures and errors.  Each handler takes the six argument registers;
+ * syscall.c's table calls them.
  */
 #ifndef KAIROS_SYS_FILE_H
 #define KAIROS_SYS_FILE_H
