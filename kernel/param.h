@@ -60,7 +60,7 @@
 #define FS_PATH_MAX    4096 /* bytes in a path, with the NUL (Linux's PATH_MAX) */
 #define FS_SYMLINK_MAX 16 /* symbolic links one lookup may follow (Linux: 40) */
 
-#define SYSCALL_IO_MAX (1L << 20) /* largest read or write; more is -EINVAL */
+#define SYSCALL_IO_MAX (1L << 20) /* largest read or write; more is capped */
 
 #define PIPE_SIZE (64 * 1024) /* bytes a pipe holds (Linux's default) */
 #define PIPE_BUF  4096        /* writes up to this size are atomic (POSIX) */

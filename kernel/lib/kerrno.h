@@ -22,6 +22,7 @@
 #define EFAULT       14  /* bad address */
 #define EBUSY        16  /* resource busy */
 #define EEXIST       17  /* already exists */
+#define EXDEV        18  /* a rename between file systems */
 #define ENODEV       19  /* no such device */
 #define ENOTDIR      20  /* a path component is not a directory */
 #define EISDIR       21  /* is a directory */
@@ -36,6 +37,7 @@
 #define ERANGE       34  /* result out of range */
 #define ENAMETOOLONG 36  /* a path or one of its names is too long */
 #define ENOSYS       38  /* no such system call */
+#define ENOTEMPTY    39  /* rmdir of ".." (a directory not empty) */
 #define ELOOP        40  /* too many symbolic links in a path */
 #define EOVERFLOW    75  /* a value too large for its type */
 #define ETIMEDOUT    110 /* a wait reached its timeout (futex) */

@@ -67,6 +67,33 @@ long sys_access(const long arg[6]);
 long sys_faccessat(const long arg[6]);
 long sys_readlink(const long arg[6]);
 long sys_readlinkat(const long arg[6]);
+/* sys_fswrite.c: the calls that would write the read-only file system:
+ * Linux's path errors, then -EROFS (docs/linux-abi.md, "Writing files"). */
+long sys_mkdir(const long arg[6]);
+long sys_mkdirat(const long arg[6]);
+long sys_mknod(const long arg[6]);
+long sys_mknodat(const long arg[6]);
+long sys_symlink(const long arg[6]);
+long sys_symlinkat(const long arg[6]);
+long sys_link(const long arg[6]);
+long sys_linkat(const long arg[6]);
+long sys_unlink(const long arg[6]);
+long sys_unlinkat(const long arg[6]);
+long sys_rmdir(const long arg[6]);
+long sys_rename(const long arg[6]);
+long sys_renameat(const long arg[6]);
+long sys_renameat2(const long arg[6]);
+long sys_chmod(const long arg[6]);
+long sys_fchmod(const long arg[6]);
+long sys_fchmodat(const long arg[6]);
+long sys_fchmodat2(const long arg[6]);
+long sys_chown(const long arg[6]);
+long sys_lchown(const long arg[6]);
+long sys_fchown(const long arg[6]);
+long sys_fchownat(const long arg[6]);
+long sys_utimensat(const long arg[6]);
+long sys_truncate(const long arg[6]);
+long sys_ftruncate(const long arg[6]);
 /* sys_compat.c: what static programs call that needs no facility here:
  * futex (no threads), getgroups (no supplementary groups), sync. */
 long sys_futex(const long arg[6]);

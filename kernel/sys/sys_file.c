@@ -2,9 +2,10 @@
  * The file system calls (sys_file.h; docs/syscalls.md, "Files").
  *
  * Every argument is checked before anything moves: the descriptor
- * (fd_get: -EBADF), flags (-EINVAL), lengths against SYSCALL_IO_MAX, and
- * the caller's buffers with check_caller_range (-EFAULT) before the first
- * byte, then copied only through uaccess.h.  A device never sees the
+ * (fd_get: -EBADF), flags (-EINVAL), and the caller's buffers with
+ * check_caller_range (-EFAULT) before the first byte, then copied only
+ * through uaccess.h.  A count over SYSCALL_IO_MAX is capped, not refused
+ * (Linux caps at MAX_RW_COUNT): such a transfer is short, which is legal.  A device never sees the
  * caller's memory: reads and writes go through a kernel buffer of
  * IO_CHUNK bytes.  A read or write that faults after moving some bytes
  * returns their count, as Linux does.
@@ -182,12 +183,29 @@ static long write_file(struct file *f, const void *buf, size_t len)
 }
 
 /*
- * What read and write share, in this order: the descriptor and its access
- * mode (-EBADF), the length (-EINVAL: over SYSCALL_IO_MAX or negative),
- * a zero length (0), the buffer (-EFAULT).  1 with *fp (a reference) when
- * there are bytes to move.
+ * Linux's access_ok, then its MAX_RW_COUNT cap, for len bytes at buf: the
+ * bytes to move (at most SYSCALL_IO_MAX) or -EFAULT.  A user caller's
+ * whole range must lie in the user half, as Linux checks it before
+ * capping (the copies find unmapped pages); a kernel caller's must be
+ * mapped only as far as it is used.  A negative len fits nowhere.
  */
-static long check_io(int fd, const void *buf, size_t len, bool write,
+static long io_range(const void *buf, size_t len, bool fill)
+{
+    size_t n = len < (size_t)SYSCALL_IO_MAX ? len : (size_t)SYSCALL_IO_MAX;
+
+    if ((long)len < 0 ||
+        check_caller_range(buf, caller_is_user() ? len : n, fill) != 0) {
+        return -EFAULT;
+    }
+    return (long)n;
+}
+
+/*
+ * What read and write share, in Linux's order: the descriptor and its
+ * access mode (-EBADF), a zero length (0), the buffer (-EFAULT, io_range).
+ * 1 with *fp (a reference) and *lenp capped when there are bytes to move.
+ */
+static long check_io(int fd, const void *buf, size_t *lenp, bool write,
                      struct file **fp)
 {
     struct file *f = fd_get(fd);
@@ -195,12 +213,11 @@ static long check_io(int fd, const void *buf, size_t len, bool write,
 
     if (f == NULL || !(write ? file_writable(f) : file_readable(f))) {
         ret = -EBADF;
-    } else if ((long)len < 0 || len > (size_t)SYSCALL_IO_MAX) {
-        ret = -EINVAL;
-    } else if (len == 0) {
+    } else if (*lenp == 0) {
         ret = 0;
-    } else if (check_caller_range(buf, len, !write) != 0) {
-        ret = -EFAULT;
+    } else if ((ret = io_range(buf, *lenp, !write)) > 0) {
+        *lenp = (size_t)ret;
+        ret = 1;
     }
     if (ret <= 0) {
         file_put(f);
@@ -215,7 +232,7 @@ long do_read(const long arg[6])
     struct file *f;
     void *buf = (void *)arg[1];
     size_t len = (size_t)arg[2];
-    long ret = check_io((int)arg[0], buf, len, false, &f);
+    long ret = check_io((int)arg[0], buf, &len, false, &f);
 
     if (ret <= 0) {
         return ret;
@@ -230,7 +247,7 @@ long do_write(const long arg[6])
     struct file *f;
     const void *buf = (const void *)arg[1];
     size_t len = (size_t)arg[2];
-    long ret = check_io((int)arg[0], buf, len, true, &f);
+    long ret = check_io((int)arg[0], buf, &len, true, &f);
 
     if (ret <= 0) {
         return ret;
@@ -238,6 +255,69 @@ long do_write(const long arg[6])
     ret = write_file(f, buf, len);
     file_put(f);
     return ret;
+}
+
+/* ---- pread64, pwrite64 ------------------------------------------------------- */
+
+/* len bytes (capped, range checked) of regular file f from pos, its
+ * offset untouched: the bytes copied, 0 at or past the end, -EFAULT. */
+static long pread_reg(struct file *f, void *buf, size_t len, uint64_t pos)
+{
+    size_t size, n, used;
+    const uint8_t *data = ramfs_data(f->node.rn, &size);
+
+    if (pos >= size) {
+        return 0;
+    }
+    n = size - pos < len ? (size_t)(size - pos) : len;
+    used = copy_out_paged(buf, data + pos, n);
+    return used > 0 ? (long)used : -EFAULT;
+}
+
+/*
+ * pread64 / pwrite64(fd, buf, count, pos), in Linux's order: a negative
+ * pos (-EINVAL), the descriptor (-EBADF), one without positions (a pipe
+ * or the console: -ESPIPE), the access mode (-EBADF), then as read and
+ * write (count capped).  A device other than the console ignores pos.
+ */
+static long rw_at(const long arg[6], bool write)
+{
+    void *buf = (void *)arg[1];
+    size_t len = (size_t)arg[2];
+    int64_t pos = (int64_t)arg[3];
+    struct file *f;
+    long ret;
+
+    if (pos < 0) {
+        return -EINVAL;
+    }
+    f = fd_get((int)arg[0]);
+    if (f == NULL) {
+        return -EBADF;
+    }
+    ret = f->kind == FILE_PIPE || file_is_tty(f) ? -ESPIPE : 0;
+    file_put(f);
+    if (ret != 0 || (ret = check_io((int)arg[0], buf, &len, write, &f)) <= 0) {
+        return ret;
+    }
+    if (write) {
+        ret = write_file(f, buf, len);
+    } else {
+        ret = f->kind == FILE_REG ? pread_reg(f, buf, len, (uint64_t)pos)
+                                  : read_file(f, buf, len, true);
+    }
+    file_put(f);
+    return ret;
+}
+
+long do_pread64(const long arg[6])
+{
+    return rw_at(arg, false);
+}
+
+long do_pwrite64(const long arg[6])
+{
+    return rw_at(arg, true);
 }
 
 /* ---- sendfile --------------------------------------------------------------- */
@@ -334,8 +414,10 @@ long do_sendfile(const long arg[6])
 
 /*
  * The caller's iovec array (cnt <= KIOV_MAX entries) into iov, checked as
- * Linux's import_iovec does: -EFAULT (the array, or a segment's range),
- * -EINVAL (a length negative as ssize_t, or a total over SYSCALL_IO_MAX).
+ * Linux's import_iovec does: -EFAULT (the array), -EINVAL (a length
+ * negative as ssize_t, any segment), then each segment's range (-EFAULT,
+ * as io_range) with the total capped at SYSCALL_IO_MAX: the lengths past
+ * the cap are cut, not refused.
  */
 static long import_iov(const void *uiov, size_t cnt, bool write,
                        struct kiovec *iov)
@@ -346,15 +428,21 @@ static long import_iov(const void *uiov, size_t cnt, bool write,
         return -EFAULT;
     }
     for (size_t i = 0; i < cnt; i++) {
-        if ((long)iov[i].iov_len < 0 ||
-            iov[i].iov_len > (size_t)SYSCALL_IO_MAX - total) {
+        if ((long)iov[i].iov_len < 0) {
             return -EINVAL;
         }
-        total += iov[i].iov_len;
-        if (iov[i].iov_len > 0 &&
-            check_caller_range(iov[i].iov_base, iov[i].iov_len, !write)) {
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        size_t room = (size_t)SYSCALL_IO_MAX - total;
+        size_t len = iov[i].iov_len < room ? iov[i].iov_len : room;
+        size_t checked = caller_is_user() ? iov[i].iov_len : len;
+
+        if (checked > 0 &&
+            check_caller_range(iov[i].iov_base, checked, !write)) {
             return -EFAULT;
         }
+        iov[i].iov_len = len;
+        total += len;
     }
     return 0;
 }
@@ -561,6 +649,14 @@ long do_openat(const long arg[6])
 long do_open(const long arg[6])
 {
     return open_at(KAT_FDCWD, (const void *)arg[0], (int)arg[1]);
+}
+
+/* creat(path, mode): open(path, O_CREAT | O_WRONLY | O_TRUNC), so -EROFS
+ * for a file, new or not, and -EISDIR for a directory. */
+long do_creat(const long arg[6])
+{
+    return open_at(KAT_FDCWD, (const void *)arg[0],
+                   O_CREAT | O_WRONLY | O_TRUNC);
 }
 
 static long put_stat(void *ubuf, const struct vnode *v)

@@ -1,8 +1,9 @@
 /*
- * The file system calls (docs/syscalls.md, "Files"): read, write, open,
- * close, stat, fstat, lseek, ioctl, readv, writev, sendfile, getdents64,
- * openat and newfstatat, with Linux's numbers, structures and errors.  Each handler
- * takes the six argument registers; syscall.c's table calls them.
+ * The file system calls (docs/syscalls.md, "Files"): read, write, pread64,
+ * pwrite64, open, creat, close, stat, fstat, lseek, ioctl, readv, writev,
+ * sendfile, getdents64, openat and newfstatat, with Linux's numbers,
+ * structures and errors.  Each handler takes the six argument registers;
+ * syscall.c's table calls them.
  */
 #ifndef KAIROS_SYS_FILE_H
 #define KAIROS_SYS_FILE_H
@@ -75,7 +76,10 @@ long path_start(int dirfd, const char *path, struct vnode *start);
 
 long do_read(const long arg[6]);
 long do_write(const long arg[6]);
+long do_pread64(const long arg[6]);
+long do_pwrite64(const long arg[6]);
 long do_open(const long arg[6]);
+long do_creat(const long arg[6]);
 long do_close(const long arg[6]);
 long do_stat(const long arg[6]);
 long do_fstat(const long arg[6]);

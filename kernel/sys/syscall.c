@@ -2,8 +2,8 @@
  * The system call table and its handlers (docs/syscalls.md).
  *
  * The file calls (read, write, open ...) are in sys_file.c.  Handlers
- * check every argument before acting on it: descriptors (-EBADF), lengths against SYSCALL_IO_MAX (-EINVAL),
- * the caller's memory only through uaccess.h (-EFAULT), which serves
+ * check every argument before acting on it: descriptors (-EBADF), the
+ * caller's memory only through uaccess.h (-EFAULT), which serves
  * kernel processes (kernel buffers) and user processes (user addresses,
  * copied with fault recovery) alike.  Arguments Linux declares as int
  * (descriptors, pids, exit codes, options) use the low 32 bits of the
@@ -382,6 +382,63 @@ static long do_sched_rr_get_interval(const long arg[6])
     return put_timespec(tp, hz != 0 ? ticks * NSEC_PER_SEC / hz : 0);
 }
 
+/* ---- Affinity: one CPU ------------------------------------------------------ */
+
+#define CPUMASK_BYTES sizeof(unsigned long) /* Linux's cpumask_size(), 1 CPU */
+
+/* 0 if pid names a process (0: the caller), else -ESRCH (a negative pid
+ * too, as Linux's find_process_by_pid). */
+static long affinity_pid(pid_t pid)
+{
+    int policy, prio;
+
+    return pid < 0 ? -ESRCH : process_getscheduler(pid, &policy, &prio);
+}
+
+/*
+ * sched_getaffinity(pid, len, mask): CPU 0 alone.  As Linux: len (an
+ * unsigned int) must hold a bit per CPU and be a multiple of
+ * sizeof(long) (-EINVAL), then the pid (-ESRCH), then the copy (-EFAULT);
+ * the bytes written, 8.
+ */
+static long do_sched_getaffinity(const long arg[6])
+{
+    unsigned len = (unsigned)arg[1];
+    unsigned long mask = 1;
+    long err;
+
+    if (len == 0 || (len & (sizeof(unsigned long) - 1)) != 0) {
+        return -EINVAL;
+    }
+    err = affinity_pid((pid_t)arg[0]);
+    if (err == 0) {
+        err = copy_to_caller((void *)arg[2], &mask, CPUMASK_BYTES);
+    }
+    return err != 0 ? err : (long)CPUMASK_BYTES;
+}
+
+/*
+ * sched_setaffinity(pid, len, mask): accepted when the mask has CPU 0
+ * (nothing to change: one CPU), -EINVAL when it has no CPU that exists.
+ * As Linux: the first min(len, 8) bytes are read (-EFAULT), the rest
+ * taken as zero; then the pid (-ESRCH); then the mask.
+ */
+static long do_sched_setaffinity(const long arg[6])
+{
+    size_t n =
+        (unsigned)arg[1] < CPUMASK_BYTES ? (unsigned)arg[1] : CPUMASK_BYTES;
+    unsigned long mask = 0;
+    long err = n > 0 ? copy_from_caller(&mask, (const void *)arg[2], n) : 0;
+
+    if (err == 0) {
+        err = affinity_pid((pid_t)arg[0]);
+    }
+    if (err == 0 && (mask & 1) == 0) {
+        err = -EINVAL;
+    }
+    return err;
+}
+
 static const syscall_fn syscalls[] = {
     [SYS_read] = do_read,
     [SYS_write] = do_write,
@@ -391,6 +448,8 @@ static const syscall_fn syscalls[] = {
     [SYS_fstat] = do_fstat,
     [SYS_lseek] = do_lseek,
     [SYS_ioctl] = do_ioctl,
+    [SYS_pread64] = do_pread64,
+    [SYS_pwrite64] = do_pwrite64,
     [SYS_readv] = do_readv,
     [SYS_writev] = do_writev,
     [SYS_sendfile] = do_sendfile,
@@ -419,6 +478,8 @@ static const syscall_fn syscalls[] = {
     [SYS_sched_get_priority_max] = do_sched_get_priority_max,
     [SYS_sched_get_priority_min] = do_sched_get_priority_min,
     [SYS_sched_rr_get_interval] = do_sched_rr_get_interval,
+    [SYS_sched_setaffinity] = do_sched_setaffinity,
+    [SYS_sched_getaffinity] = do_sched_getaffinity,
     [SYS_clock_gettime] = do_clock_gettime,
     [SYS_clock_nanosleep] = do_clock_nanosleep,
     [SYS_exit_group] = do_exit, /* one thread per process */
@@ -478,6 +539,32 @@ static const syscall_fn syscalls[] = {
     [SYS_faccessat] = sys_faccessat,
     [SYS_readlink] = sys_readlink,
     [SYS_readlinkat] = sys_readlinkat,
+    [SYS_truncate] = sys_truncate,
+    [SYS_ftruncate] = sys_ftruncate,
+    [SYS_rename] = sys_rename,
+    [SYS_mkdir] = sys_mkdir,
+    [SYS_rmdir] = sys_rmdir,
+    [SYS_creat] = do_creat,
+    [SYS_link] = sys_link,
+    [SYS_unlink] = sys_unlink,
+    [SYS_symlink] = sys_symlink,
+    [SYS_chmod] = sys_chmod,
+    [SYS_fchmod] = sys_fchmod,
+    [SYS_chown] = sys_chown,
+    [SYS_fchown] = sys_fchown,
+    [SYS_lchown] = sys_lchown,
+    [SYS_mknod] = sys_mknod,
+    [SYS_mkdirat] = sys_mkdirat,
+    [SYS_mknodat] = sys_mknodat,
+    [SYS_fchownat] = sys_fchownat,
+    [SYS_unlinkat] = sys_unlinkat,
+    [SYS_renameat] = sys_renameat,
+    [SYS_linkat] = sys_linkat,
+    [SYS_symlinkat] = sys_symlinkat,
+    [SYS_fchmodat] = sys_fchmodat,
+    [SYS_utimensat] = sys_utimensat,
+    [SYS_renameat2] = sys_renameat2,
+    [SYS_fchmodat2] = sys_fchmodat2,
 };
 
 #define NSYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NEWC_MAX (1u << 20)
+#define NEWC_MAX (3u << 20) /* room for a file over SYSCALL_IO_MAX */
 
 struct newc {
     uint8_t buf[NEWC_MAX];

@@ -17,8 +17,13 @@
 #include <cmocka.h>
 
 #include "machine.h"
+#include "newc.h"
 
+#include "file.h"
 #include "kerrno.h"
+#include "ramfs.h"
+#include "sys_file.h"
+#include "vfs.h"
 #include "process.h"
 #include "syscall.h"
 #include "timer.h"
@@ -488,6 +493,142 @@ static void test_priority_calls_from_idle(void **state)
     machine_expect_none();
 }
 
+/* ---- The I/O cap: counts over SYSCALL_IO_MAX are capped, not refused ------ */
+
+#define BIG_SIZE (SYSCALL_IO_MAX + 4096) /* /big: more than one capped read */
+
+static struct newc arc;
+static struct ramfs bigfs;
+static unsigned char big_data[BIG_SIZE];
+
+static unsigned char big_byte(long i)
+{
+    return (unsigned char)(i * 7 + (i >> 12));
+}
+
+/* "/" with /big (BIG_SIZE patterned bytes) for the cap tests. */
+static int big_setup(void **state)
+{
+    if (machine_setup(state) != 0) {
+        return -1;
+    }
+    for (long i = 0; i < BIG_SIZE; i++) {
+        big_data[i] = big_byte(i);
+    }
+    memset(&arc, 0, sizeof(arc));
+    memset(&bigfs, 0, sizeof(bigfs));
+    newc_add(&arc, "big", 0100644, big_data, sizeof(big_data));
+    newc_add(&arc, "dev", 0040755, "", 0);
+    newc_trailer(&arc);
+    if (ramfs_unpack(&bigfs, arc.buf, arc.len) != 0) {
+        return -1;
+    }
+    vfs_set_root(&bigfs);
+    return 0;
+}
+
+static int big_teardown(void **state)
+{
+    vfs_set_root(NULL);
+    ramfs_release(&bigfs);
+    return machine_teardown(state);
+}
+
+/* A 2 MiB read of /big moves SYSCALL_IO_MAX bytes, the right ones; the
+ * next read the rest; readv's total and sendfile's count are capped too. */
+static int capped_reads(void *arg)
+{
+    unsigned char *buf = malloc(2 * SYSCALL_IO_MAX);
+    struct kiovec iov[2] = {{buf, SYSCALL_IO_MAX}, {buf, SYSCALL_IO_MAX}};
+    long fd = sc(SYS_open, (long)"/big", O_RDONLY, 0), null;
+    long bad = 0;
+
+    (void)arg;
+    EXPECT(buf != NULL && fd == 3);
+    EXPECT_EQ(sc(SYS_read, fd, (long)buf, 2 * SYSCALL_IO_MAX), SYSCALL_IO_MAX);
+    for (long i = 0; i < SYSCALL_IO_MAX; i++) {
+        bad += buf[i] != big_byte(i);
+    }
+    EXPECT_EQ(bad, 0);
+    EXPECT_EQ(sc(SYS_read, fd, (long)buf, 2 * SYSCALL_IO_MAX), 4096);
+    EXPECT_EQ(buf[0], big_byte(SYSCALL_IO_MAX));
+    EXPECT_EQ(sc(SYS_lseek, fd, 0, 0), 0);
+    EXPECT_EQ(sc(SYS_readv, fd, (long)iov, 2), SYSCALL_IO_MAX);
+    EXPECT_EQ(sc(SYS_lseek, fd, 0, 1), SYSCALL_IO_MAX); /* SEEK_CUR */
+    null = sc(SYS_open, (long)"/dev/null", O_WRONLY, 0);
+    EXPECT_EQ(null, 4);
+    EXPECT_EQ(arch_syscall(SYS_sendfile, null, fd, 0, 2 * SYSCALL_IO_MAX, 0, 0),
+              4096); /* what is left: the offset moved */
+    EXPECT_EQ(sc(SYS_close, fd, 0, 0), 0);
+    EXPECT_EQ(sc(SYS_close, null, 0, 0), 0);
+    free(buf);
+    return 0;
+}
+
+static void test_read_over_the_cap_is_short(void **state)
+{
+    (void)state;
+    spawn_and_run(capped_reads);
+}
+
+/* 2 MiB written to /dev/null: SYSCALL_IO_MAX; to an empty non-blocking
+ * pipe: what fits (64 KiB), not -EINVAL. */
+static int capped_writes(void *arg)
+{
+    char *buf = calloc(1, 2 * SYSCALL_IO_MAX);
+    int p[2];
+    long null = sc(SYS_open, (long)"/dev/null", O_WRONLY, 0);
+
+    (void)arg;
+    EXPECT(buf != NULL && null == 3);
+    EXPECT_EQ(sc(SYS_write, null, (long)buf, 2 * SYSCALL_IO_MAX),
+              SYSCALL_IO_MAX);
+    EXPECT_EQ(sc(SYS_write, null, (long)buf, (long)(SIZE_MAX / 2)),
+              SYSCALL_IO_MAX); /* a kernel caller's range: as far as used */
+    EXPECT_EQ(sc(SYS_pipe2, (long)p, O_NONBLOCK, 0), 0);
+    EXPECT_EQ(sc(SYS_write, p[1], (long)buf, 2 * SYSCALL_IO_MAX), 65536);
+    EXPECT_EQ(sc(SYS_close, p[0], 0, 0), 0);
+    EXPECT_EQ(sc(SYS_close, p[1], 0, 0), 0);
+    EXPECT_EQ(sc(SYS_close, null, 0, 0), 0);
+    free(buf);
+    return 0;
+}
+
+static void test_write_over_the_cap_is_short(void **state)
+{
+    (void)state;
+    spawn_and_run(capped_writes);
+}
+
+/* ---- Affinity: one CPU ------------------------------------------------------ */
+
+static int affinity_calls(void *arg)
+{
+    unsigned long mask[4] = {0, 0x55, 0x55, 0x55};
+
+    (void)arg;
+    EXPECT_EQ(sc(SYS_sched_getaffinity, 0, sizeof(mask), (long)mask), 8);
+    EXPECT(mask[0] == 1 && mask[1] == 0x55); /* CPU 0; 8 bytes written */
+    EXPECT_EQ(sc(SYS_sched_getaffinity, current_pid(), 8, (long)mask), 8);
+    EXPECT_EQ(sc(SYS_sched_getaffinity, 0, 7, (long)mask), -EINVAL);
+    EXPECT_EQ(sc(SYS_sched_getaffinity, 0, 0, (long)mask), -EINVAL);
+    EXPECT_EQ(sc(SYS_sched_getaffinity, 999, 8, (long)mask), -ESRCH);
+    EXPECT_EQ(sc(SYS_sched_getaffinity, 0, 8, 0), -EFAULT);
+    EXPECT_EQ(sc(SYS_sched_setaffinity, 0, 8, (long)mask), 0);
+    mask[0] = 6; /* CPUs 1 and 2: none exists */
+    EXPECT_EQ(sc(SYS_sched_setaffinity, 0, 8, (long)mask), -EINVAL);
+    EXPECT_EQ(sc(SYS_sched_setaffinity, 999, 8, (long)mask), -ESRCH);
+    EXPECT_EQ(sc(SYS_sched_setaffinity, 0, 8, 0), -EFAULT);
+    EXPECT_EQ(sc(SYS_sched_setaffinity, 0, 0, 0), -EINVAL); /* no CPU */
+    return 0;
+}
+
+static void test_affinity_one_cpu(void **state)
+{
+    (void)state;
+    spawn_and_run(affinity_calls);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, machine_setup, machine_teardown)
 
 int main(void)
@@ -504,6 +645,11 @@ int main(void)
         T(test_getparam_reports_the_base_priority),
         T(test_setscheduler_preempts_at_once),
         T(test_priority_calls_from_idle),
+        cmocka_unit_test_setup_teardown(test_read_over_the_cap_is_short,
+                                        big_setup, big_teardown),
+        cmocka_unit_test_setup_teardown(test_write_over_the_cap_is_short,
+                                        big_setup, big_teardown),
+        T(test_affinity_one_cpu),
     };
 
     if (machine_alloc() != 0) {

@@ -88,6 +88,13 @@ extern const int ut_on_kairos;
 int ut_wait(long pid);
 
 /* The cases, grouped by file. */
+void t_rofs_create(void);
+void t_rofs_remove(void);
+void t_rofs_rename(void);
+void t_rofs_change(void);
+void t_io_capped(void);
+void t_affinity(void);
+void t_pread_pwrite(void);
 void t_efault_read(void);
 void t_efault_write(void);
 void t_efault_readv(void);
