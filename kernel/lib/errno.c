@@ -41,6 +41,7 @@ static const char *const names[] = {
     [EPIPE] = "EPIPE",
     [EXDEV] = "EXDEV",
     [ENOTEMPTY] = "ENOTEMPTY",
+    [ETIMEDOUT] = "ETIMEDOUT",
 };
 
 /* Lock-free and bounds-checked, so a dump on a wedged machine can use it. */

@@ -74,6 +74,7 @@ static void test_errno_names(void **state)
     assert_string_equal(errno_name(-ENOMEM), "ENOMEM");
     assert_string_equal(errno_name(ECHILD), "ECHILD");
     assert_string_equal(errno_name(EALREADY), "EALREADY");
+    assert_string_equal(errno_name(-ETIMEDOUT), "ETIMEDOUT"); /* the last */
     assert_string_equal(errno_name(0), "E?");
     assert_string_equal(errno_name(100000), "E?");
     assert_string_equal(errno_name(-100000), "E?");
