@@ -5,9 +5,12 @@
 
 #include "kerrno.h"
 #include "kstring.h"
+#include "panic.h"
 #include "proc.h"
 
-_Static_assert(MAX_FDS <= 64, "fd_cloexec is a 64-bit mask");
+_Static_assert(MAX_FDS <= 64, "fd_open and fd_cloexec are 64-bit masks");
+/* Every descriptor's bit. */
+#define FD_ALL (~0ull >> (64 - MAX_FDS))
 
 /* Descriptors 0 (stdin) and 1, 2 (stdout, stderr) of idle's children:
  * the console's node over the devices boot hands over, never freed. */
@@ -49,6 +52,7 @@ static struct file *swap_slot(struct process *p, int fd, struct file *f,
     spin_lock(&sched_lock);
     old = p->fds[fd];
     p->fds[fd] = f;
+    p->fd_open = (p->fd_open & ~(1ull << fd)) | ((uint64_t)(f != NULL) << fd);
     p->fd_cloexec = (p->fd_cloexec & ~(1ull << fd)) | ((uint64_t)cloexec << fd);
     spin_unlock(&sched_lock);
     return old;
@@ -63,16 +67,19 @@ int fd_install_from(struct file *f, int min, bool cloexec)
 {
     struct process *p = owner();
 
+    uint64_t free;
+    int fd;
+
     if (p == NULL || min < 0) {
         return p == NULL ? -EMFILE : -EINVAL;
     }
-    for (int fd = min; fd < MAX_FDS; fd++) {
-        if (p->fds[fd] == NULL) {
-            (void)swap_slot(p, fd, f, cloexec);
-            return fd;
-        }
+    free = min < MAX_FDS ? ~p->fd_open & (~0ull << min) & FD_ALL : 0;
+    if (free == 0) {
+        return -EMFILE;
     }
-    return -EMFILE;
+    fd = __builtin_ctzll(free); /* the lowest free one, as POSIX wants */
+    (void)swap_slot(p, fd, f, cloexec);
+    return fd;
 }
 
 int fd_assign(int fd, struct file *f, bool cloexec)
@@ -115,9 +122,14 @@ int fd_cloexec(int fd, int set)
     return was;
 }
 
+/* Each set bit of mask, lowest first. */
+#define for_each_fd(fd, mask)                                              \
+    for (uint64_t m_ = (mask); m_ != 0 && ((fd) = __builtin_ctzll(m_), 1); \
+         m_ &= m_ - 1)
+
 void fd_inherit(struct process *child, const struct process *parent)
 {
-    memset(child->fds, 0, sizeof(child->fds));
+    KASSERT(child->fd_open == 0); /* a fresh record */
     child->fd_cloexec = 0;
     for (int fd = 0; fd < 3; fd++) {
         struct file *f;
@@ -129,38 +141,51 @@ void fd_inherit(struct process *child, const struct process *parent)
             f = (parent->fd_cloexec >> fd) & 1 ? NULL : parent->fds[fd];
         }
         child->fds[fd] = f != NULL ? file_get(f) : NULL;
+        child->fd_open |= (uint64_t)(f != NULL) << fd;
     }
 }
 
 void fd_exec(struct process *p)
 {
-    for (int fd = 0; fd < MAX_FDS; fd++) {
-        if ((p->fd_cloexec >> fd) & 1) {
-            fd_close(fd);
-        }
+    int fd;
+
+    for_each_fd(fd, p->fd_cloexec & p->fd_open)
+    {
+        fd_close(fd);
     }
 }
 
 void fd_fork(struct process *child, const struct process *parent)
 {
-    memset(child->fds, 0, sizeof(child->fds));
-    for (int fd = 0; fd < MAX_FDS; fd++) {
-        child->fds[fd] =
-            parent->fds[fd] != NULL ? file_get(parent->fds[fd]) : NULL;
+    int fd;
+
+    KASSERT(child->fd_open == 0); /* a fresh record */
+    for_each_fd(fd, parent->fd_open)
+    {
+        child->fds[fd] = file_get(parent->fds[fd]);
     }
+    child->fd_open = parent->fd_open;
     child->fd_cloexec = parent->fd_cloexec;
 }
 
 void fd_release_all(struct process *p)
 {
     struct file *old[MAX_FDS];
+    uint64_t open;
+    int fd;
 
     spin_lock(&sched_lock);
-    memcpy(old, p->fds, sizeof(old));
-    memset(p->fds, 0, sizeof(p->fds));
+    open = p->fd_open;
+    for_each_fd(fd, open)
+    {
+        old[fd] = p->fds[fd];
+        p->fds[fd] = NULL;
+    }
+    p->fd_open = 0;
     p->fd_cloexec = 0;
     spin_unlock(&sched_lock);
-    for (int fd = 0; fd < MAX_FDS; fd++) {
+    for_each_fd(fd, open)
+    {
         file_put(old[fd]);
     }
 }

@@ -1,7 +1,9 @@
 /*
  * Descriptor tables (docs/fs.md, "Open files"): each process has MAX_FDS
  * slots, each NULL or a reference to a shared struct file (kernel/fs/
- * file.h), and a close-on-exec bit per slot.
+ * file.h), a close-on-exec bit per slot, and a bit per slot in use
+ * (fd_open), so that finding the lowest free slot, copying a table at
+ * fork and emptying it at exit cost the descriptors open, not MAX_FDS.
  *
  * Locking: a process's table is changed only by the process itself, and
  * under sched_lock, so that process_descriptor, which reads another

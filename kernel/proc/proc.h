@@ -131,6 +131,7 @@ struct process {
      * sched_lock (process_descriptor).  Emptied at exit.
      */
     struct file *fds[MAX_FDS]; /* NULL, or a reference to an open file */
+    uint64_t fd_open;          /* bit fd: fds[fd] is not NULL */
     uint64_t fd_cloexec;       /* bit fd: close fd on exec */
 
     /*
