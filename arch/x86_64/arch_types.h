@@ -25,6 +25,7 @@ struct arch_aspace {
 };
 
 #define ARCH_USER_END 0x0000800000000000UL /* the lower canonical half */
+#define KERNEL_HALF   0xffff800000000000UL /* the upper canonical half */
 
 /* Largest arch_kstack_alloc: half a 32 KiB stack slot (kstack.c). */
 #define ARCH_KSTACK_MAX (16 * 1024UL)

@@ -247,6 +247,7 @@ void trap_dispatch(struct trap_frame *tf)
     } else if (tf->vector >= IRQ_BASE && tf->vector < IRQ_BASE + NUM_IRQS) {
         irq_trap(tf->vector); /* from ring 3: the whole frame was saved */
         signal_return_to_user();
+        user_return_check(tf);
     } else { /* system calls have their own entry */
         kprintf("trap: unexpected vector %lu ignored\n",
                 (unsigned long)tf->vector);

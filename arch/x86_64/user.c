@@ -155,11 +155,28 @@ static bool iret_next[MAX_CPUS]; /* rt_sigreturn: rcx and r11 matter */
  * Interrupts on for the call; the way out takes a pending reschedule or
  * signal.  Returns with interrupts off, for sysret, which must not see a
  * non-canonical rip (a #GP in ring 0): a frame whose rip left the user
- * half (a bad signal handler, for instance) ends the process instead.
+ * half (a bad signal handler, for instance) leaves by iretq, after
+ * user_return_check.
  */
 _Static_assert(__builtin_offsetof(struct trap_frame, r9) ==
                    5 * sizeof(uint64_t),
                "the arguments lead the frame");
+
+void user_return_check(struct trap_frame *f)
+{
+    struct process *p = proc_current();
+
+    if (__builtin_expect(f->rip < ARCH_USER_END || f->rip >= KERNEL_HALF, 1)) {
+        return; /* a user address, or a kernel one: its fetch faults */
+    }
+    kprintf("pid %d (%s): return to a non-canonical rip 0x%lx\n", p->pid,
+            p->name, (unsigned long)f->rip);
+    signal_force(SIGSEGV, KSI_KERNEL, 0);
+    signal_return_to_user(); /* a handler: the frame now leads there */
+    if (f->rip >= ARCH_USER_END && f->rip < KERNEL_HALF) {
+        proc_exit_signalled(SIGSEGV); /* that handler is no better */
+    }
+}
 
 int user_syscall_trap(struct trap_frame *f)
 {
@@ -176,13 +193,9 @@ int user_syscall_trap(struct trap_frame *f)
     }
     iret = iret_next[cpu];
     iret_next[cpu] = false;
-    if (f->rip >= ARCH_USER_END) {
-        struct process *p = proc_current();
-
-        kprintf("pid %d (%s): return to a bad rip 0x%lx\n", p->pid, p->name,
-                (unsigned long)f->rip);
-        process_kill(p->pid, SIGSEGV);
-        sched_irq_exit(); /* ends it */
+    if (__builtin_expect(f->rip >= ARCH_USER_END, 0)) {
+        user_return_check(f); /* sysret must not see it: iretq */
+        iret = true;
     }
     return iret;
 }
@@ -341,7 +354,7 @@ static int fault_code(const struct trap_frame *tf, uint64_t cr2, uint64_t *addr)
     }
 }
 
-void user_fault(const struct trap_frame *tf, uint64_t cr2)
+void user_fault(struct trap_frame *tf, uint64_t cr2)
 {
     struct process *p = proc_current();
     int sig = fault_signal(tf->vector), code;
@@ -350,6 +363,7 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
     if (demand_page(tf, cr2)) {
         sched_irq_exit(); /* the way back to ring 3 */
         signal_return_to_user();
+        user_return_check(tf);
         return;
     }
 
@@ -368,6 +382,7 @@ void user_fault(const struct trap_frame *tf, uint64_t cr2)
     signal_force(sig, code, addr);
     sched_irq_exit(); /* ends it, unless it has a handler: */
     signal_return_to_user();
+    user_return_check(tf);
 }
 
 /* ---- User copies ------------------------------------------------------- */

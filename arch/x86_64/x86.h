@@ -56,7 +56,15 @@ void user_return_by_iret(void);
 void user_fpu_reset(void);
 /* An exception in ring 3: log it, signal the process (it ends on the way
  * out). */
-void user_fault(const struct trap_frame *tf, uint64_t cr2);
+void user_fault(struct trap_frame *tf, uint64_t cr2);
+/*
+ * The frame is about to return to ring 3 at f->rip.  A non-canonical rip
+ * would fault in ring 0 (iretq and sysret on Intel): the process gets the
+ * SIGSEGV a #GP gives (SI_KERNEL), that is its handler's frame, or it
+ * ends.  A canonical kernel address is left alone: its fetch faults in
+ * ring 3 (SEGV_MAPERR at it, as Linux).
+ */
+void user_return_check(struct trap_frame *f);
 /* A fault in the kernel at a user-copy instruction: a user page not yet
  * present is mapped if its area allows (the copy goes on), else resume at
  * the fixup (the copy returns -EFAULT).  True if tf->rip was one. */

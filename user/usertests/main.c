@@ -115,6 +115,7 @@ static const struct ut_case cases[] = {
     PASS(sigsegv_caught), /* exits 33: see expected_code */
     SIG(sigterm_default, SIGTERM),
     PASS(exec_keeps_ignored),
+    PASS(handler_outside_user_memory),
     PASS(siginfo_kill),
     PASS(siginfo_tkill),
     PASS(siginfo_sigchld),

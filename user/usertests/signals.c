@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -364,6 +365,50 @@ void t_siginfo_faults(void)
     __asm__ volatile("fninit");
     expect_fault(breakpoint, SIGTRAP, SI_KERNEL, NULL, "int3");
     expect_fault(privileged, SIGSEGV, SI_KERNEL, NULL, "hlt");
+}
+
+/* A handler whose address is not user memory: the return to it faults
+ * as Linux reports it (a kernel-half address: SEGV_MAPERR at it; a
+ * non-canonical one: SI_KERNEL), and the SIGSEGV handler gets it. */
+static void raise_usr1(void)
+{
+    raise(SIGUSR1);
+}
+
+static void raise_usr2(void)
+{
+    raise(SIGUSR2);
+}
+
+/* Spin in user mode until SIGALRM comes at a timer interrupt's exit. */
+static void spin_into_alarm(void)
+{
+    struct itimerval soon = {{0, 0}, {0, 20000}};
+
+    setitimer(ITIMER_REAL, &soon, NULL);
+    for (volatile unsigned long i = 0;; i++) {
+    }
+}
+
+void t_handler_outside_user_memory(void)
+{
+    struct sigaction sa;
+    void *kernel_half = (void *)0xffffffff81000000UL;
+
+    catch (SIGSEGV, on_fault, 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = (void (*)(int))kernel_half;
+    sigaction(SIGUSR1, &sa, NULL);
+    sa.sa_handler = (void (*)(int))0x8000000000000000UL;
+    sigaction(SIGUSR2, &sa, NULL);
+    expect_fault(raise_usr1, SIGSEGV, SEGV_MAPERR, kernel_half,
+                 "a handler in the kernel half");
+    expect_fault(raise_usr2, SIGSEGV, SI_KERNEL, NULL,
+                 "a non-canonical handler");
+    sa.sa_handler = (void (*)(int))0x8000000000000000UL;
+    sigaction(SIGALRM, &sa, NULL);
+    expect_fault(spin_into_alarm, SIGSEGV, SI_KERNEL, NULL,
+                 "a non-canonical handler entered from a timer interrupt");
 }
 
 /* ---- sigaltstack ----------------------------------------------------- */

@@ -162,6 +162,7 @@ void t_sigterm_default(void);
 void t_exec_keeps_ignored(void);
 void t_exec_ignored_child(void);
 void t_sigint_code(void);
+void t_handler_outside_user_memory(void);
 void t_siginfo_kill(void);
 void t_siginfo_tkill(void);
 void t_siginfo_sigchld(void);
