@@ -321,6 +321,35 @@ size_t timer_armed_count(void)
     return n;
 }
 
+void timer_dump(void)
+{
+    struct ph_node *min;
+
+    spin_lock(&timer_lock);
+    kprintf("timers: %lu in the wheel, %lu far, tick %lu, next event %lu\n",
+            (unsigned long)nnear, (unsigned long)far.count,
+            (unsigned long)ticks, (unsigned long)next_event);
+    for (size_t s = 0; s < WHEEL_SLOTS; s++) {
+        struct list *l;
+
+        list_for_each(l, &wheel[s])
+        {
+            const struct timer *t = list_entry(l, struct timer, link);
+
+            kprintf("  wheel slot %lu: timer %p expires %lu fn %p\n",
+                    (unsigned long)s, (const void *)t,
+                    (unsigned long)t->expires, (void *)t->fn);
+        }
+    }
+    min = ph_min(&far);
+    if (min != NULL) {
+        kprintf("  far, earliest: timer %p expires %lu fn %p\n",
+                (void *)TIMER_OF(min), (unsigned long)TIMER_OF(min)->expires,
+                (void *)TIMER_OF(min)->fn);
+    }
+    spin_unlock(&timer_lock);
+}
+
 /* The sleeper's timer fired: its owner waits on the timer's address. */
 static void sleep_expired(struct timer *t)
 {

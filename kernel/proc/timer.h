@@ -77,6 +77,10 @@ void timer_arm_locked(struct timer *t, uint64_t expires, timer_fn fn);
 bool timer_cancel_locked(struct timer *t);
 /* The earliest armed expiry, or TIMER_NEVER when none can fire. */
 uint64_t timer_next_expiry(void);
+/* Print every armed timer of the wheel and the earliest far one (where
+ * it is, when it expires, its function): for tests and dumps.  Takes
+ * timer_lock. */
+void timer_dump(void);
 /* Armed timers.  Takes timer_lock. */
 size_t timer_armed_count(void);
 /*

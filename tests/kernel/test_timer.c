@@ -27,6 +27,7 @@ static void no_timer_armed(void)
 
     if (n != 0) {
         dump_all_processes();
+        timer_dump();
     }
     KT_EQ(n, 0);
 }
