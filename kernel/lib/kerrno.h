@@ -30,6 +30,7 @@
 #define ENFILE       23  /* too many open files in the system */
 #define EMFILE       24  /* too many open files in this process */
 #define ENOTTY       25  /* not a terminal: no such ioctl here */
+#define EFBIG        27  /* file too large */
 #define ENOSPC       28  /* no space left */
 #define ESPIPE       29  /* seek on something that has no offset */
 #define EROFS        30  /* read-only file system */
