@@ -27,11 +27,11 @@ struct tmpfs_node {
     struct list sibling;       /* in parent->children, in cookie order */
     struct tmpfs_node *parent; /* NULL: the root, or no name any more */
     uint64_t ino;
-    uint64_t cookie;  /* its readdir index in parent (never reused) */
-    uint32_t mode;    /* type and permission bits */
-    uint32_t nlink;   /* names (a directory: 2 + subdirectories) */
-    unsigned opens;   /* open references (tmpfs_open) */
-    size_t namelen;   /* bytes of name */
+    uint64_t cookie; /* its readdir index in parent (never reused) */
+    uint32_t mode;   /* type and permission bits */
+    uint32_t nlink;  /* names (a directory: 2 + subdirectories) */
+    unsigned opens;  /* open references (tmpfs_open) */
+    size_t namelen;  /* bytes of name */
     char name[FS_NAME_MAX + 1];
     /* a directory: */
     struct list children; /* its entries, oldest first */
@@ -199,8 +199,8 @@ static bool is_dots(const char *name, size_t len)
            (len == 2 && name[0] == '.' && name[1] == '.');
 }
 
-int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name,
-                 size_t len, uint64_t *ino)
+int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
+                 uint64_t *ino)
 {
     struct tmpfs_node *d, *c = NULL;
     int err;
@@ -273,8 +273,8 @@ static int name_ok(const char *name, size_t len)
     return 0;
 }
 
-int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name,
-                 size_t len, uint32_t mode, uint64_t *ino)
+int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
+                 uint32_t mode, uint64_t *ino)
 {
     struct tmpfs_node *d, *t;
     int err = name_ok(name, len);
@@ -305,8 +305,8 @@ int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name,
     return err;
 }
 
-int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name,
-                 size_t len, bool isdir)
+int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
+                 bool isdir)
 {
     struct tmpfs_node *d, *t = NULL;
     int err = len > FS_NAME_MAX ? -ENAMETOOLONG : 0;
@@ -364,9 +364,8 @@ static int replace_ok(const struct tmpfs_node *t, const struct tmpfs_node *v,
 
 /* rename with both directories found and the names checked. */
 static int rename_locked(struct tmpfs *fs, struct tmpfs_node *od,
-                         const char *oname, size_t olen,
-                         struct tmpfs_node *nd, const char *nname,
-                         size_t nlen, unsigned flags)
+                         const char *oname, size_t olen, struct tmpfs_node *nd,
+                         const char *nname, size_t nlen, unsigned flags)
 {
     struct tmpfs_node *t = child_locked(od, oname, olen), *v;
     int err;
@@ -462,9 +461,8 @@ int tmpfs_stat(struct tmpfs *fs, uint64_t ino, struct tmpfs_stat *st)
         st->ino = t->ino;
         st->mode = t->mode;
         st->nlink = t->nlink;
-        st->size = FS_ISDIR(t->mode)
-                       ? (t->nchildren + 2) * TMPFS_DIRENT_SIZE
-                       : t->size;
+        st->size = FS_ISDIR(t->mode) ? (t->nchildren + 2) * TMPFS_DIRENT_SIZE
+                                     : t->size;
         st->blocks = held * (PAGE_SIZE / 512);
     }
     spin_unlock(&fs->lock);
@@ -601,8 +599,8 @@ static long write_locked(struct tmpfs *fs, struct tmpfs_node *t, uint64_t off,
     return done > 0 ? (long)done : err;
 }
 
-long tmpfs_write(struct tmpfs *fs, uint64_t ino, uint64_t *off,
-                 const void *buf, size_t len, bool append)
+long tmpfs_write(struct tmpfs *fs, uint64_t ino, uint64_t *off, const void *buf,
+                 size_t len, bool append)
 {
     struct tmpfs_node *t;
     long ret;
@@ -672,8 +670,8 @@ int tmpfs_readdir(struct tmpfs *fs, uint64_t dir, uint64_t index,
     if (d == NULL || !FS_ISDIR(d->mode)) {
         got = d == NULL ? -ENOENT : -ENOTDIR;
     } else if (index < 2) {
-        dirent_locked(index == 0 || d->parent == NULL ? d : d->parent,
-                      "..", index + 1, index + 1, out);
+        dirent_locked(index == 0 || d->parent == NULL ? d : d->parent, "..",
+                      index + 1, index + 1, out);
         got = 1;
     } else {
         list_for_each(l, &d->children)
@@ -689,4 +687,41 @@ int tmpfs_readdir(struct tmpfs *fs, uint64_t dir, uint64_t index,
     }
     spin_unlock(&fs->lock);
     return got;
+}
+
+static long path_locked(const struct tmpfs_node *d, const char *prefix,
+                        char *buf, size_t size)
+{
+    size_t plen = strlen(prefix), len = plen, at;
+    const struct tmpfs_node *c;
+
+    for (c = d; c->parent != NULL; c = c->parent) {
+        len += 1 + c->namelen;
+    }
+    if (len + 1 > size) {
+        return -ERANGE;
+    }
+    memcpy(buf, prefix, plen);
+    buf[len] = '\0';
+    for (at = len, c = d; c->parent != NULL; c = c->parent) {
+        at -= c->namelen;
+        memcpy(buf + at, c->name, c->namelen);
+        buf[--at] = '/';
+    }
+    return (long)len;
+}
+
+long tmpfs_path(struct tmpfs *fs, uint64_t dir, const char *prefix, char *buf,
+                size_t size)
+{
+    struct tmpfs_node *d;
+    long ret;
+
+    spin_lock(&fs->lock);
+    ret = dir_locked(fs, dir, &d);
+    if (ret == 0) {
+        ret = path_locked(d, prefix, buf, size);
+    }
+    spin_unlock(&fs->lock);
+    return ret;
 }

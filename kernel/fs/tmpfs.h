@@ -69,22 +69,22 @@ size_t tmpfs_nodes(struct tmpfs *fs);
  * root is the root (the vfs leaves the mount first).  -ENOENT (missing,
  * or dir removed), -ENOTDIR, -ENAMETOOLONG.
  */
-int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name,
-                 size_t len, uint64_t *ino);
+int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
+                 uint64_t *ino);
 /*
  * A new node name in dir, mode's type FS_IFREG or FS_IFDIR: 0 with *ino.
  * -EEXIST, -ENOENT (dir removed), -ENOTDIR, -ENAMETOOLONG, -EINVAL (another
  * type), -ENOMEM.
  */
-int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name,
-                 size_t len, uint32_t mode, uint64_t *ino);
+int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
+                 uint32_t mode, uint64_t *ino);
 /*
  * Remove name from dir; isdir: rmdir (-ENOTDIR for a file, -ENOTEMPTY),
  * else unlink (-EISDIR for a directory).  -ENOENT, -ENOTDIR for dir.
  * An open node lives on, nameless, until tmpfs_close.
  */
-int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name,
-                 size_t len, bool isdir);
+int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
+                 bool isdir);
 /*
  * rename(2) within fs: oname in odir becomes nname in ndir, replacing
  * what was there (flags TMPFS_NOREPLACE: -EEXIST).  -ENOENT, -ENOTDIR (a
@@ -111,10 +111,17 @@ long tmpfs_read(struct tmpfs *fs, uint64_t ino, uint64_t off, void *buf,
  * -ENOSPC past the limit (a short count if some fit), -EFBIG, -ENOENT,
  * -EISDIR, -ENOMEM.
  */
-long tmpfs_write(struct tmpfs *fs, uint64_t ino, uint64_t *off,
-                 const void *buf, size_t len, bool append);
+long tmpfs_write(struct tmpfs *fs, uint64_t ino, uint64_t *off, const void *buf,
+                 size_t len, bool append);
 /* Set the size (shrinking frees pages): 0, -EISDIR, -EFBIG, -ENOENT. */
 int tmpfs_truncate(struct tmpfs *fs, uint64_t ino, uint64_t size);
+/*
+ * The path of directory dir into buf (size bytes with the NUL), prefix
+ * (the mount point, e.g. "/tmp") first: its length, -ERANGE when it does
+ * not fit, -ENOENT for a removed directory, -ENOTDIR.
+ */
+long tmpfs_path(struct tmpfs *fs, uint64_t dir, const char *prefix, char *buf,
+                size_t size);
 /*
  * Entry index of directory dir: 0 ".", 1 "..", then its entries in the
  * order made.  1 with *out (out->next: the index after it), 0 past the

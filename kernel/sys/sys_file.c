@@ -831,7 +831,7 @@ static long fill_dir(struct file *f, void *ubuf, size_t count)
     int got;
 
     while ((got = vfs_readdir(&f->node, idx, &e)) == 1) {
-        size_t reclen = dirent_fill(&e, idx + 1, rec);
+        size_t reclen = dirent_fill(&e, e.next, rec);
 
         if (reclen > count - done) {
             err = done == 0 ? -EINVAL : 0; /* not even one fits */
@@ -842,7 +842,7 @@ static long fill_dir(struct file *f, void *ubuf, size_t count)
             break;
         }
         done += reclen;
-        idx++;
+        idx = e.next;
     }
     if (got < 0) {
         err = got;

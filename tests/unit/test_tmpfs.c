@@ -18,8 +18,10 @@
 #include "heap.h"
 #include "kerrno.h"
 #include "param.h"
+#include "file.h"
 #include "ramfs.h"
 #include "tmpfs.h"
+#include "vfs.h"
 
 #define MEM_SIZE (32UL << 20)
 #define LIMIT    (16 * PAGE_SIZE)
@@ -76,8 +78,7 @@ static uint64_t mk(uint64_t dir, const char *name, uint32_t mode)
 {
     uint64_t ino = 0;
 
-    assert_int_equal(tmpfs_create(&fs, dir, name, strlen(name), mode, &ino),
-                     0);
+    assert_int_equal(tmpfs_create(&fs, dir, name, strlen(name), mode, &ino), 0);
     return ino;
 }
 
@@ -159,9 +160,9 @@ static void test_create_errors(void **state)
     assert_int_equal(tmpfs_create(&fs, f, "x", 1, FS_IFREG, &ino), -ENOTDIR);
     assert_int_equal(tmpfs_create(&fs, 999, "x", 1, FS_IFREG, &ino), -ENOENT);
     assert_int_equal(tmpfs_create(&fs, ROOT, "s", 1, FS_IFLNK, &ino), -EINVAL);
-    assert_int_equal(tmpfs_create(&fs, ROOT, longname, strlen(longname),
-                                  FS_IFREG, &ino),
-                     -ENAMETOOLONG);
+    assert_int_equal(
+        tmpfs_create(&fs, ROOT, longname, strlen(longname), FS_IFREG, &ino),
+        -ENAMETOOLONG);
     assert_int_equal(look(ROOT, "nope", &ino), -ENOENT);
     assert_int_equal(look(f, "x", &ino), -ENOTDIR);
     assert_int_equal(tmpfs_lookup(&fs, ROOT, longname, strlen(longname), &ino),
@@ -246,8 +247,8 @@ static void test_append_many(void **state)
     f = mk(ROOT, "f", FS_IFREG | 0644);
     for (int i = 0; total + sizeof(chunk) <= 12 * PAGE_SIZE; i++) {
         memset(chunk, i, sizeof(chunk));
-        assert_int_equal(
-            tmpfs_write(&fs, f, &off, chunk, sizeof(chunk), true), 100);
+        assert_int_equal(tmpfs_write(&fs, f, &off, chunk, sizeof(chunk), true),
+                         100);
         total += sizeof(chunk);
     }
     assert_int_equal(st_of(f).size, total);
@@ -269,8 +270,7 @@ static void test_size_limit(void **state)
     f = mk(ROOT, "f", FS_IFREG | 0644);
     g = mk(ROOT, "g", FS_IFREG | 0644);
     /* A write that does not all fit writes what fits. */
-    assert_int_equal(tmpfs_write(&fs, f, &off, big, sizeof(big), false),
-                     LIMIT);
+    assert_int_equal(tmpfs_write(&fs, f, &off, big, sizeof(big), false), LIMIT);
     assert_int_equal(tmpfs_used(&fs), LIMIT);
     off = 0;
     assert_int_equal(tmpfs_write(&fs, g, &off, "x", 1, false), -ENOSPC);
@@ -424,17 +424,119 @@ static void test_chmod(void **state)
     assert_baseline();
 }
 
+/* The vfs puts the tmpfs at /tmp of a root (here an empty ramfs): lookups
+ * in and out of it, getcwd's path, stat, readdir, and open files holding
+ * a node past its unlink. */
+static void test_vfs_mount(void **state)
+{
+    struct ramfs root;
+    struct tmpfs *t;
+    struct vnode v, d;
+    struct kstat st;
+    struct vfs_dirent e;
+    struct file *f;
+    char path[64];
+    uint64_t ino;
+
+    (void)state;
+    assert_int_equal(ramfs_init_empty(&root), 0);
+    vfs_set_root(&root);
+    assert_int_equal(vfs_tmpfs_init(LIMIT), 0);
+    t = vfs_tmpfs();
+    assert_int_equal(tmpfs_create(t, ROOT, "d", 1, FS_IFDIR | 0755, &ino), 0);
+    assert_int_equal(vfs_lookup(NULL, "/tmp", 0, &v), 0);
+    assert_true(vfs_is_tmpfs(&v) && vfs_is_dir(&v));
+    assert_int_equal(vfs_lookup(NULL, "/tmp/d/../d/", 0, &d), 0);
+    assert_int_equal(d.ino, ino);
+    assert_int_equal(vfs_path(&d, path, sizeof(path)), 6);
+    assert_string_equal(path, "/tmp/d");
+    assert_int_equal(vfs_path(&d, path, 6), -ERANGE);
+    assert_int_equal(vfs_path(&v, path, sizeof(path)), 4);
+    assert_string_equal(path, "/tmp");
+    /* ".." from the tmpfs's root leaves it, by any route. */
+    assert_int_equal(vfs_lookup(NULL, "/tmp/d/../..", 0, &v), 0);
+    assert_true(v.kind == VNODE_RAMFS && v.rn == ramfs_root(&root));
+    assert_int_equal(vfs_lookup(&d, "../../tmp/d", 0, &v), 0);
+    assert_int_equal(v.ino, ino);
+    assert_int_equal(vfs_lookup(NULL, "/tmp/nope", 0, &v), -ENOENT);
+    assert_int_equal(vfs_lookup_parent(NULL, "/tmp/d/new"), 0);
+    vfs_stat(&d, &st);
+    assert_int_equal(st.st_dev, VFS_DEV_TMP);
+    assert_int_equal(st.st_ino, ino);
+    assert_int_equal(st.st_mode, FS_IFDIR | 0755);
+    assert_int_equal(st.st_nlink, 2);
+    assert_int_equal(vfs_lookup(NULL, "/tmp", 0, &v), 0);
+    assert_int_equal(vfs_readdir(&v, 1, &e), 1);
+    assert_int_equal(e.ino, RAMFS_ROOT_INO); /* /tmp/.. is / */
+    assert_int_equal(vfs_readdir(&v, e.next, &e), 1);
+    assert_string_equal(e.name, "d");
+    assert_int_equal(e.type, VFS_DT_DIR);
+    assert_int_equal(vfs_readdir(&v, e.next, &e), 0);
+    /* An open directory outlives its rmdir; its name does not. */
+    assert_int_equal(file_open(&d, O_RDONLY, &f), 0);
+    assert_int_equal(tmpfs_unlink(t, ROOT, "d", 1, true), 0);
+    assert_int_equal(vfs_lookup(NULL, "/tmp/d", 0, &v), -ENOENT);
+    assert_int_equal(tmpfs_nodes(t), 2);
+    assert_int_equal(vfs_lookup(&d, "x", 0, &v), -ENOENT);
+    assert_int_equal(vfs_path(&d, path, sizeof(path)), -ENOENT);
+    file_put(f);
+    assert_int_equal(tmpfs_nodes(t), 1);
+    tmpfs_release(t);
+    vfs_set_root(NULL);
+    ramfs_release(&root);
+}
+
+/* A tmpfs file opens writable (an initramfs one would be -EROFS) and
+ * seeks against its current size. */
+static void test_vfs_file(void **state)
+{
+    struct ramfs root;
+    struct tmpfs *t;
+    struct vnode v;
+    struct file *f;
+    uint64_t ino, off = 0;
+
+    (void)state;
+    assert_int_equal(ramfs_init_empty(&root), 0);
+    vfs_set_root(&root);
+    assert_int_equal(vfs_tmpfs_init(LIMIT), 0);
+    t = vfs_tmpfs();
+    assert_int_equal(tmpfs_create(t, ROOT, "f", 1, FS_IFREG | 0644, &ino), 0);
+    assert_int_equal(vfs_lookup(NULL, "/tmp/f", 0, &v), 0);
+    assert_int_equal(file_open(&v, O_RDWR, &f), 0);
+    assert_int_equal(f->kind, FILE_TMP);
+    assert_int_equal(tmpfs_write(t, ino, &off, "abc", 3, false), 3);
+    assert_int_equal(file_lseek(f, 0, 2), 3);
+    assert_int_equal(file_lseek(f, -1, 2), 2);
+    assert_int_equal(file_lseek(f, 1, 4), 3); /* SEEK_HOLE: the end */
+    assert_int_equal(tmpfs_unlink(t, ROOT, "f", 1, false), 0);
+    assert_int_equal(tmpfs_nodes(t), 2);
+    file_put(f);
+    assert_int_equal(tmpfs_nodes(t), 1);
+    assert_int_equal(tmpfs_used(t), 0);
+    tmpfs_release(t);
+    vfs_set_root(NULL);
+    ramfs_release(&root);
+}
+
 #define ONE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        ONE(test_create_lookup_stat), ONE(test_create_errors),
-        ONE(test_read_write_truncate), ONE(test_io_errors),
-        ONE(test_append_many),        ONE(test_size_limit),
-        ONE(test_unlink_rmdir),       ONE(test_unlink_open),
-        ONE(test_rename),             ONE(test_readdir),
+        ONE(test_create_lookup_stat),
+        ONE(test_create_errors),
+        ONE(test_read_write_truncate),
+        ONE(test_io_errors),
+        ONE(test_append_many),
+        ONE(test_size_limit),
+        ONE(test_unlink_rmdir),
+        ONE(test_unlink_open),
+        ONE(test_rename),
+        ONE(test_readdir),
         ONE(test_chmod),
+        ONE(test_vfs_mount),
+        ONE(test_vfs_file),
     };
 
     return cmocka_run_group_tests_name("tmpfs", tests, NULL, NULL);
