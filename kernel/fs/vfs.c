@@ -214,6 +214,43 @@ int vfs_lookup_parent(const struct vnode *start, const char *path)
     return err != 0 ? err : vfs_is_dir(&v) ? 0 : -ENOTDIR;
 }
 
+int vfs_create(const struct vnode *start, const char *path, uint32_t mode,
+               struct vnode *out)
+{
+    size_t len = strnlen(path, FS_PATH_MAX), end;
+    struct vnode dir;
+    uint64_t ino;
+    int err;
+
+    if (len == FS_PATH_MAX) {
+        return -ENAMETOOLONG;
+    }
+    if (len == 0 || path[len - 1] == '/') {
+        return len == 0 ? -ENOENT : -EISDIR;
+    }
+    for (end = len; end > 0 && path[end - 1] != '/';) {
+        end--;
+    }
+    if (end == 0) {
+        dir = start != NULL && path[0] != '/' ? *start : vfs_root();
+        err = 0;
+    } else {
+        err = lookup_n(start, path, end, 0, &dir);
+    }
+    if (err != 0) {
+        return err;
+    }
+    if (dir.kind != VNODE_TMPFS) {
+        return vfs_is_dir(&dir) ? -EROFS : -ENOTDIR;
+    }
+    err = tmpfs_create(&tmp, dir.ino, path + end, len - end,
+                       FS_IFREG | (mode & 07777), &ino);
+    if (err == 0) {
+        *out = tmp_vnode(ino);
+    }
+    return err;
+}
+
 static long path_root(char *buf, size_t size)
 {
     if (size < 2) {

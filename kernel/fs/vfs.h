@@ -118,6 +118,14 @@ int vfs_lookup(const struct vnode *start, const char *path, int flags,
  */
 int vfs_lookup_parent(const struct vnode *start, const char *path);
 /*
+ * Create the regular file path names (its last component missing, the
+ * rest resolving to a directory) with mode: 0 with *out.  -EROFS when the
+ * directory is not the tmpfs's, -EISDIR for a trailing slash, tmpfs_create's
+ * errors (-EEXIST when made meanwhile), vfs_lookup's.
+ */
+int vfs_create(const struct vnode *start, const char *path, uint32_t mode,
+               struct vnode *out);
+/*
  * The absolute path of directory dir into buf (size bytes with the NUL):
  * its length, -ERANGE when it does not fit, -ENOTDIR for a non-directory.
  * VNODE_NONE is taken as the root (a working directory never set).

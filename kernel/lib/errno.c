@@ -42,6 +42,7 @@ static const char *const names[] = {
     [EPIPE] = "EPIPE",
     [EXDEV] = "EXDEV",
     [ENOTEMPTY] = "ENOTEMPTY",
+    [EOPNOTSUPP] = "EOPNOTSUPP",
     [ETIMEDOUT] = "ETIMEDOUT",
 };
 

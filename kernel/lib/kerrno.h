@@ -41,6 +41,7 @@
 #define ENOTEMPTY    39  /* rmdir of ".." (a directory not empty) */
 #define ELOOP        40  /* too many symbolic links in a path */
 #define EOVERFLOW    75  /* a value too large for its type */
+#define EOPNOTSUPP   95  /* not supported here (O_TMPFILE on tmpfs) */
 #define ETIMEDOUT    110 /* a wait reached its timeout (futex) */
 #define EALREADY     114 /* already done: a double free */
 
