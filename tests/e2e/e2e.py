@@ -1235,6 +1235,40 @@ def _():
         m.kill()
 
 
+@case("busybox: /tmp is writable: echo > and >>, cat, mkdir, ls, cp, mv, "
+      "rm -r; the rest of the root stays read-only")
+def _():
+    m = Machine(["-kernel", IMAGE, "-append", "init=/bin/busybox init.args=sh"],
+                initrd=busybox_initrd())
+    lines = [
+        ("echo hello > /tmp/f; cat /tmp/f", r"\nhello\n"),
+        ("echo again >> /tmp/f; cat /tmp/f", r"\nhello\nagain\n"),
+        ("mkdir /tmp/d && ls /tmp | sort", r"\nd\nf\n"),
+        ("cp /etc/motd /tmp/d/m && cat /tmp/d/m",  # sendfile into /tmp
+         r"\nWelcome to Kairos\.\n"),
+        ("mv /tmp/d/m /tmp/d/n && ls /tmp/d", r"\nn\n"),
+        ("cd /tmp/d && pwd && cd /", r"\n/tmp/d\n"),
+        ("rm -r /tmp/d /tmp/f; ls -a /tmp | sort | tr '\\n' ' '; echo",
+         r"\n\. \.\. \n"),  # empty again
+        ("echo x > /etc/x", r"can't create /etc/x: Read-only file system\n"),
+    ]
+    try:
+        m.expect(BB_PROMPT, timeout=60)
+        for line, want in lines:
+            start = m.seen
+            m.type(line + "; echo alive\r")
+            m.expect(r"\nalive\n")
+            got = m.out[start:m.seen]
+            m.expect(BB_PROMPT)
+            assert re.search(want, got), (line, got)
+        m.type("exit 0\r")
+        m.expect(r"init: /bin/busybox \(pid \d+\) exited with status 0\n")
+        m.expect(re.escape(PROMPT))
+        assert "PANIC" not in m.out, m.out[-1500:]
+    finally:
+        m.kill()
+
+
 @case("iso: the GRUB ISO boots to the shell")
 def _():
     assert ISO and os.path.exists(ISO), "no ISO given"

@@ -204,6 +204,7 @@ void t_tmpfs_dirs(void)
 
     mkdir_fresh();
     ut_expect(SC(SYS_mkdir, dir, 0755), -EEXIST, "mkdir(existing)");
+    ut_expect(SCN(SYS_access, dir, W_OK), 0, "access(/tmp/ut-PID, W_OK)");
     ut_expect(SCN(SYS_mkdir, at("d"), 0750), 0, "mkdir(d)");
     ut_expect(SC(SYS_stat, at("d"), &st), 0, "stat(d)");
     ut_expect((long)S_ISDIR(st.st_mode), 1, "S_ISDIR");
@@ -253,7 +254,7 @@ void t_tmpfs_readdir(void)
         struct ut_dirent64 *d = (struct ut_dirent64 *)(buf + off);
         const char *names[] = {".", "..", "a", "b"};
         const unsigned char types[] = {UT_DT_DIR, UT_DT_DIR, UT_DT_REG,
-                                        UT_DT_DIR};
+                                       UT_DT_DIR};
 
         for (int i = 0; i < 4; i++) {
             if (strcmp(d->d_name, names[i]) == 0) {
