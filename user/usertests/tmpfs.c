@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,6 +222,22 @@ void t_tmpfs_dirs(void)
     ut_expect(SC(SYS_rmdir, at("nope")), -ENOENT, "rmdir(missing)");
     ut_expect(SC(SYS_rmdir, at("d/.")), -EINVAL, "rmdir(d/.)");
     ut_expect(SC(SYS_mkdir, at("d/f/x"), 0755), -ENOTDIR, "mkdir(file/x)");
+    if (ut_on_kairos) { /* Linux's tmpfs has these; Kairos's not yet */
+        long fd2 = open_ok(at("d/f"), O_RDONLY, 0);
+
+        ut_expect(SC(SYS_symlink, "f", at("d/l")), -EPERM, "symlink in /tmp");
+        ut_expect(SC(SYS_link, at("d/f"), at("d/l")), -EPERM, "link in /tmp");
+        ut_expect(SC(SYS_mknod, at("d/n"), S_IFIFO | 0600, 0), -EPERM,
+                  "mknod in /tmp");
+        ut_expect(SC(SYS_chown, at("d/f"), 0, 0), -EROFS, "chown in /tmp");
+        ut_expect(SC(SYS_open, at("d"), O_TMPFILE | O_RDWR, 0600), -EOPNOTSUPP,
+                  "open(O_TMPFILE) in /tmp");
+        ut_expect(SC(SYS_mmap, 0, UT_PAGE, PROT_READ, MAP_PRIVATE, fd2, 0),
+                  -ENODEV, "mmap of a tmpfs file");
+        ut_expect(SC(SYS_sendfile, 1, fd2, 0, 1), -EINVAL,
+                  "sendfile from a tmpfs file");
+        SC(SYS_close, fd2);
+    }
     ut_expect(SCN(SYS_unlinkat, AT_FDCWD, at("d/f"), 0), 0, "unlinkat");
     ut_expect(SCN(SYS_unlinkat, AT_FDCWD, at("d"), AT_REMOVEDIR), 0,
               "unlinkat(AT_REMOVEDIR)");
