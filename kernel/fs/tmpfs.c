@@ -1,6 +1,7 @@
 /*
  * tmpfs (tmpfs.h).  fs->lock, a leaf spinlock, guards everything here;
- * the public functions take it, the _locked helpers assert it.
+ * the public functions take it, the _locked helpers assert it, and the
+ * helpers given only a node (find_child, link_node, ...) run under it too.
  *
  * A node is found by inode number in fs->inodes (a red-black tree:
  * O(log n)); a name in its directory's child list (linear in the
@@ -165,7 +166,7 @@ size_t tmpfs_nodes(struct tmpfs *fs)
 /* Directory ino, live and linked: 0 with *out, -ENOENT or -ENOTDIR. */
 static int dir_locked(struct tmpfs *fs, uint64_t ino, struct tmpfs_node **out)
 {
-    struct tmpfs_node *d = find_locked(fs, ino);
+    struct tmpfs_node *d = find_locked(fs, ino); /* asserts fs->lock */
 
     if (d == NULL || d->nlink == 0) {
         return -ENOENT;
@@ -177,8 +178,8 @@ static int dir_locked(struct tmpfs *fs, uint64_t ino, struct tmpfs_node **out)
     return 0;
 }
 
-static struct tmpfs_node *child_locked(struct tmpfs_node *d, const char *name,
-                                       size_t len)
+static struct tmpfs_node *find_child(struct tmpfs_node *d, const char *name,
+                                     size_t len)
 {
     struct list *l;
 
@@ -215,7 +216,7 @@ int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
     } else if (err == 0 && len == 2 && name[0] == '.' && name[1] == '.') {
         c = d->parent != NULL ? d->parent : d;
     } else if (err == 0) {
-        c = child_locked(d, name, len);
+        c = find_child(d, name, len);
     }
     if (err == 0 && c == NULL) {
         err = -ENOENT;
@@ -228,8 +229,8 @@ int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
 }
 
 /* Give t the name (len bytes) in directory d. */
-static void link_locked(struct tmpfs_node *d, struct tmpfs_node *t,
-                        const char *name, size_t len)
+static void link_node(struct tmpfs_node *d, struct tmpfs_node *t,
+                      const char *name, size_t len)
 {
     memcpy(t->name, name, len);
     t->name[len] = '\0';
@@ -244,7 +245,7 @@ static void link_locked(struct tmpfs_node *d, struct tmpfs_node *t,
 }
 
 /* Take t's name away (it stays alive while open). */
-static void unlink_locked(struct tmpfs_node *t)
+static void unlink_node(struct tmpfs_node *t)
 {
     struct tmpfs_node *d = t->parent;
 
@@ -290,7 +291,7 @@ int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
     }
     spin_lock(&fs->lock);
     err = dir_locked(fs, dir, &d);
-    if (err == 0 && child_locked(d, name, len) != NULL) {
+    if (err == 0 && find_child(d, name, len) != NULL) {
         err = -EEXIST;
     }
     if (err == 0) {
@@ -298,7 +299,7 @@ int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
         err = t == NULL ? -ENOMEM : 0;
     }
     if (err == 0) {
-        link_locked(d, t, name, len);
+        link_node(d, t, name, len);
         *ino = t->ino;
     }
     spin_unlock(&fs->lock);
@@ -316,7 +317,7 @@ int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
     }
     spin_lock(&fs->lock);
     err = dir_locked(fs, dir, &d);
-    if (err == 0 && (t = child_locked(d, name, len)) == NULL) {
+    if (err == 0 && (t = find_child(d, name, len)) == NULL) {
         err = -ENOENT;
     }
     if (err == 0 && FS_ISDIR(t->mode) != isdir) {
@@ -326,7 +327,7 @@ int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
         err = -ENOTEMPTY;
     }
     if (err == 0) {
-        unlink_locked(t);
+        unlink_node(t);
         t->nlink = 0;
         node_maybe_free_locked(fs, t);
     }
@@ -335,8 +336,7 @@ int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
 }
 
 /* True when a is d or one of d's ancestors. */
-static bool ancestor_locked(const struct tmpfs_node *a,
-                            const struct tmpfs_node *d)
+static bool is_ancestor(const struct tmpfs_node *a, const struct tmpfs_node *d)
 {
     for (; d != NULL; d = d->parent) {
         if (d == a) {
@@ -367,30 +367,30 @@ static int rename_locked(struct tmpfs *fs, struct tmpfs_node *od,
                          const char *oname, size_t olen, struct tmpfs_node *nd,
                          const char *nname, size_t nlen, unsigned flags)
 {
-    struct tmpfs_node *t = child_locked(od, oname, olen), *v;
+    struct tmpfs_node *t = find_child(od, oname, olen), *v;
     int err;
 
     KASSERT(holding(&fs->lock));
     if (t == NULL) {
         return -ENOENT;
     }
-    v = child_locked(nd, nname, nlen);
+    v = find_child(nd, nname, nlen);
     if (v == t) {
         return 0;
     }
-    if (FS_ISDIR(t->mode) && ancestor_locked(t, nd)) {
+    if (FS_ISDIR(t->mode) && is_ancestor(t, nd)) {
         return -EINVAL; /* into itself or below */
     }
     if (v != NULL && (err = replace_ok(t, v, flags)) != 0) {
         return err;
     }
     if (v != NULL) {
-        unlink_locked(v);
+        unlink_node(v);
         v->nlink = 0;
         node_maybe_free_locked(fs, v);
     }
-    unlink_locked(t);
-    link_locked(nd, t, nname, nlen);
+    unlink_node(t);
+    link_node(nd, t, nname, nlen);
     return 0;
 }
 
@@ -485,7 +485,7 @@ int tmpfs_chmod(struct tmpfs *fs, uint64_t ino, uint32_t mode)
 /* Regular file ino: 0 with *out, -ENOENT or -EISDIR. */
 static int file_locked(struct tmpfs *fs, uint64_t ino, struct tmpfs_node **out)
 {
-    struct tmpfs_node *t = find_locked(fs, ino);
+    struct tmpfs_node *t = find_locked(fs, ino); /* asserts fs->lock */
 
     if (t == NULL) {
         return -ENOENT;
@@ -527,7 +527,7 @@ long tmpfs_read(struct tmpfs *fs, uint64_t ino, uint64_t off, void *buf,
 }
 
 /* Room in t's page array for npages pages: 0 or -ENOMEM. */
-static int slots_locked(struct tmpfs_node *t, size_t npages)
+static int grow_slots(struct tmpfs_node *t, size_t npages)
 {
     size_t cap = t->npages;
     uint8_t **p;
@@ -554,6 +554,7 @@ static int slots_locked(struct tmpfs_node *t, size_t npages)
 static uint8_t *page_locked(struct tmpfs *fs, struct tmpfs_node *t, size_t i,
                             int *err)
 {
+    KASSERT(holding(&fs->lock));
     if (t->pages[i] != NULL) {
         return t->pages[i];
     }
@@ -580,7 +581,7 @@ static long write_locked(struct tmpfs *fs, struct tmpfs_node *t, uint64_t off,
     if (off >= TMPFS_FILE_MAX || len > TMPFS_FILE_MAX - off) {
         return -EFBIG;
     }
-    err = slots_locked(t, (size_t)((off + len + PAGE_SIZE - 1) / PAGE_SIZE));
+    err = grow_slots(t, (size_t)((off + len + PAGE_SIZE - 1) / PAGE_SIZE));
     while (err == 0 && done < len) {
         uint64_t pos = off + done;
         size_t in = pos % PAGE_SIZE, n = PAGE_SIZE - in;
@@ -647,8 +648,8 @@ int tmpfs_truncate(struct tmpfs *fs, uint64_t ino, uint64_t size)
     return err;
 }
 
-static void dirent_locked(const struct tmpfs_node *t, const char *name,
-                          size_t len, uint64_t next, struct tmpfs_dirent *out)
+static void fill_dirent(const struct tmpfs_node *t, const char *name,
+                        size_t len, uint64_t next, struct tmpfs_dirent *out)
 {
     memcpy(out->name, name, len);
     out->name[len] = '\0';
@@ -670,8 +671,8 @@ int tmpfs_readdir(struct tmpfs *fs, uint64_t dir, uint64_t index,
     if (d == NULL || !FS_ISDIR(d->mode)) {
         got = d == NULL ? -ENOENT : -ENOTDIR;
     } else if (index < 2) {
-        dirent_locked(index == 0 || d->parent == NULL ? d : d->parent, "..",
-                      index + 1, index + 1, out);
+        fill_dirent(index == 0 || d->parent == NULL ? d : d->parent, "..",
+                    index + 1, index + 1, out);
         got = 1;
     } else {
         list_for_each(l, &d->children)
@@ -679,7 +680,7 @@ int tmpfs_readdir(struct tmpfs *fs, uint64_t dir, uint64_t index,
             struct tmpfs_node *c = list_entry(l, struct tmpfs_node, sibling);
 
             if (c->cookie >= index) {
-                dirent_locked(c, c->name, c->namelen, c->cookie + 1, out);
+                fill_dirent(c, c->name, c->namelen, c->cookie + 1, out);
                 got = 1;
                 break;
             }
@@ -689,8 +690,8 @@ int tmpfs_readdir(struct tmpfs *fs, uint64_t dir, uint64_t index,
     return got;
 }
 
-static long path_locked(const struct tmpfs_node *d, const char *prefix,
-                        char *buf, size_t size)
+static long build_path(const struct tmpfs_node *d, const char *prefix,
+                       char *buf, size_t size)
 {
     size_t plen = strlen(prefix), len = plen, at;
     const struct tmpfs_node *c;
@@ -720,7 +721,7 @@ long tmpfs_path(struct tmpfs *fs, uint64_t dir, const char *prefix, char *buf,
     spin_lock(&fs->lock);
     ret = dir_locked(fs, dir, &d);
     if (ret == 0) {
-        ret = path_locked(d, prefix, buf, size);
+        ret = build_path(d, prefix, buf, size);
     }
     spin_unlock(&fs->lock);
     return ret;
