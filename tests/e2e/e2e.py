@@ -897,7 +897,10 @@ def _():
         assert known == {"hz": "250", "slice": "5", "rt_runtime": "950",
                          "procs": str(frames * 4096 // (96 * 1024)),
                          "test": "-",
-                         "crash": "-", "bootcount": "0", "init": "-",
+                         "crash": "-",
+                         # tmpfs=: an eighth of the same memory, in KiB
+                         "tmpfs": str(frames * 4096 // 8 // 1024),
+                         "bootcount": "0", "init": "-",
                          "init.args": "-"}, out
         assert "at 250 Hz" in m.command("uptime")  # the rate really in effect
     finally:
