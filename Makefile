@@ -158,7 +158,7 @@ user: $(USER_BINS) ## Build the user programs (build/user/bin, /bin in the initr
 
 INITRD := $(BUILD)/initramfs.cpio
 KTEST_INITRD := $(BUILD)/initramfs-test.cpio
-INITRD_DIRS := bin dev etc
+INITRD_DIRS := bin dev etc tmp
 INITRD_SRCS := user/rootfs $(USER_DIR) $(INITRD_EXTRA)
 INITRD_DEPS := tools/mkinitramfs.py $(BUILD)/initramfs.srcs $(USER_BINS) \
 	$(shell find $(INITRD_SRCS) ! -type l 2>/dev/null)

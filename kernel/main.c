@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "param.h"
 #include "timer.h"
+#include "vfs.h"
 
 static void banner(const struct boot_info *bi)
 {
@@ -54,6 +55,18 @@ static void set_rt_runtime(void)
 
 /* The process limit from procs=, by default one per PROC_MEM_EACH of
  * memory (docs/linux-abi.md, "Limits"). */
+/* /tmp's tmpfs, as big as tmpfs= says (KiB; default an eighth of memory). */
+static void set_tmpfs_limit(void)
+{
+    unsigned long def = frame_stats().total * PAGE_SIZE / 8 / 1024;
+    unsigned long kib =
+        cmdline_get_ulong("tmpfs", def > 0 ? def : 1, 1, 4194304);
+
+    if (vfs_tmpfs_init(kib * 1024) != 0) {
+        panic("tmpfs: out of memory");
+    }
+}
+
 static void set_proc_limit(void)
 {
     unsigned long def = frame_stats().total * PAGE_SIZE / PROC_MEM_EACH;
@@ -95,6 +108,7 @@ _Noreturn void kernel_main(const struct boot_info *bi)
     arch_irq_enable();
     banner(bi);
     initramfs_init(bi->nmodules > 0 ? &bi->modules[0] : NULL);
+    set_tmpfs_limit();
     err = spawn_kernel_process("init", kernel_run, NULL);
     if (err != 1) {
         panic("cannot spawn init (%d)", err);

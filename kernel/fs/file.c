@@ -9,6 +9,7 @@
 #include "kerrno.h"
 #include "kstring.h"
 #include "pipe.h"
+#include "tmpfs.h"
 
 #define SEEK_SET_  0
 #define SEEK_CUR_  1
@@ -73,8 +74,9 @@ int file_open(const struct vnode *v, int flags, struct file **out)
 {
     bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
     uint32_t type = vfs_type(v);
+    bool tmp = v->kind == VNODE_TMPFS;
     enum file_kind kind = type == FS_IFDIR   ? FILE_DIR
-                          : type == FS_IFREG ? FILE_REG
+                          : type == FS_IFREG ? (tmp ? FILE_TMP : FILE_REG)
                                              : FILE_CHR;
     struct file *f;
     int err;
@@ -88,8 +90,14 @@ int file_open(const struct vnode *v, int flags, struct file **out)
     if (kind == FILE_REG && write) {
         return -EROFS; /* the initramfs is read-only */
     }
+    if (tmp && (err = tmpfs_open(vfs_tmpfs(), v->ino)) != 0) {
+        return err;
+    }
     f = file_alloc(kind, v, flags);
     if (f == NULL) {
+        if (tmp) {
+            tmpfs_close(vfs_tmpfs(), v->ino);
+        }
         return -ENOMEM;
     }
     err = kind == FILE_CHR ? open_dev(v->dn, f) : 0;
@@ -157,6 +165,9 @@ void file_put(struct file *f)
     }
     if (f->ops != NULL && f->ops->release != NULL) {
         f->ops->release(f);
+    }
+    if (f->node.kind == VNODE_TMPFS) {
+        tmpfs_close(vfs_tmpfs(), f->node.ino);
     }
     __atomic_sub_fetch(&nopen, 1, __ATOMIC_RELAXED);
     kfree(f);
@@ -270,8 +281,14 @@ long file_lseek(struct file *f, int64_t off, unsigned whence)
     if (f->kind == FILE_REG) {
         (void)ramfs_data(f->node.rn, &size);
     }
+    if (f->kind == FILE_TMP) {
+        struct tmpfs_stat ts = {0};
+
+        (void)tmpfs_stat(vfs_tmpfs(), f->node.ino, &ts); /* open: it lives */
+        size = (size_t)ts.size;
+    }
     spin_lock(&f->lock);
-    ret = f->kind == FILE_REG ? lseek_reg_locked(f, off, whence, (int64_t)size)
+    ret = f->kind != FILE_DIR ? lseek_reg_locked(f, off, whence, (int64_t)size)
                               : lseek_dir_locked(f, off, whence);
     spin_unlock(&f->lock);
     return ret;

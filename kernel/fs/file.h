@@ -57,6 +57,7 @@ enum file_kind {
     FILE_REG,  /* a regular file of the initramfs */
     FILE_DIR,  /* a directory: the initramfs's or /dev */
     FILE_PIPE, /* one end of a pipe (pipe.h): O_RDONLY or O_WRONLY */
+    FILE_TMP,  /* a regular file of the tmpfs at /tmp (writable) */
 };
 
 struct chardev;
@@ -73,7 +74,7 @@ struct file_ops {
 struct file {
     /* lock must be held when using these: */
     struct spinlock lock;
-    uint64_t offset; /* FILE_REG: bytes; FILE_DIR: the readdir index */
+    uint64_t offset; /* FILE_REG, FILE_TMP: bytes; FILE_DIR: readdir index */
     int flags;       /* O_ACCMODE, O_APPEND, O_NONBLOCK (never O_CLOEXEC) */
 
     unsigned refs; /* atomic: descriptors and kernel users holding it */
@@ -95,10 +96,11 @@ struct file_stats {
 
 /*
  * Open vnode v with flags (O_ACCMODE and status flags; the path-level ones
- * are open's, already applied): a new file with one reference in *out.
+ * are open's, already applied): a new file with one reference in *out (a
+ * tmpfs node's open reference too: it lives while the file does).
  * -EISDIR (a directory for writing), -EROFS (an initramfs file for writing
  * or truncating), -ELOOP (a symlink), -ENXIO (a device without its
- * driver), -ENOMEM.
+ * driver), -ENOENT (a tmpfs node removed meanwhile), -ENOMEM.
  */
 int file_open(const struct vnode *v, int flags, struct file **out);
 /*

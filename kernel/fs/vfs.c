@@ -1,14 +1,15 @@
 /*
- * The namespace (vfs.h): the initramfs at "/" and the device directory
- * overlaid at "/dev".
+ * The namespace (vfs.h): the initramfs at "/", the device directory
+ * overlaid at "/dev" and the tmpfs at "/tmp".
  *
  * A path is walked one component at a time so that "dev" met in the root
  * directory, by any route ("/dev", "/bin/../dev", "//dev/./null"), enters
- * the device directory instead of the initramfs's own /dev, if it has one.
+ * the device directory instead of the initramfs's own /dev, if it has one
+ * ("tmp" likewise the tmpfs; ".." from either's root is the root).
  * Each other component is one ramfs_lookup from the directory reached so
  * far, which follows the links it meets inside the initramfs; a link's
- * target never enters /dev (docs/fs.md).  No lock: everything here is
- * constant after boot.
+ * target never enters /dev or /tmp (docs/fs.md).  No lock here: the
+ * initramfs and /dev are constant after boot, and the tmpfs takes its own.
  */
 #include "vfs.h"
 
@@ -26,6 +27,27 @@ static const struct devnode devnodes[] = {
 #define DEVDIR_INO 1 /* the root of /dev's numbering */
 
 static const struct ramfs *root_override; /* tests: vfs_set_root */
+static struct tmpfs tmp;                  /* /tmp: tmpfs.h's lock rule */
+
+int vfs_tmpfs_init(size_t limit)
+{
+    return tmpfs_init(&tmp, limit);
+}
+
+struct tmpfs *vfs_tmpfs(void)
+{
+    return &tmp;
+}
+
+bool vfs_is_tmpfs(const struct vnode *v)
+{
+    return v->kind == VNODE_TMPFS;
+}
+
+static struct vnode tmp_vnode(uint64_t ino)
+{
+    return (struct vnode){VNODE_TMPFS, NULL, NULL, ino};
+}
 
 static const struct ramfs *root_fs(void)
 {
@@ -52,6 +74,24 @@ static bool is_root(const struct vnode *v)
     return v->kind == VNODE_RAMFS && v->rn == ramfs_root(root_fs());
 }
 
+/* One component from a tmpfs directory: ".." of its root is the root. */
+static int step_tmp(struct vnode *cur, const char *name, size_t clen)
+{
+    uint64_t ino;
+    int err;
+
+    if (cur->ino == TMPFS_ROOT_INO && clen == 2 && name[0] == '.' &&
+        name[1] == '.') {
+        *cur = vfs_root();
+        return 0;
+    }
+    err = tmpfs_lookup(&tmp, cur->ino, name, clen, &ino);
+    if (err == 0) {
+        *cur = tmp_vnode(ino);
+    }
+    return err;
+}
+
 /* One component c (clen bytes, a NUL after it in name) from dir. */
 static int step(struct vnode *cur, const char *name, size_t clen, int rflags)
 {
@@ -72,11 +112,18 @@ static int step(struct vnode *cur, const char *name, size_t clen, int rflags)
         }
         return -ENOENT;
     }
+    if (cur->kind == VNODE_TMPFS) {
+        return step_tmp(cur, name, clen);
+    }
     if (cur->kind != VNODE_RAMFS) {
         return -ENOTDIR;
     }
     if (is_root(cur) && clen == 3 && memcmp(name, "dev", 3) == 0) {
         *cur = (struct vnode){VNODE_DEVDIR, NULL, NULL, 0};
+        return 0;
+    }
+    if (is_root(cur) && clen == 3 && memcmp(name, "tmp", 3) == 0) {
+        *cur = tmp_vnode(TMPFS_ROOT_INO);
         return 0;
     }
     return ramfs_lookup(root_fs(), cur->rn, name, rflags, &cur->rn);
@@ -167,6 +214,43 @@ int vfs_lookup_parent(const struct vnode *start, const char *path)
     return err != 0 ? err : vfs_is_dir(&v) ? 0 : -ENOTDIR;
 }
 
+int vfs_create(const struct vnode *start, const char *path, uint32_t mode,
+               struct vnode *out)
+{
+    size_t len = strnlen(path, FS_PATH_MAX), end;
+    struct vnode dir;
+    uint64_t ino;
+    int err;
+
+    if (len == FS_PATH_MAX) {
+        return -ENAMETOOLONG;
+    }
+    if (len == 0 || path[len - 1] == '/') {
+        return len == 0 ? -ENOENT : -EISDIR;
+    }
+    for (end = len; end > 0 && path[end - 1] != '/';) {
+        end--;
+    }
+    if (end == 0) {
+        dir = start != NULL && path[0] != '/' ? *start : vfs_root();
+        err = 0;
+    } else {
+        err = lookup_n(start, path, end, 0, &dir);
+    }
+    if (err != 0) {
+        return err;
+    }
+    if (dir.kind != VNODE_TMPFS) {
+        return vfs_is_dir(&dir) ? -EROFS : -ENOTDIR;
+    }
+    err = tmpfs_create(&tmp, dir.ino, path + end, len - end,
+                       FS_IFREG | (mode & 07777), &ino);
+    if (err == 0) {
+        *out = tmp_vnode(ino);
+    }
+    return err;
+}
+
 static long path_root(char *buf, size_t size)
 {
     if (size < 2) {
@@ -188,6 +272,8 @@ long vfs_path(const struct vnode *dir, char *buf, size_t size)
         return path_root(buf, size); /* an empty root */
     case VNODE_NONE:
         return path_root(buf, size);
+    case VNODE_TMPFS:
+        return tmpfs_path(&tmp, dir->ino, "/tmp", buf, size);
     case VNODE_DEVDIR:
         if (size < sizeof(devdir)) {
             return -ERANGE;
@@ -218,6 +304,11 @@ uint32_t vfs_type(const struct vnode *v)
         return FS_IFDIR;
     case VNODE_PIPE:
         return FS_IFIFO;
+    case VNODE_TMPFS: {
+        struct tmpfs_stat ts;
+
+        return tmpfs_stat(&tmp, v->ino, &ts) == 0 ? ts.mode & FS_IFMT : 0;
+    }
     default:
         return FS_IFCHR;
     }
@@ -247,6 +338,21 @@ static void stat_ramfs(const struct ramfs_node *n, struct kstat *st)
     st->st_atime_sec = st->st_mtime_sec = st->st_ctime_sec = rs.mtime;
 }
 
+static void stat_tmp(uint64_t ino, struct kstat *st)
+{
+    struct tmpfs_stat ts;
+
+    st->st_dev = VFS_DEV_TMP;
+    st->st_ino = ino;
+    if (tmpfs_stat(&tmp, ino, &ts) != 0) {
+        return; /* removed meanwhile: nothing to say */
+    }
+    st->st_nlink = ts.nlink;
+    st->st_mode = ts.mode;
+    st->st_size = (int64_t)ts.size;
+    st->st_blocks = (int64_t)ts.blocks;
+}
+
 void vfs_stat(const struct vnode *v, struct kstat *st)
 {
     memset(st, 0, sizeof(*st));
@@ -271,6 +377,9 @@ void vfs_stat(const struct vnode *v, struct kstat *st)
     case VNODE_NONE:
         st->st_mode = FS_IFCHR | 0600; /* a bare device: no node */
         return;
+    case VNODE_TMPFS:
+        stat_tmp(v->ino, st);
+        return;
     case VNODE_PIPE:
         st->st_dev = VFS_DEV_PIPE;
         st->st_ino = v->ino;
@@ -283,12 +392,13 @@ void vfs_stat(const struct vnode *v, struct kstat *st)
 static int readdir_dev(uint64_t index, struct vfs_dirent *out)
 {
     static const struct vfs_dirent dots[] = {
-        {".", 1, DEVDIR_INO, VFS_DT_DIR},
-        {"..", 2, RAMFS_ROOT_INO, VFS_DT_DIR},
+        {.name = ".", .namelen = 1, .ino = DEVDIR_INO, .type = VFS_DT_DIR},
+        {.name = "..", .namelen = 2, .ino = RAMFS_ROOT_INO, .type = VFS_DT_DIR},
     };
 
     if (index < 2) {
         *out = dots[index];
+        out->next = index + 1;
         return 1;
     }
     if (index - 2 >= NDEVNODES) {
@@ -301,21 +411,43 @@ static int readdir_dev(uint64_t index, struct vfs_dirent *out)
     return 1;
 }
 
+static int readdir_tmp(uint64_t dir, uint64_t index, struct vfs_dirent *out)
+{
+    struct tmpfs_dirent e;
+    int got = tmpfs_readdir(&tmp, dir, index, &e);
+
+    if (got == 1) {
+        memcpy(out->buf, e.name, e.namelen + 1);
+        out->name = out->buf;
+        out->namelen = e.namelen;
+        out->ino = index == 1 && dir == TMPFS_ROOT_INO ? RAMFS_ROOT_INO : e.ino;
+        out->type = (e.mode & FS_IFMT) >> 12;
+        out->next = e.next;
+    }
+    return got;
+}
+
 int vfs_readdir(const struct vnode *dir, uint64_t index, struct vfs_dirent *out)
 {
     struct ramfs_dirent e;
     int got;
 
+    out->next = index + 1;
     if (dir->kind == VNODE_DEVDIR) {
         return readdir_dev(index, out);
+    }
+    if (dir->kind == VNODE_TMPFS) {
+        return readdir_tmp(dir->ino, index, out);
     }
     if (dir->kind != VNODE_RAMFS) {
         return -ENOTDIR;
     }
     got = ramfs_readdir(dir->rn, index, &e);
     if (got == 1) {
-        *out = (struct vfs_dirent){e.name, e.namelen, e.ino,
-                                   (e.mode & FS_IFMT) >> 12};
+        out->name = e.name;
+        out->namelen = e.namelen;
+        out->ino = e.ino;
+        out->type = (e.mode & FS_IFMT) >> 12;
     }
     return got;
 }

@@ -57,6 +57,10 @@ static const struct known_key known[] = {
     {.name = "crash",
      .help = "test image: fault on purpose (pf, de, assert or stack)",
      .test_only = true},
+    {.name = "tmpfs",
+     .help = "KiB the files in /tmp may hold, 1..4194304 (default: one "
+             "eighth of memory); past it writes get -ENOSPC",
+     .number = true},
     {.name = "bootcount",
      .help = "1: the shell prints the TSC before its first prompt",
      .number = true},

@@ -25,6 +25,7 @@ static const char *const names[] = {
     [ENOTDIR] = "ENOTDIR",
     [EISDIR] = "EISDIR",
     [EINVAL] = "EINVAL",
+    [EFBIG] = "EFBIG",
     [ENOSPC] = "ENOSPC",
     [ERANGE] = "ERANGE",
     [ENAMETOOLONG] = "ENAMETOOLONG",
@@ -41,6 +42,7 @@ static const char *const names[] = {
     [EPIPE] = "EPIPE",
     [EXDEV] = "EXDEV",
     [ENOTEMPTY] = "ENOTEMPTY",
+    [EOPNOTSUPP] = "EOPNOTSUPP",
     [ETIMEDOUT] = "ETIMEDOUT",
 };
 

@@ -30,6 +30,7 @@
 #define ENFILE       23  /* too many open files in the system */
 #define EMFILE       24  /* too many open files in this process */
 #define ENOTTY       25  /* not a terminal: no such ioctl here */
+#define EFBIG        27  /* file too large */
 #define ENOSPC       28  /* no space left */
 #define ESPIPE       29  /* seek on something that has no offset */
 #define EROFS        30  /* read-only file system */
@@ -40,6 +41,7 @@
 #define ENOTEMPTY    39  /* rmdir of ".." (a directory not empty) */
 #define ELOOP        40  /* too many symbolic links in a path */
 #define EOVERFLOW    75  /* a value too large for its type */
+#define EOPNOTSUPP   95  /* not supported here (O_TMPFILE on tmpfs) */
 #define ETIMEDOUT    110 /* a wait reached its timeout (futex) */
 #define EALREADY     114 /* already done: a double free */
 

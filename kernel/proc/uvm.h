@@ -58,7 +58,7 @@ struct uvm {
     struct arch_uregs regs;   /* a forked child's first registers */
     uintptr_t child_tid;      /* CLONE_CHILD_SETTID: the tid goes here */
     uint64_t logged[8];       /* system calls 0..511 logged as missing */
-    unsigned umask;           /* umask(2): kept, nothing creates files yet */
+    unsigned umask;           /* umask(2): what creating in /tmp clears */
     struct ksigaction sigact[64];  /* signal s: sigact[s - 1] */
     struct arch_sigstack sigstack; /* sigaltstack (size 0: none); fork
                                       copies it, execve's new uvm has none */

@@ -26,11 +26,15 @@
 #include "kerrno.h"
 #include "kstring.h"
 #include "param.h"
+#include "proc.h"
 #include "process.h"
 #include "sys_pipe.h"
+#include "tmpfs.h"
 #include "uaccess.h"
+#include "uvm.h"
 
-#define IO_CHUNK 256 /* bytes bounced per device transfer */
+#define IO_CHUNK  256       /* bytes bounced per device transfer */
+#define TMP_CHUNK PAGE_SIZE /* bytes bounced per tmpfs call (heap) */
 
 /* ---- Moving bytes ----------------------------------------------------------- */
 
@@ -120,6 +124,57 @@ static long read_reg(struct file *f, void *buf, size_t len)
     return used > 0 ? (long)used : -EFAULT;
 }
 
+/*
+ * Up to len bytes of tmpfs file f from pos into the caller's buf, through
+ * a kernel page: tmpfs copies under its lock, the caller's memory is
+ * touched outside it.  The bytes copied, 0 at the end, -EFAULT, -ENOMEM.
+ */
+static long tmp_read_at(struct file *f, void *buf, size_t len, uint64_t pos)
+{
+    uint8_t *bounce = kmalloc(TMP_CHUNK);
+    size_t done = 0;
+    long err = 0;
+
+    if (bounce == NULL) {
+        return -ENOMEM;
+    }
+    while (done < len) {
+        size_t chunk = len - done < TMP_CHUNK ? len - done : TMP_CHUNK;
+        long n =
+            tmpfs_read(vfs_tmpfs(), f->node.ino, pos + done, bounce, chunk);
+        size_t used;
+
+        if (n <= 0) {
+            err = n;
+            break;
+        }
+        used = copy_out_paged((uint8_t *)buf + done, bounce, (size_t)n);
+        done += used;
+        if (used < (size_t)n) {
+            err = -EFAULT;
+            break;
+        }
+        if ((size_t)n < chunk) {
+            break;
+        }
+    }
+    kfree(bounce);
+    return done > 0 ? (long)done : err;
+}
+
+/* read on a tmpfs file: at its offset, which moves past what was read.
+ * (Two readers sharing one descriptor may race on it: no f_pos_lock.) */
+static long read_tmp(struct file *f, void *buf, size_t len)
+{
+    uint64_t off = file_offset(f);
+    long n = tmp_read_at(f, buf, len, off);
+
+    if (n > 0) {
+        file_set_offset(f, off + (uint64_t)n);
+    }
+    return n;
+}
+
 /* read into buf (len > 0, range checked); block: a device may wait. */
 static long read_file(struct file *f, void *buf, size_t len, bool block)
 {
@@ -128,6 +183,8 @@ static long read_file(struct file *f, void *buf, size_t len, bool block)
         return -EISDIR;
     case FILE_REG:
         return read_reg(f, buf, len);
+    case FILE_TMP:
+        return read_tmp(f, buf, len);
     case FILE_PIPE:
         return pipe_read(f, buf, len, block);
     default:
@@ -135,9 +192,64 @@ static long read_file(struct file *f, void *buf, size_t len, bool block)
     }
 }
 
-/* write buf (len > 0, range checked) to a device, IO_CHUNK at a time, or
- * to a pipe; kernel_src: buf is kernel memory (sendfile), not the
- * caller's. */
+/*
+ * len bytes of buf (kernel_src: kernel memory, else the caller's) to
+ * tmpfs file f at *pos (O_APPEND: at its end), through a kernel page;
+ * *pos moves past them.  The bytes written, or the first error (-EFAULT,
+ * -ENOSPC, -EFBIG, -ENOMEM) when none were.
+ */
+static long tmp_write_at(struct file *f, const void *buf, size_t len,
+                         uint64_t *pos, bool kernel_src)
+{
+    bool append = (file_flags(f) & O_APPEND) != 0;
+    uint8_t *bounce = kernel_src ? NULL : kmalloc(TMP_CHUNK);
+    size_t done = 0;
+    long err = 0;
+
+    if (!kernel_src && bounce == NULL) {
+        return -ENOMEM;
+    }
+    while (done < len) {
+        size_t chunk = len - done < TMP_CHUNK ? len - done : TMP_CHUNK;
+        const uint8_t *src = (const uint8_t *)buf + done;
+        long n;
+
+        if (!kernel_src && copy_from_caller(bounce, src, chunk) != 0) {
+            err = -EFAULT;
+            break;
+        }
+        n = tmpfs_write(vfs_tmpfs(), f->node.ino, pos,
+                        kernel_src ? src : bounce, chunk, append);
+        if (n < 0) {
+            err = n;
+            break;
+        }
+        done += (size_t)n;
+        if ((size_t)n < chunk) {
+            break;
+        }
+    }
+    kfree(bounce);
+    return done > 0 ? (long)done : err;
+}
+
+/* write on a tmpfs file at its offset, which moves past what was written
+ * (as read_tmp: no lock across the call for a shared descriptor). */
+static long write_tmp(struct file *f, const void *buf, size_t len,
+                      bool kernel_src)
+{
+    uint64_t off = file_offset(f);
+    long n = tmp_write_at(f, buf, len, &off, kernel_src);
+
+    if (n > 0) {
+        file_set_offset(f, off);
+    }
+    return n;
+}
+
+/* write buf (len > 0, range checked) to a device, IO_CHUNK at a time, to
+ * a pipe or to a tmpfs file; kernel_src: buf is kernel memory (sendfile),
+ * not the caller's. */
 static long write_from(struct file *f, const void *buf, size_t len,
                        bool kernel_src)
 {
@@ -151,6 +263,9 @@ static long write_from(struct file *f, const void *buf, size_t len,
     if (f->kind == FILE_PIPE) {
         return kernel_src ? pipe_write_kernel(f, buf, len)
                           : pipe_write(f, buf, len);
+    }
+    if (f->kind == FILE_TMP) {
+        return write_tmp(f, buf, len, kernel_src);
     }
     if (f->kind != FILE_CHR || f->out == NULL) {
         return -EINVAL; /* a device that cannot be written */
@@ -300,8 +415,14 @@ static long rw_at(const long arg[6], bool write)
     if (ret != 0 || (ret = check_io((int)arg[0], buf, &len, write, &f)) <= 0) {
         return ret;
     }
-    if (write) {
+    if (write && f->kind == FILE_TMP) {
+        uint64_t at = (uint64_t)pos;
+
+        ret = tmp_write_at(f, buf, len, &at, false); /* O_APPEND: the end */
+    } else if (write) {
         ret = write_file(f, buf, len);
+    } else if (f->kind == FILE_TMP) {
+        ret = tmp_read_at(f, buf, len, (uint64_t)pos);
     } else {
         ret = f->kind == FILE_REG ? pread_reg(f, buf, len, (uint64_t)pos)
                                   : read_file(f, buf, len, true);
@@ -578,13 +699,33 @@ static long open_flags_ok(int flags)
     return 0;
 }
 
+unsigned caller_umask(void)
+{
+    struct process *p = proc_current();
+
+    return p != NULL && p->vm != NULL ? p->vm->umask : 022;
+}
+
+/* O_CREAT of a missing file whose directory exists: made in the tmpfs,
+ * else -EROFS (vfs_create); one made meanwhile is opened, unless O_EXCL. */
+static long open_create(const struct vnode *start, const char *path, int flags,
+                        unsigned mode, struct vnode *v)
+{
+    int err = vfs_create(start, path, FS_IFREG | (mode & ~caller_umask()), v);
+
+    if (err == -EEXIST && !(flags & O_EXCL)) {
+        err = vfs_lookup(start, path, 0, v);
+    }
+    return err;
+}
+
 /*
- * Resolve path for open: the node to open, or the error Linux gives on a
- * read-only file system (-EROFS for a file that O_CREAT would make, -EEXIST
- * for O_EXCL, -EISDIR, -ENOTDIR for O_DIRECTORY, the lookup's errors).
+ * Resolve path for open: the node to open, or the error Linux gives (a
+ * file O_CREAT makes in /tmp, -EROFS for one elsewhere, -EEXIST for
+ * O_EXCL, -EISDIR, -ENOTDIR for O_DIRECTORY, the lookup's errors).
  */
 static long open_lookup(const struct vnode *start, const char *path, int flags,
-                        struct vnode *v)
+                        unsigned mode, struct vnode *v)
 {
     bool creat = (flags & O_CREAT) != 0, excl = creat && (flags & O_EXCL);
     bool tmpfile = (flags & FILE_O_TMPFILE) == FILE_O_TMPFILE;
@@ -592,13 +733,15 @@ static long open_lookup(const struct vnode *start, const char *path, int flags,
                          (flags & O_NOFOLLOW) || excl ? VFS_NOFOLLOW : 0, v);
 
     if (err == -ENOENT && creat && vfs_lookup_parent(start, path) == 0) {
-        return -EROFS; /* it would be created: read-only */
+        return open_create(start, path, flags, mode, v);
     }
     if (err != 0) {
         return err;
     }
     if (tmpfile) {
-        return vfs_is_dir(v) ? -EROFS : -ENOTDIR;
+        return !vfs_is_dir(v)    ? -ENOTDIR
+               : vfs_is_tmpfs(v) ? -EOPNOTSUPP /* not here (docs) */
+                                 : -EROFS;
     }
     if (excl) {
         return -EEXIST;
@@ -612,8 +755,17 @@ static long open_lookup(const struct vnode *start, const char *path, int flags,
     return 0;
 }
 
-/* openat(dirfd, path, flags, mode): mode is unused (nothing is created). */
-static long open_at(int dirfd, const void *upath, int flags)
+/* O_TRUNC on a tmpfs file empties it (Linux: whatever the access mode). */
+static long open_trunc(struct file *f, int flags)
+{
+    if (!(flags & O_TRUNC) || f->kind != FILE_TMP) {
+        return 0;
+    }
+    return tmpfs_truncate(vfs_tmpfs(), f->node.ino, 0);
+}
+
+/* openat(dirfd, path, flags, mode): mode (less the umask) for a new file. */
+static long open_at(int dirfd, const void *upath, int flags, unsigned mode)
 {
     struct vnode start, v;
     struct file *f;
@@ -625,7 +777,7 @@ static long open_at(int dirfd, const void *upath, int flags)
     }
     err = path_start(dirfd, path, &start);
     if (err == 0) {
-        err = open_lookup(&start, path, flags, &v);
+        err = open_lookup(&start, path, flags, mode & 07777, &v);
     }
     kfree(path);
     if (err == 0) {
@@ -634,7 +786,8 @@ static long open_at(int dirfd, const void *upath, int flags)
     if (err != 0) {
         return err;
     }
-    fd = fd_install(f, (flags & O_CLOEXEC) != 0);
+    err = open_trunc(f, flags);
+    fd = err != 0 ? err : fd_install(f, (flags & O_CLOEXEC) != 0);
     if (fd < 0) {
         file_put(f);
     }
@@ -643,20 +796,22 @@ static long open_at(int dirfd, const void *upath, int flags)
 
 long do_openat(const long arg[6])
 {
-    return open_at((int)arg[0], (const void *)arg[1], (int)arg[2]);
+    return open_at((int)arg[0], (const void *)arg[1], (int)arg[2],
+                   (unsigned)arg[3]);
 }
 
 long do_open(const long arg[6])
 {
-    return open_at(KAT_FDCWD, (const void *)arg[0], (int)arg[1]);
+    return open_at(KAT_FDCWD, (const void *)arg[0], (int)arg[1],
+                   (unsigned)arg[2]);
 }
 
-/* creat(path, mode): open(path, O_CREAT | O_WRONLY | O_TRUNC), so -EROFS
- * for a file, new or not, and -EISDIR for a directory. */
+/* creat(path, mode): open(path, O_CREAT | O_WRONLY | O_TRUNC, mode), so
+ * -EROFS outside /tmp, new or not, and -EISDIR for a directory. */
 long do_creat(const long arg[6])
 {
     return open_at(KAT_FDCWD, (const void *)arg[0],
-                   O_CREAT | O_WRONLY | O_TRUNC);
+                   O_CREAT | O_WRONLY | O_TRUNC, (unsigned)arg[1]);
 }
 
 static long put_stat(void *ubuf, const struct vnode *v)
@@ -831,7 +986,7 @@ static long fill_dir(struct file *f, void *ubuf, size_t count)
     int got;
 
     while ((got = vfs_readdir(&f->node, idx, &e)) == 1) {
-        size_t reclen = dirent_fill(&e, idx + 1, rec);
+        size_t reclen = dirent_fill(&e, e.next, rec);
 
         if (reclen > count - done) {
             err = done == 0 ? -EINVAL : 0; /* not even one fits */
@@ -842,7 +997,7 @@ static long fill_dir(struct file *f, void *ubuf, size_t count)
             break;
         }
         done += reclen;
-        idx++;
+        idx = e.next;
     }
     if (got < 0) {
         err = got;

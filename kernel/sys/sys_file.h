@@ -92,4 +92,7 @@ long do_getdents64(const long arg[6]);
 long do_openat(const long arg[6]);
 long do_newfstatat(const long arg[6]);
 
+/* The caller's umask (022 for a kernel caller): what creating clears. */
+unsigned caller_umask(void);
+
 #endif

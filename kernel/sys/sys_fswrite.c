@@ -1,11 +1,14 @@
 /*
  * The calls that write the file system (docs/linux-abi.md, "Writing
  * files"): mkdir, mknod, symlink, link, unlink, rmdir, rename, chmod,
- * chown, utimensat, truncate and their *at forms.  The whole namespace is
- * read-only, /dev too (both are immutable after boot: vfs.h), so each
- * answers what Linux answers on a read-only mount, in Linux's order: the
- * arguments and the path first (-EFAULT, -ENAMETOOLONG, -ENOENT,
- * -ENOTDIR, -EBADF, -EEXIST ...), then -EROFS.  Nothing is ever changed.
+ * chown, utimensat, truncate and their *at forms.  /tmp (the tmpfs) takes
+ * mkdir, unlink, rmdir, rename within it, chmod, truncate and utimensat
+ * (times are not kept); everywhere else the namespace is read-only, /dev
+ * too (both are immutable after boot: vfs.h), so each call answers what
+ * Linux answers on a read-only mount, in Linux's order: the arguments and
+ * the path first (-EFAULT, -ENAMETOOLONG, -ENOENT, -ENOTDIR, -EBADF,
+ * -EEXIST ...), then -EROFS.  In /tmp, mknod, symlink and link get -EPERM
+ * and chown -EROFS (docs/linux-abi.md).
  *
  * Linux splits a path into a parent directory and a last component
  * (path_parentat): calls that create check the last component too (it
@@ -107,22 +110,36 @@ static long parent_at(int dirfd, const void *upath, struct parent *p)
 }
 
 /* True when a and b are directories of different file systems (Linux's
- * -EXDEV for a rename between mounts): the initramfs and /dev. */
+ * -EXDEV for a rename between mounts): the initramfs, /dev and /tmp. */
 static bool other_fs(const struct vnode *a, const struct vnode *b)
 {
-    return (a->kind == VNODE_DEVDIR) != (b->kind == VNODE_DEVDIR);
+    return (a->kind == VNODE_DEVDIR) != (b->kind == VNODE_DEVDIR) ||
+           vfs_is_tmpfs(a) != vfs_is_tmpfs(b);
+}
+
+/* True for "/tmp" itself as a parent and last component: a mount point
+ * (Linux: -EBUSY to remove or rename it). */
+static bool is_mount_point(const struct parent *p)
+{
+    struct vnode root = vfs_root();
+
+    return p->dir.kind == root.kind && p->dir.rn == root.rn &&
+           strcmp(p->last, "tmp") == 0;
 }
 
 /*
  * Linux's filename_create on a read-only file system: -EEXIST for ".",
  * ".." or "/" and for a name that exists (a dangling link too), -ENOENT
  * for a missing name with a trailing slash that is not a directory to
- * be, the lookup's errors (-ENAMETOOLONG), then -EROFS.
+ * be, the lookup's errors (-ENAMETOOLONG), then -EROFS.  In the tmpfs, a
+ * directory (want_dir, mode less the umask) is made; anything else -EPERM.
  */
-static long create_at(int dirfd, const void *upath, bool want_dir)
+static long create_at(int dirfd, const void *upath, bool want_dir,
+                      unsigned mode)
 {
     struct parent p;
     struct vnode v;
+    uint64_t ino;
     long err = parent_at(dirfd, upath, &p);
 
     if (err != 0) {
@@ -132,11 +149,31 @@ static long create_at(int dirfd, const void *upath, bool want_dir)
         err = -EEXIST;
     } else if ((err = vfs_lookup(&p.dir, p.last, VFS_NOFOLLOW, &v)) == 0) {
         err = -EEXIST;
+    } else if (err == -ENOENT && p.slash && !want_dir) {
+        err = -ENOENT;
+    } else if (err == -ENOENT && !vfs_is_tmpfs(&p.dir)) {
+        err = -EROFS;
+    } else if (err == -ENOENT && !want_dir) {
+        err = -EPERM; /* no devices, links or FIFOs in /tmp */
     } else if (err == -ENOENT) {
-        err = p.slash && !want_dir ? -ENOENT : -EROFS;
+        err = tmpfs_create(vfs_tmpfs(), p.dir.ino, p.last, strlen(p.last),
+                           FS_IFDIR | (mode & 07777 & ~caller_umask()), &ino);
     }
     kfree(p.path);
     return err;
+}
+
+/* unlink or rmdir of name in tmpfs directory p; a trailing slash makes
+ * unlink of a file -ENOTDIR, as Linux. */
+static long remove_tmp(const struct parent *p, bool dir)
+{
+    struct vnode v;
+
+    if (p->slash && !dir &&
+        vfs_lookup(&p->dir, p->last, VFS_NOFOLLOW, &v) == 0) {
+        return vfs_is_dir(&v) ? -EISDIR : -ENOTDIR;
+    }
+    return tmpfs_unlink(vfs_tmpfs(), p->dir.ino, p->last, strlen(p->last), dir);
 }
 
 /* unlink and rmdir: the parent's errors, then the last component's kind
@@ -153,8 +190,10 @@ static long remove_at(int dirfd, const void *upath, bool dir)
     }
     if (p.kind != LAST_NORM) {
         err = dir ? rmdir_err[p.kind] : -EISDIR;
+    } else if (vfs_is_tmpfs(&p.dir)) {
+        err = remove_tmp(&p, dir);
     } else {
-        err = -EROFS;
+        err = is_mount_point(&p) && dir ? -EBUSY : -EROFS;
     }
     kfree(p.path);
     return err;
@@ -193,9 +232,23 @@ static long node_at(int dirfd, const void *upath, bool nofollow, bool empty_ok,
     return err;
 }
 
-/* A change to the node at upath (chmod, chown): its lookup's error, else
- * -EROFS.  flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH; others -EINVAL. */
-static long change_at(int dirfd, const void *upath, int flags)
+/* What a change does to node v (ch: CH_MODE with mode, CH_OWNER,
+ * CH_TIMES): a tmpfs node takes a mode and times (not kept); else -EROFS. */
+enum change { CH_MODE, CH_OWNER, CH_TIMES };
+
+static long change_node(const struct vnode *v, enum change ch, unsigned mode)
+{
+    if (!vfs_is_tmpfs(v) || ch == CH_OWNER) {
+        return -EROFS;
+    }
+    return ch == CH_MODE ? tmpfs_chmod(vfs_tmpfs(), v->ino, mode) : 0;
+}
+
+/* A change to the node at upath (chmod, chown, utimensat): its lookup's
+ * error, else change_node's.  flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH;
+ * others -EINVAL. */
+static long change_at(int dirfd, const void *upath, int flags, enum change ch,
+                      unsigned mode)
 {
     struct vnode v;
     long err;
@@ -205,33 +258,35 @@ static long change_at(int dirfd, const void *upath, int flags)
     }
     err = node_at(dirfd, upath, flags & KAT_SYMLINK_NOFOLLOW,
                   flags & KAT_EMPTY_PATH, &v);
-    return err != 0 ? err : -EROFS;
+    return err != 0 ? err : change_node(&v, ch, mode);
 }
 
 /* A change to what descriptor fd is open on (fchmod, fchown): -EBADF or
- * -EROFS.  A pipe's too: Linux's pipefs would take it, but a Kairos pipe
- * has no mode or owner to change (docs/linux-abi.md). */
-static long change_fd(int fd)
+ * change_node's.  A pipe's -EROFS: Linux's pipefs would take it, but a
+ * Kairos pipe has no mode or owner to change (docs/linux-abi.md). */
+static long change_fd(int fd, enum change ch, unsigned mode)
 {
     struct file *f = fd_get(fd);
+    long err;
 
     if (f == NULL) {
         return -EBADF;
     }
+    err = change_node(&f->node, ch, mode);
     file_put(f);
-    return -EROFS;
+    return err;
 }
 
 /* ---- Creating: mkdir, mknod, symlink, link ---------------------------------- */
 
 long sys_mkdir(const long arg[6])
 {
-    return create_at(KAT_FDCWD, (const void *)arg[0], true);
+    return create_at(KAT_FDCWD, (const void *)arg[0], true, (unsigned)arg[1]);
 }
 
 long sys_mkdirat(const long arg[6])
 {
-    return create_at((int)arg[0], (const void *)arg[1], true);
+    return create_at((int)arg[0], (const void *)arg[1], true, (unsigned)arg[2]);
 }
 
 /* mknodat(dirfd, path, mode, dev): the file type first, as Linux's
@@ -247,7 +302,7 @@ static long mknod_at(int dirfd, const void *upath, unsigned mode)
         type != 0010000 && type != 0140000) {
         return -EINVAL; /* not a file, a device, a FIFO or a socket */
     }
-    return create_at(dirfd, upath, false);
+    return create_at(dirfd, upath, false, 0);
 }
 
 long sys_mknod(const long arg[6])
@@ -272,7 +327,7 @@ static long symlink_at(const void *utarget, int dirfd, const void *upath)
     }
     err = target[0] == '\0' ? -ENOENT : 0;
     kfree(target);
-    return err != 0 ? err : create_at(dirfd, upath, false);
+    return err != 0 ? err : create_at(dirfd, upath, false, 0);
 }
 
 long sys_symlink(const long arg[6])
@@ -298,7 +353,7 @@ static long link_at(int olddirfd, const void *uold, int newdirfd,
     }
     err = node_at(olddirfd, uold, !(flags & KAT_SYMLINK_FOLLOW),
                   flags & KAT_EMPTY_PATH, &v);
-    return err != 0 ? err : create_at(newdirfd, unew, false);
+    return err != 0 ? err : create_at(newdirfd, unew, false, 0);
 }
 
 long sys_link(const long arg[6])
@@ -337,11 +392,31 @@ long sys_unlinkat(const long arg[6])
                      (flags & KAT_REMOVEDIR) != 0);
 }
 
+/* rename within the tmpfs: a trailing slash asks for a directory. */
+static long rename_tmp(const struct parent *from, const struct parent *to,
+                       unsigned flags)
+{
+    struct vnode v;
+
+    if (flags & (KRENAME_EXCHANGE | KRENAME_WHITEOUT)) {
+        return -EINVAL; /* not here (docs/linux-abi.md) */
+    }
+    if ((from->slash || to->slash) &&
+        vfs_lookup(&from->dir, from->last, VFS_NOFOLLOW, &v) == 0 &&
+        !vfs_is_dir(&v)) {
+        return -ENOTDIR;
+    }
+    return tmpfs_rename(vfs_tmpfs(), from->dir.ino, from->last,
+                        strlen(from->last), to->dir.ino, to->last,
+                        strlen(to->last),
+                        flags & KRENAME_NOREPLACE ? TMPFS_NOREPLACE : 0);
+}
+
 /*
  * renameat2(olddirfd, old, newdirfd, new, flags), in Linux's order: the
- * flags (-EINVAL), both parents, -EXDEV between the initramfs and /dev,
- * -EBUSY for a last component ".", ".." or "/" (-EEXIST for new's with
- * RENAME_NOREPLACE), then -EROFS.
+ * flags (-EINVAL), both parents, -EXDEV between the initramfs, /dev and
+ * /tmp, -EBUSY for a last component ".", ".." or "/" (-EEXIST for new's
+ * with RENAME_NOREPLACE), then within /tmp the rename, else -EROFS.
  */
 static long rename_at(int olddirfd, const void *uold, int newdirfd,
                       const void *unew, unsigned flags)
@@ -358,11 +433,13 @@ static long rename_at(int olddirfd, const void *uold, int newdirfd,
         return err;
     }
     if ((err = parent_at(newdirfd, unew, &to)) == 0) {
-        err = other_fs(&from.dir, &to.dir) ? -EXDEV
-              : from.kind != LAST_NORM     ? -EBUSY
-              : to.kind == LAST_NORM       ? -EROFS
-              : flags & KRENAME_NOREPLACE  ? -EEXIST
-                                           : -EBUSY;
+        err = other_fs(&from.dir, &to.dir)                          ? -EXDEV
+              : from.kind != LAST_NORM                              ? -EBUSY
+              : to.kind != LAST_NORM && (flags & KRENAME_NOREPLACE) ? -EEXIST
+              : to.kind != LAST_NORM                                ? -EBUSY
+              : vfs_is_tmpfs(&from.dir) ? rename_tmp(&from, &to, flags)
+              : is_mount_point(&from) || is_mount_point(&to) ? -EBUSY
+                                                             : -EROFS;
         kfree(to.path);
     }
     kfree(from.path);
@@ -391,43 +468,48 @@ long sys_renameat2(const long arg[6])
 
 long sys_chmod(const long arg[6])
 {
-    return change_at(KAT_FDCWD, (const void *)arg[0], 0);
+    return change_at(KAT_FDCWD, (const void *)arg[0], 0, CH_MODE,
+                     (unsigned)arg[1]);
 }
 
 long sys_fchmod(const long arg[6])
 {
-    return change_fd((int)arg[0]);
+    return change_fd((int)arg[0], CH_MODE, (unsigned)arg[1]);
 }
 
 /* fchmodat(dirfd, path, mode): Linux's 268 has no flags argument. */
 long sys_fchmodat(const long arg[6])
 {
-    return change_at((int)arg[0], (const void *)arg[1], 0);
+    return change_at((int)arg[0], (const void *)arg[1], 0, CH_MODE,
+                     (unsigned)arg[2]);
 }
 
 long sys_fchmodat2(const long arg[6])
 {
-    return change_at((int)arg[0], (const void *)arg[1], (int)arg[3]);
+    return change_at((int)arg[0], (const void *)arg[1], (int)arg[3], CH_MODE,
+                     (unsigned)arg[2]);
 }
 
 long sys_chown(const long arg[6])
 {
-    return change_at(KAT_FDCWD, (const void *)arg[0], 0);
+    return change_at(KAT_FDCWD, (const void *)arg[0], 0, CH_OWNER, 0);
 }
 
 long sys_lchown(const long arg[6])
 {
-    return change_at(KAT_FDCWD, (const void *)arg[0], KAT_SYMLINK_NOFOLLOW);
+    return change_at(KAT_FDCWD, (const void *)arg[0], KAT_SYMLINK_NOFOLLOW,
+                     CH_OWNER, 0);
 }
 
 long sys_fchown(const long arg[6])
 {
-    return change_fd((int)arg[0]);
+    return change_fd((int)arg[0], CH_OWNER, 0);
 }
 
 long sys_fchownat(const long arg[6])
 {
-    return change_at((int)arg[0], (const void *)arg[1], (int)arg[4]);
+    return change_at((int)arg[0], (const void *)arg[1], (int)arg[4], CH_OWNER,
+                     0);
 }
 
 static bool nsec_ok(int64_t ns)
@@ -457,9 +539,9 @@ long sys_utimensat(const long arg[6])
         }
     }
     if (upath == NULL && dirfd != KAT_FDCWD) {
-        long err = flags != 0 ? -EINVAL : change_fd(dirfd);
+        long err = flags != 0 ? -EINVAL : change_fd(dirfd, CH_TIMES, 0);
 
-        if (err == -EROFS && utimes != NULL &&
+        if ((err == -EROFS || err == 0) && utimes != NULL &&
             (!nsec_ok(t[0].tv_nsec) || !nsec_ok(t[1].tv_nsec))) {
             err = -EINVAL;
         }
@@ -468,11 +550,12 @@ long sys_utimensat(const long arg[6])
     if (utimes != NULL && (!nsec_ok(t[0].tv_nsec) || !nsec_ok(t[1].tv_nsec))) {
         return -EINVAL;
     }
-    return change_at(dirfd, upath, flags);
+    return change_at(dirfd, upath, flags, CH_TIMES, 0);
 }
 
 /* truncate(path, length): -EINVAL for a negative length, the lookup's
- * errors, -EISDIR, -EINVAL for anything not a regular file, -EROFS. */
+ * errors, -EISDIR, -EINVAL for anything not a regular file, then a tmpfs
+ * file's new size (-EFBIG), else -EROFS. */
 long sys_truncate(const long arg[6])
 {
     struct vnode v;
@@ -487,15 +570,18 @@ long sys_truncate(const long arg[6])
     }
     return vfs_is_dir(&v)             ? -EISDIR
            : vfs_type(&v) != FS_IFREG ? -EINVAL
-                                      : -EROFS;
+           : vfs_is_tmpfs(&v)
+               ? tmpfs_truncate(vfs_tmpfs(), v.ino, (uint64_t)arg[1])
+               : -EROFS;
 }
 
-/* ftruncate(fd, length): a negative length -EINVAL, then -EBADF; no
- * descriptor is ever a regular file open for writing, so -EINVAL, as
+/* ftruncate(fd, length): a negative length -EINVAL, then -EBADF; a tmpfs
+ * file open for writing takes the size (-EFBIG), anything else -EINVAL, as
  * Linux's answer for a pipe, a device or a read-only descriptor. */
 long sys_ftruncate(const long arg[6])
 {
     struct file *f;
+    long err = -EINVAL;
 
     if (arg[1] < 0) {
         return -EINVAL;
@@ -504,6 +590,9 @@ long sys_ftruncate(const long arg[6])
     if (f == NULL) {
         return -EBADF;
     }
+    if (f->kind == FILE_TMP && file_writable(f)) {
+        err = tmpfs_truncate(vfs_tmpfs(), f->node.ino, (uint64_t)arg[1]);
+    }
     file_put(f);
-    return -EINVAL;
+    return err;
 }

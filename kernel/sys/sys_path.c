@@ -89,7 +89,8 @@ long sys_fchdir(const long arg[6])
 /*
  * What access(2) answers for v and mode, as Linux does for root on a
  * read-only file system: W_OK is -EROFS for the initramfs and /dev
- * itself (nothing there can change), not for device nodes; R_OK always
+ * itself (nothing there can change), not for device nodes nor in /tmp
+ * (root writes whatever the mode, as on Linux's tmpfs); R_OK always
  * holds; X_OK holds for directories and for files with an x bit, else
  * -EACCES.  -EROFS comes first, as Linux's sb_permission.
  */
@@ -98,7 +99,7 @@ static long access_check(const struct vnode *v, int mode)
     struct kstat st;
 
     vfs_stat(v, &st);
-    if ((mode & KW_OK) && !FS_ISCHR(st.st_mode)) {
+    if ((mode & KW_OK) && !FS_ISCHR(st.st_mode) && !vfs_is_tmpfs(v)) {
         return -EROFS;
     }
     if ((mode & KX_OK) && !FS_ISDIR(st.st_mode) && (st.st_mode & 0111) == 0) {

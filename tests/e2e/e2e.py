@@ -897,7 +897,10 @@ def _():
         assert known == {"hz": "250", "slice": "5", "rt_runtime": "950",
                          "procs": str(frames * 4096 // (96 * 1024)),
                          "test": "-",
-                         "crash": "-", "bootcount": "0", "init": "-",
+                         "crash": "-",
+                         # tmpfs=: an eighth of the same memory, in KiB
+                         "tmpfs": str(frames * 4096 // 8 // 1024),
+                         "bootcount": "0", "init": "-",
                          "init.args": "-"}, out
         assert "at 250 Hz" in m.command("uptime")  # the rate really in effect
     finally:
@@ -1231,6 +1234,40 @@ def _():
         for bad in ("PANIC", "Segmentation fault", "general protection",
                     "page fault at", "system call 40 is not implemented"):
             assert bad not in m.out, (bad, m.out[-1500:])
+    finally:
+        m.kill()
+
+
+@case("busybox: /tmp is writable: echo > and >>, cat, mkdir, ls, cp, mv, "
+      "rm -r; the rest of the root stays read-only")
+def _():
+    m = Machine(["-kernel", IMAGE, "-append", "init=/bin/busybox init.args=sh"],
+                initrd=busybox_initrd())
+    lines = [
+        ("echo hello > /tmp/f; cat /tmp/f", r"\nhello\n"),
+        ("echo again >> /tmp/f; cat /tmp/f", r"\nhello\nagain\n"),
+        ("mkdir /tmp/d && ls /tmp | sort", r"\nd\nf\n"),
+        ("cp /etc/motd /tmp/d/m && cat /tmp/d/m",  # sendfile into /tmp
+         r"\nWelcome to Kairos\.\n"),
+        ("mv /tmp/d/m /tmp/d/n && ls /tmp/d", r"\nn\n"),
+        ("cd /tmp/d && pwd && cd /", r"\n/tmp/d\n"),
+        ("rm -r /tmp/d /tmp/f; ls -a /tmp | sort | tr '\\n' ' '; echo",
+         r"\n\. \.\. \n"),  # empty again
+        ("echo x > /etc/x", r"can't create /etc/x: Read-only file system\n"),
+    ]
+    try:
+        m.expect(BB_PROMPT, timeout=60)
+        for line, want in lines:
+            start = m.seen
+            m.type(line + "; echo alive\r")
+            m.expect(r"\nalive\n")
+            got = m.out[start:m.seen]
+            m.expect(BB_PROMPT)
+            assert re.search(want, got), (line, got)
+        m.type("exit 0\r")
+        m.expect(r"init: /bin/busybox \(pid \d+\) exited with status 0\n")
+        m.expect(re.escape(PROMPT))
+        assert "PANIC" not in m.out, m.out[-1500:]
     finally:
         m.kill()
 

@@ -456,13 +456,13 @@ static void test_unknown_key_lookup_is_null(void **state)
     assert_int_equal(cmdline_get_ulong("nosuch", 7, 0, 10), 7);
 }
 
-/* The shell lists the known keys: the eight documented ones, each with
+/* The shell lists the known keys: the ten documented ones, each with
  * help. */
 static void test_known_keys(void **state)
 {
-    static const char *const want[] = {"hz",        "slice", "rt_runtime",
-                                       "procs",     "test",  "crash",
-                                       "bootcount", "init",  "init.args"};
+    static const char *const want[] = {
+        "hz",    "slice", "rt_runtime", "procs", "test",
+        "crash", "tmpfs", "bootcount",  "init",  "init.args"};
 
     (void)state;
     assert_int_equal(cmdline_known_count(), ARRAY_SIZE(want));
