@@ -3,9 +3,11 @@
  * the public functions take it, the _locked helpers assert it, and the
  * helpers given only a node (find_child, link_node, ...) run under it too.
  *
- * A node is found by inode number in fs->inodes (a red-black tree:
- * O(log n)); a name in its directory's child list (linear in the
- * directory's size).  A file's data is an array of page pointers, one
+ * A node is found by inode number in fs->inodes, a name by (directory,
+ * name) in fs->names, and a readdir position by (directory, cookie) in
+ * fs->entries: red-black trees over the whole tmpfs, O(log n) each, so a
+ * directory of 100k entries costs no more per lookup or readdir step
+ * than one of ten.  A file's data is an array of page pointers, one
  * heap page per PAGE_SIZE bytes, allocated when first written: a read or
  * write costs the bytes it moves, an append never copies what is there,
  * and the array doubles when it grows.  A gap never written has no page
@@ -25,7 +27,8 @@
 struct tmpfs_node {
     /* fs->lock must be held when using these: */
     struct rb_node by_ino;     /* in fs->inodes */
-    struct list sibling;       /* in parent->children, in cookie order */
+    struct rb_node by_name;    /* named: in fs->names, by (parent, name) */
+    struct rb_node by_cookie;  /* named: in fs->entries, (parent, cookie) */
     struct tmpfs_node *parent; /* NULL: the root, or no name any more */
     uint64_t ino;
     uint64_t cookie; /* its readdir index in parent (never reused) */
@@ -35,8 +38,7 @@ struct tmpfs_node {
     size_t namelen;  /* bytes of name */
     char name[FS_NAME_MAX + 1];
     /* a directory: */
-    struct list children; /* its entries, oldest first */
-    size_t nchildren;
+    size_t nchildren;     /* its entries (in fs->names and fs->entries) */
     uint64_t next_cookie; /* the next entry's readdir index */
     /* a regular file: */
     uint64_t size;
@@ -79,8 +81,6 @@ static struct tmpfs_node *node_new_locked(struct tmpfs *fs, uint32_t mode)
     t->mode = mode;
     t->nlink = FS_ISDIR(mode) ? 2 : 1;
     t->next_cookie = 2; /* after "." and ".." */
-    list_init(&t->children);
-    list_init(&t->sibling);
     rb_insert(&fs->inodes, &t->by_ino, ino_less);
     fs->nodes++;
     return t;
@@ -119,6 +119,8 @@ int tmpfs_init(struct tmpfs *fs, size_t limit)
     memset(fs, 0, sizeof(*fs));
     spin_init(&fs->lock, "tmpfs");
     rb_init(&fs->inodes, NULL);
+    rb_init(&fs->names, NULL);
+    rb_init(&fs->entries, NULL);
     fs->next_ino = TMPFS_ROOT_INO;
     fs->limit = limit;
     spin_lock(&fs->lock);
@@ -140,6 +142,8 @@ void tmpfs_release(struct tmpfs *fs)
         node_maybe_free_locked(fs, t);
     }
     fs->root = NULL;
+    rb_init(&fs->names, NULL); /* their nodes went with the inodes */
+    rb_init(&fs->entries, NULL);
     spin_unlock(&fs->lock);
 }
 
@@ -178,20 +182,74 @@ static int dir_locked(struct tmpfs *fs, uint64_t ino, struct tmpfs_node **out)
     return 0;
 }
 
-static struct tmpfs_node *find_child(struct tmpfs_node *d, const char *name,
-                                     size_t len)
+/* (dir, name) against c's (parent, name): <0, 0, >0.  Names order by
+ * length first, then bytes: any total order serves a lookup. */
+static int name_cmp(uint64_t dir, const char *name, size_t len,
+                    const struct tmpfs_node *c)
 {
-    struct list *l;
+    if (dir != c->parent->ino) {
+        return dir < c->parent->ino ? -1 : 1;
+    }
+    if (len != c->namelen) {
+        return len < c->namelen ? -1 : 1;
+    }
+    return memcmp(name, c->name, len);
+}
 
-    list_for_each(l, &d->children)
-    {
-        struct tmpfs_node *c = list_entry(l, struct tmpfs_node, sibling);
+static bool name_less(const struct rb_node *a, const struct rb_node *b)
+{
+    const struct tmpfs_node *x = rb_entry(a, struct tmpfs_node, by_name);
 
-        if (c->namelen == len && memcmp(c->name, name, len) == 0) {
+    return name_cmp(x->parent->ino, x->name, x->namelen,
+                    rb_entry(b, struct tmpfs_node, by_name)) < 0;
+}
+
+static bool cookie_less(const struct rb_node *a, const struct rb_node *b)
+{
+    const struct tmpfs_node *x = rb_entry(a, struct tmpfs_node, by_cookie);
+    const struct tmpfs_node *y = rb_entry(b, struct tmpfs_node, by_cookie);
+
+    return x->parent->ino != y->parent->ino ? x->parent->ino < y->parent->ino
+                                            : x->cookie < y->cookie;
+}
+
+/* d's entry called name: O(log n) in the names of the whole tmpfs. */
+static struct tmpfs_node *find_child(struct tmpfs *fs, struct tmpfs_node *d,
+                                     const char *name, size_t len)
+{
+    struct rb_node *n = fs->names.root;
+
+    while (n != NULL) {
+        struct tmpfs_node *c = rb_entry(n, struct tmpfs_node, by_name);
+        int cmp = name_cmp(d->ino, name, len, c);
+
+        if (cmp == 0) {
             return c;
         }
+        n = cmp < 0 ? n->left : n->right;
     }
     return NULL;
+}
+
+/* d's first entry whose cookie is at least index, or NULL: O(log n). */
+static struct tmpfs_node *entry_from(struct tmpfs *fs, struct tmpfs_node *d,
+                                     uint64_t index)
+{
+    struct rb_node *n = fs->entries.root;
+    struct tmpfs_node *best = NULL;
+
+    while (n != NULL) {
+        struct tmpfs_node *c = rb_entry(n, struct tmpfs_node, by_cookie);
+
+        if (c->parent->ino > d->ino ||
+            (c->parent->ino == d->ino && c->cookie >= index)) {
+            best = c; /* at or after (d, index): look for an earlier one */
+            n = n->left;
+        } else {
+            n = n->right;
+        }
+    }
+    return best != NULL && best->parent == d ? best : NULL;
 }
 
 static bool is_dots(const char *name, size_t len)
@@ -216,7 +274,7 @@ int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
     } else if (err == 0 && len == 2 && name[0] == '.' && name[1] == '.') {
         c = d->parent != NULL ? d->parent : d;
     } else if (err == 0) {
-        c = find_child(d, name, len);
+        c = find_child(fs, d, name, len);
     }
     if (err == 0 && c == NULL) {
         err = -ENOENT;
@@ -229,15 +287,16 @@ int tmpfs_lookup(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
 }
 
 /* Give t the name (len bytes) in directory d. */
-static void link_node(struct tmpfs_node *d, struct tmpfs_node *t,
-                      const char *name, size_t len)
+static void link_node(struct tmpfs *fs, struct tmpfs_node *d,
+                      struct tmpfs_node *t, const char *name, size_t len)
 {
     memcpy(t->name, name, len);
     t->name[len] = '\0';
     t->namelen = len;
     t->parent = d;
     t->cookie = d->next_cookie++;
-    list_push_back(&d->children, &t->sibling);
+    rb_insert(&fs->names, &t->by_name, name_less);
+    rb_insert(&fs->entries, &t->by_cookie, cookie_less);
     d->nchildren++;
     if (FS_ISDIR(t->mode)) {
         d->nlink++; /* its ".." */
@@ -245,12 +304,12 @@ static void link_node(struct tmpfs_node *d, struct tmpfs_node *t,
 }
 
 /* Take t's name away (it stays alive while open). */
-static void unlink_node(struct tmpfs_node *t)
+static void unlink_node(struct tmpfs *fs, struct tmpfs_node *t)
 {
     struct tmpfs_node *d = t->parent;
 
-    list_remove(&t->sibling);
-    list_init(&t->sibling);
+    rb_erase(&fs->names, &t->by_name);
+    rb_erase(&fs->entries, &t->by_cookie);
     d->nchildren--;
     if (FS_ISDIR(t->mode)) {
         d->nlink--;
@@ -291,7 +350,7 @@ int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
     }
     spin_lock(&fs->lock);
     err = dir_locked(fs, dir, &d);
-    if (err == 0 && find_child(d, name, len) != NULL) {
+    if (err == 0 && find_child(fs, d, name, len) != NULL) {
         err = -EEXIST;
     }
     if (err == 0) {
@@ -299,7 +358,7 @@ int tmpfs_create(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
         err = t == NULL ? -ENOMEM : 0;
     }
     if (err == 0) {
-        link_node(d, t, name, len);
+        link_node(fs, d, t, name, len);
         *ino = t->ino;
     }
     spin_unlock(&fs->lock);
@@ -317,7 +376,7 @@ int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
     }
     spin_lock(&fs->lock);
     err = dir_locked(fs, dir, &d);
-    if (err == 0 && (t = find_child(d, name, len)) == NULL) {
+    if (err == 0 && (t = find_child(fs, d, name, len)) == NULL) {
         err = -ENOENT;
     }
     if (err == 0 && FS_ISDIR(t->mode) != isdir) {
@@ -327,7 +386,7 @@ int tmpfs_unlink(struct tmpfs *fs, uint64_t dir, const char *name, size_t len,
         err = -ENOTEMPTY;
     }
     if (err == 0) {
-        unlink_node(t);
+        unlink_node(fs, t);
         t->nlink = 0;
         node_maybe_free_locked(fs, t);
     }
@@ -367,14 +426,14 @@ static int rename_locked(struct tmpfs *fs, struct tmpfs_node *od,
                          const char *oname, size_t olen, struct tmpfs_node *nd,
                          const char *nname, size_t nlen, unsigned flags)
 {
-    struct tmpfs_node *t = find_child(od, oname, olen), *v;
+    struct tmpfs_node *t = find_child(fs, od, oname, olen), *v;
     int err;
 
     KASSERT(holding(&fs->lock));
     if (t == NULL) {
         return -ENOENT;
     }
-    v = find_child(nd, nname, nlen);
+    v = find_child(fs, nd, nname, nlen);
     if (v == t) {
         return 0;
     }
@@ -385,12 +444,12 @@ static int rename_locked(struct tmpfs *fs, struct tmpfs_node *od,
         return err;
     }
     if (v != NULL) {
-        unlink_node(v);
+        unlink_node(fs, v);
         v->nlink = 0;
         node_maybe_free_locked(fs, v);
     }
-    unlink_node(t);
-    link_node(nd, t, nname, nlen);
+    unlink_node(fs, t);
+    link_node(fs, nd, t, nname, nlen);
     return 0;
 }
 
@@ -663,7 +722,6 @@ int tmpfs_readdir(struct tmpfs *fs, uint64_t dir, uint64_t index,
                   struct tmpfs_dirent *out)
 {
     struct tmpfs_node *d = NULL;
-    struct list *l;
     int got = 0;
 
     spin_lock(&fs->lock);
@@ -675,15 +733,11 @@ int tmpfs_readdir(struct tmpfs *fs, uint64_t dir, uint64_t index,
                     index + 1, index + 1, out);
         got = 1;
     } else {
-        list_for_each(l, &d->children)
-        {
-            struct tmpfs_node *c = list_entry(l, struct tmpfs_node, sibling);
+        struct tmpfs_node *c = entry_from(fs, d, index);
 
-            if (c->cookie >= index) {
-                fill_dirent(c, c->name, c->namelen, c->cookie + 1, out);
-                got = 1;
-                break;
-            }
+        if (c != NULL) {
+            fill_dirent(c, c->name, c->namelen, c->cookie + 1, out);
+            got = 1;
         }
     }
     spin_unlock(&fs->lock);

@@ -33,6 +33,8 @@ struct tmpfs {
     /* lock must be held when using these: */
     struct spinlock lock;
     struct rb_tree inodes;   /* every live node, by ino */
+    struct rb_tree names;    /* every named node, by (parent ino, name) */
+    struct rb_tree entries;  /* the same, by (parent ino, readdir cookie) */
     struct tmpfs_node *root; /* the mount's root directory */
     uint64_t next_ino;       /* the next inode number (never reused) */
     size_t used;             /* bytes of data pages held */

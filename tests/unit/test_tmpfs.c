@@ -411,6 +411,61 @@ static void test_readdir(void **state)
     assert_baseline();
 }
 
+/*
+ * Two directories of 2,000 entries each, made interleaved (the name and
+ * cursor trees hold every directory: each must see only its own): every
+ * name is found with its own inode, each readdir lists its directory's
+ * entries exactly once in the order made, and after every other one is
+ * removed the listing holds just the rest.  Then all goes: the baseline.
+ */
+#define MANY 2000
+
+static void test_many_entries(void **state)
+{
+    static uint64_t inos[2][MANY];
+    uint64_t dirs[2], ino, idx;
+    struct tmpfs_dirent e;
+    char name[16];
+
+    (void)state;
+    dirs[0] = mk(ROOT, "a", FS_IFDIR | 0755);
+    dirs[1] = mk(ROOT, "b", FS_IFDIR | 0755);
+    for (int i = 0; i < MANY; i++) {
+        for (int d = 0; d < 2; d++) {
+            snprintf(name, sizeof(name), "f%d", i);
+            inos[d][i] = mk(dirs[d], name, FS_IFREG | 0644);
+        }
+    }
+    for (int d = 0; d < 2; d++) {
+        for (int i = 0; i < MANY; i++) {
+            snprintf(name, sizeof(name), "f%d", i);
+            assert_int_equal(look(dirs[d], name, &ino), 0);
+            assert_int_equal(ino, inos[d][i]);
+        }
+        assert_int_equal(look(dirs[d], "f2000", &ino), -ENOENT);
+        for (int i = 0; i < MANY; i += 2) {
+            snprintf(name, sizeof(name), "f%d", i);
+            assert_int_equal(rm(dirs[d], name, false), 0);
+        }
+        idx = 2;
+        for (int i = 1; i < MANY; i += 2) {
+            snprintf(name, sizeof(name), "f%d", i);
+            assert_int_equal(tmpfs_readdir(&fs, dirs[d], idx, &e), 1);
+            assert_string_equal(e.name, name);
+            assert_int_equal(e.ino, inos[d][i]);
+            idx = e.next;
+        }
+        assert_int_equal(tmpfs_readdir(&fs, dirs[d], idx, &e), 0);
+        for (int i = 1; i < MANY; i += 2) {
+            snprintf(name, sizeof(name), "f%d", i);
+            assert_int_equal(rm(dirs[d], name, false), 0);
+        }
+    }
+    assert_int_equal(rm(ROOT, "a", true), 0);
+    assert_int_equal(rm(ROOT, "b", true), 0);
+    assert_baseline();
+}
+
 static void test_chmod(void **state)
 {
     uint64_t f;
@@ -534,6 +589,7 @@ int main(void)
         ONE(test_unlink_open),
         ONE(test_rename),
         ONE(test_readdir),
+        ONE(test_many_entries),
         ONE(test_chmod),
         ONE(test_vfs_mount),
         ONE(test_vfs_file),
